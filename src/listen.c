@@ -1,0 +1,140 @@
+/* TCP listeners: bind HOST:PORT (port 0 picks one) and hand out fds. */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "listen.h"
+#include "log.h"
+#include "options.h"
+#include "xmalloc.h"
+
+struct listener {
+	struct evconnlistener	*ev;
+	listener_accept_cb	 cb;
+	void			*arg;
+	int			 port;
+	char			 address[300];
+};
+
+static void
+listener_accept(struct evconnlistener *ev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener	*l = arg;
+
+	l->cb(fd, l->arg);
+}
+
+static void
+listener_error(struct evconnlistener *ev, void *arg)
+{
+	struct listener	*l = arg;
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	/* EMFILE and friends: log and go on; the backlog waits for us. */
+	log_warn("listener=%s accept failed: %s", l->address,
+	    evutil_socket_error_to_string(err));
+}
+
+/* The port a bound socket got, or -1. */
+int
+socket_local_port(evutil_socket_t fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return (-1);
+	if (ss.ss_family == AF_INET)
+		return (ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	if (ss.ss_family == AF_INET6)
+		return (ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	return (-1);
+}
+
+/* Caller frees with listener_free. On failure *cause says why. */
+struct listener *
+listener_new(struct event_base *base, const char *address,
+    listener_accept_cb cb, void *arg, char **cause)
+{
+	struct listener		*l;
+	struct sockaddr_storage	 ss;
+	int			 sslen = sizeof ss, port;
+	char			*host, *why, spec[300];
+
+	if (address_parse(address, &host, &port, &why) != 0) {
+		*cause = why;
+		return (NULL);
+	}
+	if (strchr(host, ':') != NULL)
+		snprintf(spec, sizeof spec, "[%s]:%d", host, port);
+	else
+		snprintf(spec, sizeof spec, "%s:%d", host, port);
+	memset(&ss, 0, sizeof ss);
+	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss,
+	    &sslen) != 0) {
+		xasprintf(cause, "%s: not a numeric address", address);
+		free(host);
+		return (NULL);
+	}
+	l = xcalloc(1, sizeof *l);
+	l->cb = cb;
+	l->arg = arg;
+	l->ev = evconnlistener_new_bind(base, listener_accept, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    1024, (struct sockaddr *)&ss, sslen);
+	if (l->ev == NULL) {
+		xasprintf(cause, "%s: %s", address, strerror(errno));
+		free(host);
+		free(l);
+		return (NULL);
+	}
+	evconnlistener_set_error_cb(l->ev, listener_error);
+	l->port = socket_local_port(evconnlistener_get_fd(l->ev));
+	if (strchr(host, ':') != NULL)
+		snprintf(l->address, sizeof l->address, "[%s]:%d", host,
+		    l->port);
+	else
+		snprintf(l->address, sizeof l->address, "%s:%d", host,
+		    l->port);
+	free(host);
+	return (l);
+}
+
+void
+listener_free(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	evconnlistener_free(l->ev);
+	free(l);
+}
+
+int
+listener_port(struct listener *l)
+{
+	return (l->port);
+}
+
+const char *
+listener_address(struct listener *l)
+{
+	return (l->address);
+}
+
+evutil_socket_t
+listener_fd(struct listener *l)
+{
+	return (evconnlistener_get_fd(l->ev));
+}

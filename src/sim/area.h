@@ -1,0 +1,58 @@
+/*
+ * An area: the static map one zoned instance runs. Built by areaload.c
+ * (which parses Tiled JSON) and handed to the simulation ready to use.
+ * World units are the map's pixels: a tile is tile_w x tile_h units.
+ */
+#ifndef SIM_AREA_H
+#define SIM_AREA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum area_exit_kind {
+	AREA_EXIT_EDGE,		/* walking off one side of the map */
+	AREA_EXIT_DOOR		/* stepping into a rectangle */
+};
+
+enum area_edge {
+	AREA_EDGE_NONE,
+	AREA_EDGE_NORTH,
+	AREA_EDGE_EAST,
+	AREA_EDGE_SOUTH,
+	AREA_EDGE_WEST
+};
+
+struct area_exit {
+	enum area_exit_kind	 kind;
+	enum area_edge		 edge;		/* AREA_EXIT_EDGE only */
+	float			 x, y, w, h;	/* AREA_EXIT_DOOR only */
+	char			*to_area;
+	int			 has_arrival;
+	float			 to_x, to_y;	/* arrival point, if has_arrival */
+};
+
+struct area_spawn {
+	float			 x, y;
+};
+
+struct area {
+	char			*name;
+	int			 cols, rows;	/* in tiles */
+	int			 tile_w, tile_h; /* world units per tile */
+	uint8_t			*solid;		/* cols * rows, 1 = blocked */
+	struct area_spawn	*spawns;	/* player spawn points, >= 1 */
+	size_t			 nspawns;
+	struct area_exit	*exits;
+	size_t			 nexits;
+};
+
+struct area	*area_new(const char *, int, int, int, int);
+void		 area_free(struct area *);
+void		 area_add_spawn(struct area *, float, float);
+struct area_exit *area_add_exit(struct area *);
+int		 area_solid_tile(const struct area *, int, int);
+int		 area_solid_at(const struct area *, float, float);
+float		 area_width(const struct area *);
+float		 area_height(const struct area *);
+
+#endif

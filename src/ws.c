@@ -1,0 +1,587 @@
+/* WebSocket connections on bufferevents: the upgrade, then wslay. */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <wslay/wslay.h>
+
+#include "httpup.h"
+#include "log.h"
+#include "ws.h"
+#include "xmalloc.h"
+
+#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define WS_MAX_HEADER	14	/* 2 + 8 extended length + 4 mask */
+
+enum ws_state {
+	WS_HTTP,	/* waiting for the request head */
+	WS_REFUSING,	/* an HTTP error answer is being flushed */
+	WS_OPEN,	/* frames flow */
+	WS_CLOSING,	/* our close frame or the peer's is being flushed */
+	WS_CLOSED	/* done; the closed callback is scheduled or ran */
+};
+
+struct ws {
+	struct bufferevent		*bev;
+	struct event			*deferred;	/* runs the closed callback */
+	wslay_event_context_ptr		 wslay;
+	enum ws_state			 state;
+	struct ws_config		 config;
+	const struct ws_callbacks	*cb;
+	void				*arg;
+	size_t				 feed;		/* bytes wslay may read */
+	char				*close_reason;
+	char				 peer[64];
+	int				 in_recv;
+};
+
+static void	ws_read_cb(struct bufferevent *, void *);
+static void	ws_write_cb(struct bufferevent *, void *);
+static void	ws_event_cb(struct bufferevent *, short, void *);
+static void	ws_finish(struct ws *, const char *);
+
+static void
+ws_deferred_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct ws	*ws = arg;
+
+	ws->cb->closed(ws, ws->close_reason, ws->arg);
+}
+
+/*
+ * Takes ownership of fd (closed by ws_free). Caller frees with ws_free,
+ * normally from the closed callback.
+ */
+struct ws *
+ws_new(struct event_base *base, evutil_socket_t fd,
+    const struct ws_config *config, const struct ws_callbacks *cb, void *arg)
+{
+	struct ws		*ws;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
+	char			 host[INET6_ADDRSTRLEN];
+	struct timeval		 tv;
+
+	ws = xcalloc(1, sizeof *ws);
+	ws->config = *config;
+	ws->cb = cb;
+	ws->arg = arg;
+	ws->state = WS_HTTP;
+	snprintf(ws->peer, sizeof ws->peer, "?");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+			snprintf(ws->peer, sizeof ws->peer, "%s:%u", host,
+			    ntohs(sin->sin_port));
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+			    sizeof host);
+			snprintf(ws->peer, sizeof ws->peer, "[%s]:%u", host,
+			    ntohs(sin6->sin6_port));
+		}
+	}
+	evutil_make_socket_nonblocking(fd);
+	ws->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (ws->bev == NULL)
+		fatalx("bufferevent_socket_new failed");
+	ws->deferred = event_new(base, -1, 0, ws_deferred_cb, ws);
+	bufferevent_setcb(ws->bev, ws_read_cb, ws_write_cb, ws_event_cb, ws);
+	/* Bound what we buffer from a client: one message plus a margin. */
+	bufferevent_setwatermark(ws->bev, EV_READ, 0,
+	    ws->config.max_message + HTTPUP_MAX_REQUEST + 4096);
+	tv.tv_sec = ws->config.handshake_ms / 1000;
+	tv.tv_usec = (ws->config.handshake_ms % 1000) * 1000;
+	bufferevent_set_timeouts(ws->bev, &tv, NULL);
+	bufferevent_enable(ws->bev, EV_READ | EV_WRITE);
+	return (ws);
+}
+
+void
+ws_free(struct ws *ws)
+{
+	if (ws == NULL)
+		return;
+	if (ws->wslay != NULL)
+		wslay_event_context_free(ws->wslay);
+	if (ws->bev != NULL)
+		bufferevent_free(ws->bev);
+	event_free(ws->deferred);
+	free(ws->close_reason);
+	free(ws);
+}
+
+const char *
+ws_peer(struct ws *ws)
+{
+	return (ws->peer);
+}
+
+int
+ws_is_open(struct ws *ws)
+{
+	return (ws->state == WS_OPEN);
+}
+
+size_t
+ws_output_queued(struct ws *ws)
+{
+	size_t	n = evbuffer_get_length(bufferevent_get_output(ws->bev));
+
+	if (ws->wslay != NULL)
+		n += wslay_event_get_queued_msg_length(ws->wslay);
+	return (n);
+}
+
+/* Stop all I/O and report the end from a fresh stack. */
+static void
+ws_finish(struct ws *ws, const char *reason)
+{
+	if (ws->state == WS_CLOSED)
+		return;
+	ws->state = WS_CLOSED;
+	if (ws->close_reason == NULL)
+		ws->close_reason = xstrdup(reason);
+	bufferevent_disable(ws->bev, EV_READ | EV_WRITE);
+	event_active(ws->deferred, 0, 0);
+}
+
+/* Drop the connection at once, without a close frame. */
+void
+ws_abort(struct ws *ws, const char *reason)
+{
+	ws_finish(ws, reason);
+}
+
+/* Done when wslay has nothing left to do and the output is flushed. */
+static void
+ws_maybe_done(struct ws *ws)
+{
+	struct evbuffer	*out = bufferevent_get_output(ws->bev);
+
+	if (ws->state == WS_REFUSING) {
+		if (evbuffer_get_length(out) == 0)
+			ws_finish(ws, ws->close_reason);
+		return;
+	}
+	if (ws->state != WS_OPEN && ws->state != WS_CLOSING)
+		return;
+	if (wslay_event_want_write(ws->wslay))
+		return;
+	if (wslay_event_want_read(ws->wslay) && ws->state == WS_OPEN)
+		return;
+	if (evbuffer_get_length(out) != 0) {
+		ws->state = WS_CLOSING;
+		return;
+	}
+	if (ws->state == WS_CLOSING || !wslay_event_want_read(ws->wslay))
+		ws_finish(ws, ws->close_reason != NULL ? ws->close_reason :
+		    "closed");
+}
+
+static void
+ws_flush(struct ws *ws)
+{
+	int	rv;
+
+	if (ws->state != WS_OPEN && ws->state != WS_CLOSING)
+		return;
+	if ((rv = wslay_event_send(ws->wslay)) != 0) {
+		ws_finish(ws, "send failed");
+		return;
+	}
+	ws_maybe_done(ws);
+}
+
+static ssize_t
+ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+    void *arg)
+{
+	struct ws	*ws = arg;
+	struct evbuffer	*in = bufferevent_get_input(ws->bev);
+	int		 n;
+
+	if (len > ws->feed)
+		len = ws->feed;
+	if (len == 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return (-1);
+	}
+	n = evbuffer_remove(in, buf, len);
+	if (n <= 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return (-1);
+	}
+	ws->feed -= (size_t)n;
+	return (n);
+}
+
+static ssize_t
+ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
+    int flags, void *arg)
+{
+	struct ws	*ws = arg;
+
+	if (evbuffer_add(bufferevent_get_output(ws->bev), data, len) != 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return (-1);
+	}
+	return ((ssize_t)len);
+}
+
+static int
+ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+    void *arg)
+{
+	memset(buf, 0, len);	/* servers do not mask */
+	return (0);
+}
+
+static void
+ws_msg_cb(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_msg_recv_arg *m, void *arg)
+{
+	struct ws	*ws = arg;
+	char		 reason[64];
+
+	if (m->opcode == WSLAY_CONNECTION_CLOSE) {
+		if (ws->close_reason == NULL) {
+			snprintf(reason, sizeof reason, "client closed (%u)",
+			    m->status_code);
+			ws->close_reason = xstrdup(reason);
+		}
+		return;
+	}
+	if (ws->state != WS_OPEN)
+		return;
+	if (m->opcode == WSLAY_TEXT_FRAME)
+		ws->cb->message(ws, 0, m->msg, m->msg_length, ws->arg);
+	else if (m->opcode == WSLAY_BINARY_FRAME)
+		ws->cb->message(ws, 1, m->msg, m->msg_length, ws->arg);
+}
+
+/*
+ * The size of the whole frame at the start of in, 0 if its header is not
+ * all there yet; *payload gets the payload length.
+ */
+static size_t
+ws_frame_size(struct evbuffer *in, uint64_t *payload)
+{
+	uint8_t		 h[WS_MAX_HEADER];
+	size_t		 have = evbuffer_get_length(in), hlen = 2, i;
+	uint64_t	 len;
+
+	if (have < 2)
+		return (0);
+	evbuffer_copyout(in, h, have < sizeof h ? have : sizeof h);
+	len = h[1] & 0x7f;
+	if (len == 126)
+		hlen += 2;
+	else if (len == 127)
+		hlen += 8;
+	if (h[1] & 0x80)
+		hlen += 4;
+	if (have < hlen)
+		return (0);
+	if (len == 126)
+		len = (uint64_t)h[2] << 8 | h[3];
+	else if (len == 127) {
+		len = 0;
+		for (i = 0; i < 8; i++)
+			len = len << 8 | h[2 + i];
+	}
+	*payload = len;
+	return (hlen + (size_t)(len > SIZE_MAX / 2 ? SIZE_MAX / 2 : len));
+}
+
+static void
+ws_read_frames(struct ws *ws)
+{
+	struct evbuffer	*in = bufferevent_get_input(ws->bev);
+	size_t		 size;
+	uint64_t	 payload;
+
+	while (ws->state == WS_OPEN && wslay_event_want_read(ws->wslay)) {
+		if ((size = ws_frame_size(in, &payload)) == 0)
+			break;
+		if (payload > ws->config.max_message) {
+			log_info("client=%s frame of %llu bytes over the "
+			    "limit of %zu: closing", ws->peer,
+			    (unsigned long long)payload,
+			    ws->config.max_message);
+			ws_close(ws, WS_CLOSE_TOO_BIG, "message too big");
+			return;
+		}
+		if (evbuffer_get_length(in) < size)
+			break;
+		ws->feed = size;
+		ws->in_recv = 1;
+		if (wslay_event_recv(ws->wslay) != 0) {
+			/* wslay has queued a close frame if it could. */
+			ws->in_recv = 0;
+			ws->feed = 0;
+			if (ws->close_reason == NULL)
+				ws->close_reason = xstrdup("protocol error");
+			if (!wslay_event_want_write(ws->wslay)) {
+				ws_finish(ws, ws->close_reason);
+				return;
+			}
+			evbuffer_drain(in, evbuffer_get_length(in));
+			ws->state = WS_CLOSING;
+			break;
+		}
+		ws->in_recv = 0;
+		ws->feed = 0;
+	}
+	if (ws->state == WS_OPEN && !wslay_event_want_read(ws->wslay)) {
+		/* wslay queued a close (peer's close, or a protocol error). */
+		if (ws->close_reason == NULL)
+			ws->close_reason = xstrdup("protocol error");
+		evbuffer_drain(in, evbuffer_get_length(in));
+		ws->state = WS_CLOSING;
+	}
+	ws_flush(ws);
+}
+
+static void
+ws_accept_key(const char *key, char out[29])
+{
+	unsigned char	 digest[SHA_DIGEST_LENGTH];
+	char		 buf[128];
+	int		 n;
+
+	n = snprintf(buf, sizeof buf, "%s%s", key, WS_GUID);
+	SHA1((unsigned char *)buf, (size_t)n, digest);
+	EVP_EncodeBlock((unsigned char *)out, digest, sizeof digest);
+}
+
+static const char *
+ws_status_text(int status)
+{
+	switch (status) {
+	case 400:
+		return ("Bad Request");
+	case 403:
+		return ("Forbidden");
+	case 404:
+		return ("Not Found");
+	case 405:
+		return ("Method Not Allowed");
+	case 414:
+		return ("URI Too Long");
+	case 426:
+		return ("Upgrade Required");
+	case 431:
+		return ("Request Header Fields Too Large");
+	case 503:
+		return ("Service Unavailable");
+	case 505:
+		return ("HTTP Version Not Supported");
+	}
+	return ("Error");
+}
+
+static void
+ws_refuse(struct ws *ws, int status, const char *body, const char *why)
+{
+	struct evbuffer	*out = bufferevent_get_output(ws->bev);
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", status, ws_status_text(status),
+	    strlen(body), body);
+	ws->state = WS_REFUSING;
+	ws->close_reason = xstrdup(why);
+	log_info("client=%s refused HTTP %d: %s", ws->peer, status, why);
+	bufferevent_disable(ws->bev, EV_READ);
+	ws_maybe_done(ws);
+}
+
+static void
+ws_read_request(struct ws *ws)
+{
+	struct evbuffer			*in = bufferevent_get_input(ws->bev);
+	struct httpup			 req;
+	struct wslay_event_callbacks	 callbacks = {
+		ws_recv_cb, ws_send_cb, ws_genmask_cb, NULL, NULL, NULL,
+		ws_msg_cb
+	};
+	size_t				 len;
+	char				 accept[29], *body = NULL, *errbody;
+	int				 status = 400;
+	const char			*data;
+
+	len = evbuffer_get_length(in);
+	if (len > HTTPUP_MAX_REQUEST)
+		len = HTTPUP_MAX_REQUEST;
+	data = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
+	switch (httpup_parse(data, len, &req)) {
+	case HTTPUP_AGAIN:
+		return;
+	case HTTPUP_INVALID:
+		xasprintf(&errbody, "{\"error\":\"%s\"}", req.error);
+		ws_refuse(ws, req.status, errbody, req.error);
+		free(errbody);
+		return;
+	case HTTPUP_OK:
+		break;
+	}
+	if (ws->cb->request(ws, &req, ws->arg, &status, &body) != 0) {
+		ws_refuse(ws, status, body != NULL ? body : "{}",
+		    "request refused");
+		free(body);
+		return;
+	}
+	evbuffer_drain(in, req.length);
+	if (!req.upgrade || !req.connection_upgrade || req.ws_key[0] == '\0') {
+		ws_refuse(ws, 400, "{\"code\":3,\"message\":\"Bad request\"}",
+		    "not a WebSocket upgrade");
+		return;
+	}
+	if (req.ws_version != 13) {
+		evbuffer_add_printf(bufferevent_get_output(ws->bev),
+		    "HTTP/1.1 426 Upgrade Required\r\n"
+		    "Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n"
+		    "Connection: close\r\n\r\n");
+		ws->state = WS_REFUSING;
+		ws->close_reason = xstrdup("unsupported WebSocket version");
+		bufferevent_disable(ws->bev, EV_READ);
+		return;
+	}
+	ws_accept_key(req.ws_key, accept);
+	evbuffer_add_printf(bufferevent_get_output(ws->bev),
+	    "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+	if (wslay_event_context_server_init(&ws->wslay, &callbacks, ws) != 0)
+		fatalx("wslay_event_context_server_init failed");
+	wslay_event_config_set_max_recv_msg_length(ws->wslay,
+	    ws->config.max_message);
+	ws->state = WS_OPEN;
+	bufferevent_set_timeouts(ws->bev, NULL, NULL);
+	ws->cb->open(ws, ws->arg);
+	if (ws->state == WS_OPEN)
+		ws_read_frames(ws);
+}
+
+static void
+ws_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ws	*ws = arg;
+
+	switch (ws->state) {
+	case WS_HTTP:
+		ws_read_request(ws);
+		break;
+	case WS_OPEN:
+		ws_read_frames(ws);
+		break;
+	default:
+		/* Closing: what the client still sends is of no use. */
+		evbuffer_drain(bufferevent_get_input(bev),
+		    evbuffer_get_length(bufferevent_get_input(bev)));
+		break;
+	}
+}
+
+static void
+ws_write_cb(struct bufferevent *bev, void *arg)
+{
+	ws_maybe_done(arg);
+}
+
+static void
+ws_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ws	*ws = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		ws_finish(ws, "handshake timeout");
+	else if (what & BEV_EVENT_EOF)
+		ws_finish(ws, ws->close_reason != NULL ? ws->close_reason :
+		    "connection closed by client");
+	else if (what & BEV_EVENT_ERROR)
+		ws_finish(ws, evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+}
+
+/*
+ * Queues one message (two parts joined, so a header and a body need no
+ * copy by the caller). Returns -1 if the connection is not open or its
+ * output is over the limit; the caller decides whether that is fatal.
+ */
+int
+ws_send_parts(struct ws *ws, int binary, const void *a, size_t alen,
+    const void *b, size_t blen)
+{
+	struct wslay_event_msg	 msg;
+	uint8_t			*joined = NULL;
+	int			 rv;
+
+	if (ws->state != WS_OPEN)
+		return (-1);
+	if (ws_output_queued(ws) + alen + blen > ws->config.output_limit)
+		return (-1);
+	if (blen != 0) {
+		joined = xmalloc(alen + blen);
+		memcpy(joined, a, alen);
+		memcpy(joined + alen, b, blen);
+		a = joined;
+		alen += blen;
+	}
+	msg.opcode = binary ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME;
+	msg.msg = a;
+	msg.msg_length = alen;
+	rv = wslay_event_queue_msg(ws->wslay, &msg);
+	free(joined);
+	if (rv != 0)
+		return (-1);
+	if (!ws->in_recv)
+		ws_flush(ws);
+	return (0);
+}
+
+int
+ws_send(struct ws *ws, int binary, const void *data, size_t len)
+{
+	return (ws_send_parts(ws, binary, data, len, NULL, 0));
+}
+
+/* Sends a close frame; the closed callback follows once it is flushed. */
+void
+ws_close(struct ws *ws, uint16_t code, const char *reason)
+{
+	if (ws->close_reason == NULL)
+		ws->close_reason = xstrdup(reason);
+	if (ws->state == WS_HTTP) {
+		ws_finish(ws, reason);
+		return;
+	}
+	if (ws->state != WS_OPEN)
+		return;
+	wslay_event_queue_close(ws->wslay, code, (const uint8_t *)reason,
+	    strlen(reason) > 123 ? 123 : strlen(reason));
+	ws->state = WS_CLOSING;
+	bufferevent_disable(ws->bev, EV_READ);
+	evbuffer_drain(bufferevent_get_input(ws->bev),
+	    evbuffer_get_length(bufferevent_get_input(ws->bev)));
+	if (!ws->in_recv)
+		ws_flush(ws);
+}
