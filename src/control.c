@@ -1,1 +1,628 @@
-/* placeholder until written */
+/*
+ * Control-plane handlers. Every request but GET /healthz needs the bearer
+ * token when one is configured; bodies are JSON; a bad request gets a 4xx
+ * with {"error": ...} and changes nothing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <json-c/json.h>
+
+#include "areaload.h"
+#include "control.h"
+#include "jsonutil.h"
+#include "lifecycle.h"
+#include "listen.h"
+#include "log.h"
+#include "pending.h"
+#include "session.h"
+#include "sim/area.h"
+#include "sim/world.h"
+#include "ticker.h"
+#include "xmalloc.h"
+
+#define CHARACTER_ID_MAX	128
+
+static void
+control_reply(struct evhttp_request *req, int status, struct json_object *o)
+{
+	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
+	const char	*text;
+	size_t		 len;
+
+	text = jsonutil_string(o, &len);
+	evbuffer_add(out, text, len);
+	evbuffer_add(out, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, status, NULL, NULL);
+	json_object_put(o);
+}
+
+static void
+control_error(struct evhttp_request *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+control_error(struct evhttp_request *req, int status, const char *fmt, ...)
+{
+	struct json_object	*o;
+	va_list			 ap;
+	char			*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	log_info("control %s %s -> %d: %s",
+	    evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" :
+	    evhttp_request_get_command(req) == EVHTTP_REQ_POST ? "POST" :
+	    evhttp_request_get_command(req) == EVHTTP_REQ_PUT ? "PUT" :
+	    evhttp_request_get_command(req) == EVHTTP_REQ_DELETE ? "DELETE" :
+	    "?", evhttp_request_get_uri(req), status, msg);
+	free(msg);
+	control_reply(req, status, o);
+}
+
+static void
+control_conflict(struct evhttp_request *req, struct instance *inst)
+{
+	control_error(req, 409, "not allowed in state %s",
+	    lifecycle_state_name(inst->state));
+}
+
+/* The request body as a JSON object, or NULL after answering 400. */
+static struct json_object *
+control_body(struct evhttp_request *req)
+{
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	struct json_object	*o;
+	size_t			 len = evbuffer_get_length(in);
+	char			*cause;
+
+	if (len == 0) {
+		control_error(req, 400, "a JSON object body is required");
+		return (NULL);
+	}
+	o = jsonutil_parse((const char *)evbuffer_pullup(in, -1), len, &cause);
+	if (o == NULL) {
+		control_error(req, 400, "%s", cause);
+		free(cause);
+		return (NULL);
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		control_error(req, 400, "the body must be a JSON object");
+		return (NULL);
+	}
+	return (o);
+}
+
+/* Constant-time comparison, so the token does not leak through timing. */
+static int
+control_authorized(struct instance *inst, struct evhttp_request *req)
+{
+	const char	*h;
+	size_t		 i, tlen, hlen;
+	unsigned char	 diff = 0;
+
+	if (inst->token == NULL)
+		return (1);
+	h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+		return (0);
+	h += 7;
+	tlen = strlen(inst->token);
+	hlen = strlen(h);
+	for (i = 0; i < tlen; i++)
+		diff |= (unsigned char)inst->token[i] ^
+		    (unsigned char)(i < hlen ? h[i] : 0);
+	return (diff == 0 && hlen == tlen);
+}
+
+static void
+control_status(struct instance *inst, struct evhttp_request *req)
+{
+	struct json_object	*o, *cfg, *stats;
+	const struct ticker_stats *ts;
+	struct run		*run = inst->run;
+	uint64_t		 now = monotonic_ms();
+	size_t			 i;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "state", json_object_new_string(
+	    lifecycle_state_name(inst->state)));
+	json_object_object_add(o, "area", run != NULL ?
+	    json_object_new_string(run->area->name) : NULL);
+	json_object_object_add(o, "tick", json_object_new_int64(run != NULL ?
+	    (int64_t)run->world->tick : 0));
+	json_object_object_add(o, "tick_hz",
+	    json_object_new_int((int)inst->tick_hz));
+	json_object_object_add(o, "players", json_object_new_int64(
+	    run != NULL ? (int64_t)run->world->nplayers : 0));
+	json_object_object_add(o, "mobs", json_object_new_int(0));
+	json_object_object_add(o, "pending", json_object_new_int64(
+	    run != NULL ? (int64_t)pending_waiting(&run->pending, now) : 0));
+	json_object_object_add(o, "clients",
+	    json_object_new_int64((int64_t)inst->nsessions));
+	json_object_object_add(o, "version",
+	    json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+	json_object_object_add(o, "uptime_s", json_object_new_int64(
+	    (int64_t)((now - inst->started_ms) / 1000)));
+	json_object_object_add(o, "client_port", json_object_new_int(
+	    listener_port(inst->client_listener)));
+	json_object_object_add(o, "control_port",
+	    json_object_new_int(inst->control_port));
+	if (run != NULL) {
+		ts = ticker_stats(run->ticker);
+		stats = json_object_new_object();
+		json_object_object_add(stats, "ticks",
+		    json_object_new_int64((int64_t)ts->ticks));
+		json_object_object_add(stats, "skipped",
+		    json_object_new_int64((int64_t)ts->skipped));
+		json_object_object_add(stats, "last_cost_us",
+		    json_object_new_int64((int64_t)(ts->last_cost_ns / 1000)));
+		json_object_object_add(stats, "max_cost_us",
+		    json_object_new_int64((int64_t)(ts->max_cost_ns / 1000)));
+		json_object_object_add(o, "tick_stats", stats);
+		json_object_object_add(o, "neighbours",
+		    json_object_get(run->neighbours));
+	}
+	cfg = json_object_new_object();
+	for (i = 0; i < OPT__COUNT; i++) {
+		const char *v = options_get(inst->options, (enum option_id)i);
+
+		json_object_object_add(cfg, options_table[i].name,
+		    v != NULL ? json_object_new_string(v) : NULL);
+	}
+	json_object_object_add(o, "config", cfg);
+	control_reply(req, 200, o);
+}
+
+static void
+control_areas(struct instance *inst, struct evhttp_request *req)
+{
+	struct json_object	*o, *a;
+	char			**names, *cause;
+	size_t			 n, i;
+
+	if (areaload_list(options_get(inst->options, OPT_AREA_DIR), &names, &n,
+	    &cause) != 0) {
+		control_error(req, 500, "%s", cause);
+		free(cause);
+		return;
+	}
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object_array_add(a, json_object_new_string(names[i]));
+		free(names[i]);
+	}
+	free(names);
+	o = json_object_new_object();
+	json_object_object_add(o, "areas", a);
+	control_reply(req, 200, o);
+}
+
+static void
+control_allocate(struct instance *inst, struct evhttp_request *req)
+{
+	struct json_object	*body, *nb = NULL, *o;
+	const char		*area;
+	char			*cause;
+	int			 status;
+
+	if ((body = control_body(req)) == NULL)
+		return;
+	if (jsonutil_get_string(body, "area", &area) != 0) {
+		control_error(req, 400, "area must be a string");
+		goto out;
+	}
+	if (json_object_object_get_ex(body, "neighbours", &nb) &&
+	    lifecycle_valid_neighbours(nb, &cause) != 0) {
+		control_error(req, 400, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	if (inst->state != STATE_IDLE) {
+		control_conflict(req, inst);
+		goto out;
+	}
+	if (lifecycle_allocate(inst, area, nb, &status, &cause) != 0) {
+		control_error(req, status, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "state", json_object_new_string("running"));
+	json_object_object_add(o, "area", json_object_new_string(area));
+	control_reply(req, 200, o);
+out:
+	json_object_put(body);
+}
+
+/* character_id: a non-empty string (or a whole number, made a string). */
+static int
+control_character_id(struct json_object *body, char *out, size_t size)
+{
+	struct json_object	*v;
+	const char		*s;
+
+	if (!json_object_object_get_ex(body, "character_id", &v))
+		return (-1);
+	if (json_object_is_type(v, json_type_int))
+		snprintf(out, size, "%lld",
+		    (long long)json_object_get_int64(v));
+	else if (json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+		if (*s == '\0' || strlen(s) >= size || strchr(s, '/') != NULL)
+			return (-1);
+		snprintf(out, size, "%s", s);
+	} else
+		return (-1);
+	return (0);
+}
+
+static void
+control_pending_add(struct instance *inst, struct evhttp_request *req)
+{
+	struct json_object	*body, *character, *v, *o;
+	const char		*ticket, *from_area = NULL, *text;
+	char			 id[CHARACTER_ID_MAX + 1], docid[64], *cause;
+	long long		 expires_ms;
+	int			 status;
+	uint64_t		 now = monotonic_ms();
+
+	if ((body = control_body(req)) == NULL)
+		return;
+	if (jsonutil_get_string(body, "ticket", &ticket) != 0 ||
+	    !pending_valid_ticket(ticket)) {
+		control_error(req, 400, "ticket must be a string of 1 to %d "
+		    "characters from A-Z a-z 0-9 - . _ ~", PENDING_TICKET_MAX);
+		goto out;
+	}
+	if (control_character_id(body, id, sizeof id) != 0) {
+		control_error(req, 400, "character_id must be a non-empty "
+		    "string (at most %d bytes, no '/') or an integer",
+		    CHARACTER_ID_MAX);
+		goto out;
+	}
+	expires_ms = (long long)inst->ticket_ttl_ms;
+	if (json_object_object_get_ex(body, "expires_ms", &v) &&
+	    (jsonutil_get_int(body, "expires_ms", &expires_ms) != 0 ||
+	    expires_ms < 1 || expires_ms > 86400000)) {
+		control_error(req, 400, "expires_ms must be an integer from 1 "
+		    "to 86400000");
+		goto out;
+	}
+	if (json_object_object_get_ex(body, "from_area", &v) &&
+	    jsonutil_get_string(body, "from_area", &from_area) != 0) {
+		control_error(req, 400, "from_area must be a string");
+		goto out;
+	}
+	if (!json_object_object_get_ex(body, "character", &character) ||
+	    character == NULL) {
+		control_error(req, 501, "fetching the character from the "
+		    "Character Data API is not implemented yet: pass "
+		    "\"character\" inline");
+		goto out;
+	}
+	if (!json_object_is_type(character, json_type_object)) {
+		control_error(req, 400, "character must be an object");
+		goto out;
+	}
+	if (json_object_object_get_ex(character, "id", &v)) {
+		if (json_object_is_type(v, json_type_int))
+			snprintf(docid, sizeof docid, "%lld",
+			    (long long)json_object_get_int64(v));
+		else
+			snprintf(docid, sizeof docid, "%s",
+			    json_object_get_string(v));
+		if (strcmp(docid, id) != 0) {
+			control_error(req, 400, "character.id does not match "
+			    "character_id");
+			goto out;
+		}
+	}
+	if (inst->state != STATE_RUNNING) {
+		control_conflict(req, inst);
+		goto out;
+	}
+	text = jsonutil_string(character, NULL);
+	if (pending_add(&inst->run->pending, ticket, id, text, from_area,
+	    now + (uint64_t)expires_ms, now, &status, &cause) != 0) {
+		control_error(req, status, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	log_info("ticket announced character=%s expires_ms=%lld%s%s", id,
+	    expires_ms, from_area != NULL ? " from_area=" : "",
+	    from_area != NULL ? from_area : "");
+	o = json_object_new_object();
+	json_object_object_add(o, "ticket", json_object_new_string(ticket));
+	json_object_object_add(o, "character_id", json_object_new_string(id));
+	json_object_object_add(o, "expires_ms",
+	    json_object_new_int64(expires_ms));
+	control_reply(req, 201, o);
+out:
+	json_object_put(body);
+}
+
+static void
+control_pending_delete(struct instance *inst, struct evhttp_request *req,
+    const char *ticket)
+{
+	if (!pending_valid_ticket(ticket)) {
+		control_error(req, 400, "malformed ticket");
+		return;
+	}
+	if (inst->state != STATE_RUNNING) {
+		control_conflict(req, inst);
+		return;
+	}
+	if (pending_remove(&inst->run->pending, ticket) != 0) {
+		control_error(req, 404, "unknown ticket");
+		return;
+	}
+	log_info("ticket withdrawn");
+	evhttp_send_reply(req, 204, NULL, NULL);
+}
+
+static void
+control_neighbours(struct instance *inst, struct evhttp_request *req)
+{
+	struct json_object	*body, *nb, *o;
+	char			*cause;
+
+	if ((body = control_body(req)) == NULL)
+		return;
+	if (!json_object_object_get_ex(body, "neighbours", &nb) ||
+	    lifecycle_valid_neighbours(nb, &cause) != 0) {
+		control_error(req, 400, "%s", nb == NULL ?
+		    "neighbours is required" : cause);
+		if (nb != NULL)
+			free(cause);
+		goto out;
+	}
+	if (inst->state != STATE_RUNNING) {
+		control_conflict(req, inst);
+		goto out;
+	}
+	lifecycle_set_neighbours(inst, nb, &cause);
+	o = json_object_new_object();
+	json_object_object_add(o, "neighbours", json_object_get(nb));
+	control_reply(req, 200, o);
+out:
+	json_object_put(body);
+}
+
+static void
+control_drain(struct instance *inst, struct evhttp_request *req)
+{
+	struct json_object	*o;
+
+	if (inst->state != STATE_RUNNING) {
+		control_conflict(req, inst);
+		return;
+	}
+	lifecycle_drain(inst, "the area is being drained");
+	o = json_object_new_object();
+	json_object_object_add(o, "state", json_object_new_string(
+	    lifecycle_state_name(inst->state)));
+	control_reply(req, 202, o);
+}
+
+static void
+control_metrics(struct instance *inst, struct evhttp_request *req)
+{
+	struct evbuffer			*out;
+	const struct ticker_stats	*ts = NULL;
+	struct run			*run = inst->run;
+	int				 i;
+
+	out = evhttp_request_get_output_buffer(req);
+	if (run != NULL)
+		ts = ticker_stats(run->ticker);
+	evbuffer_add_printf(out, "# HELP zoned_state 1 for the current "
+	    "state.\n# TYPE zoned_state gauge\n");
+	for (i = STATE_IDLE; i <= STATE_DRAINING; i++)
+		evbuffer_add_printf(out, "zoned_state{state=\"%s\"} %d\n",
+		    lifecycle_state_name((enum instance_state)i),
+		    inst->state == (enum instance_state)i);
+	evbuffer_add_printf(out,
+	    "# TYPE zoned_clients gauge\nzoned_clients %zu\n"
+	    "# TYPE zoned_players gauge\nzoned_players %zu\n"
+	    "# TYPE zoned_ticks_total counter\nzoned_ticks_total %llu\n"
+	    "# TYPE zoned_ticks_skipped_total counter\n"
+	    "zoned_ticks_skipped_total %llu\n"
+	    "# TYPE zoned_tick_seconds gauge\nzoned_tick_seconds %.6f\n",
+	    inst->nsessions, run != NULL ? run->world->nplayers : 0,
+	    ts != NULL ? (unsigned long long)ts->ticks : 0ULL,
+	    ts != NULL ? (unsigned long long)ts->skipped : 0ULL,
+	    ts != NULL ? (double)ts->last_cost_ns / 1e9 : 0.0);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, 200, NULL, NULL);
+}
+
+static void
+control_not_allowed(struct evhttp_request *req, const char *allow)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    allow);
+	control_error(req, 405, "method not allowed (allowed: %s)", allow);
+}
+
+static void
+control_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct instance		*inst = arg;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = evhttp_uri_get_path(uri);
+
+	if (path == NULL)
+		path = "/";
+	if (strcmp(path, "/healthz") == 0) {
+		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+			control_not_allowed(req, "GET");
+			return;
+		}
+		evbuffer_add(evhttp_request_get_output_buffer(req), "ok\n", 3);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", "text/plain");
+		evhttp_send_reply(req, 200, NULL, NULL);
+		return;
+	}
+	if (!control_authorized(inst, req)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer realm=\"zoned\"");
+		control_error(req, 401, "a valid bearer token is required");
+		return;
+	}
+	if (strcmp(path, "/v1/status") == 0) {
+		if (cmd != EVHTTP_REQ_GET)
+			control_not_allowed(req, "GET");
+		else
+			control_status(inst, req);
+	} else if (strcmp(path, "/v1/areas") == 0) {
+		if (cmd != EVHTTP_REQ_GET)
+			control_not_allowed(req, "GET");
+		else
+			control_areas(inst, req);
+	} else if (strcmp(path, "/v1/allocate") == 0) {
+		if (cmd != EVHTTP_REQ_POST)
+			control_not_allowed(req, "POST");
+		else
+			control_allocate(inst, req);
+	} else if (strcmp(path, "/v1/pending") == 0) {
+		if (cmd != EVHTTP_REQ_POST)
+			control_not_allowed(req, "POST");
+		else
+			control_pending_add(inst, req);
+	} else if (strncmp(path, "/v1/pending/", 12) == 0) {
+		if (cmd != EVHTTP_REQ_DELETE)
+			control_not_allowed(req, "DELETE");
+		else
+			control_pending_delete(inst, req, path + 12);
+	} else if (strcmp(path, "/v1/neighbours") == 0) {
+		if (cmd != EVHTTP_REQ_PUT)
+			control_not_allowed(req, "PUT");
+		else
+			control_neighbours(inst, req);
+	} else if (strcmp(path, "/v1/drain") == 0) {
+		if (cmd != EVHTTP_REQ_POST)
+			control_not_allowed(req, "POST");
+		else
+			control_drain(inst, req);
+	} else if (strcmp(path, "/v1/migrate") == 0) {
+		if (cmd != EVHTTP_REQ_POST)
+			control_not_allowed(req, "POST");
+		else
+			control_error(req, 501, "live migration is not "
+			    "implemented yet");
+	} else if (strcmp(path, "/metrics") == 0) {
+		if (cmd != EVHTTP_REQ_GET)
+			control_not_allowed(req, "GET");
+		else
+			control_metrics(inst, req);
+	} else
+		control_error(req, 404, "no such endpoint: %s", path);
+}
+
+/* Reads the token file: its first line, trimmed; it must not be empty. */
+static int
+control_read_token(const char *path, char **token, char **cause)
+{
+	FILE	*f;
+	char	 buf[1024];
+	size_t	 len;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "control-token-file %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (fgets(buf, sizeof buf, f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		buf[--len] = '\0';
+	if (len == 0) {
+		xasprintf(cause, "control-token-file %s: empty token", path);
+		return (-1);
+	}
+	*token = xstrdup(buf);
+	return (0);
+}
+
+int
+control_init(struct instance *inst, char **cause)
+{
+	struct evhttp_bound_socket	*bound;
+	const char			*file;
+	char				*host, *why;
+	int				 port;
+
+	file = options_get(inst->options, OPT_CONTROL_TOKEN_FILE);
+	if (file != NULL && control_read_token(file, &inst->token, cause) != 0)
+		return (-1);
+	if (address_parse(options_get(inst->options, OPT_CONTROL_LISTEN),
+	    &host, &port, &why) != 0) {
+		*cause = why;
+		return (-1);
+	}
+	inst->control = evhttp_new(inst->base);
+	evhttp_set_allowed_methods(inst->control, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_HEAD);
+	evhttp_set_max_body_size(inst->control, CONTROL_MAX_BODY);
+	evhttp_set_max_headers_size(inst->control, 16384);
+	evhttp_set_timeout(inst->control, 30);
+	evhttp_set_gencb(inst->control, control_request_cb, inst);
+	bound = evhttp_bind_socket_with_handle(inst->control, host,
+	    (ev_uint16_t)port);
+	if (bound == NULL) {
+		xasprintf(cause, "%s: cannot listen: %s",
+		    options_get(inst->options, OPT_CONTROL_LISTEN),
+		    strerror(errno));
+		free(host);
+		return (-1);
+	}
+	inst->control_port = socket_local_port(
+	    evhttp_bound_socket_get_fd(bound));
+	if (strchr(host, ':') != NULL)
+		log_info("listening on=control address=[%s]:%d", host,
+		    inst->control_port);
+	else
+		log_info("listening on=control address=%s:%d", host,
+		    inst->control_port);
+	if (inst->token == NULL && strcmp(host, "127.0.0.1") != 0 &&
+	    strcmp(host, "::1") != 0 && strcmp(host, "localhost") != 0)
+		log_warn("control plane on %s has no token: anyone who can "
+		    "reach it controls this instance", host);
+	free(host);
+	return (0);
+}
+
+void
+control_free(struct instance *inst)
+{
+	if (inst->control != NULL)
+		evhttp_free(inst->control);
+	inst->control = NULL;
+}

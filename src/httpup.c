@@ -1,8 +1,6 @@
 /* Parser for the request head that opens a client connection. Pure. */
 #include "config.h"
 
-#include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,10 +40,11 @@ static int
 header(struct httpup *r, const char *name, size_t nlen, const char *v,
     size_t vlen)
 {
-	char	num[16];
+	size_t	i;
+	int	n;
 
 	if (nlen == 7 && strncasecmp(name, "Upgrade", 7) == 0)
-		r->upgrade = has_token(v, vlen, "websocket");
+		r->upgrade |= has_token(v, vlen, "websocket");
 	else if (nlen == 10 && strncasecmp(name, "Connection", 10) == 0)
 		r->connection_upgrade |= has_token(v, vlen, "upgrade");
 	else if (nlen == 17 && strncasecmp(name, "Sec-WebSocket-Key", 17) == 0) {
@@ -55,11 +54,15 @@ header(struct httpup *r, const char *name, size_t nlen, const char *v,
 		r->ws_key[vlen] = '\0';
 	} else if (nlen == 21 &&
 	    strncasecmp(name, "Sec-WebSocket-Version", 21) == 0) {
-		if (vlen == 0 || vlen >= sizeof num)
+		/* RFC 6455: 1*DIGIT, 0 to 255 */
+		for (i = 0, n = 0; i < vlen; i++) {
+			if (v[i] < '0' || v[i] > '9' ||
+			    (n = n * 10 + (v[i] - '0')) > 255)
+				break;
+		}
+		if (vlen == 0 || i != vlen)
 			return (invalid(r, 400, "bad Sec-WebSocket-Version"));
-		memcpy(num, v, vlen);
-		num[vlen] = '\0';
-		r->ws_version = atoi(num);
+		r->ws_version = n;
 	}
 	return (HTTPUP_OK);
 }
@@ -82,9 +85,10 @@ request_line(struct httpup *r, const char *p, size_t len)
 	if (sp2 == NULL || sp2 == target || *target != '/')
 		return (invalid(r, 400, "malformed request target"));
 	if ((size_t)(p + len - (sp2 + 1)) != 8 ||
-	    strncmp(sp2 + 1, "HTTP/1.", 7) != 0)
-		return (invalid(r, 505, "HTTP/1.x required"));
-	if (sp2[8] != '1')
+	    strncmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[6] < '0' ||
+	    sp2[6] > '9' || sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9')
+		return (invalid(r, 400, "malformed HTTP version"));
+	if (sp2[6] != '1' || sp2[8] != '1')
 		return (invalid(r, 505, "HTTP/1.1 required"));
 	tlen = (size_t)(sp2 - target);
 	q = memchr(target, '?', tlen);
@@ -125,6 +129,9 @@ httpup_parse(const char *buf, size_t len, struct httpup *r)
 		if (c == 0 || (c < 32 && c != '\r' && c != '\n' &&
 		    c != '\t') || c == 127)
 			return (invalid(r, 400, "control character in request"));
+		if ((c == '\r' && i + 1 < len && buf[i + 1] != '\n') ||
+		    (c == '\n' && (i == 0 || buf[i - 1] != '\r')))
+			return (invalid(r, 400, "bare CR or LF in request"));
 	}
 	if (end == NULL) {
 		if (len >= HTTPUP_MAX_REQUEST)
@@ -170,15 +177,17 @@ hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
-	c = tolower(c);
 	if (c >= 'a' && c <= 'f')
 		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
 	return (-1);
 }
 
 /*
  * Finds key in a query string and writes its percent-decoded value into out.
- * Returns 1 if found and it fits, 0 if absent, -1 if malformed or too long.
+ * Returns 1 if found and it fits, 0 if absent, -1 if malformed (a decoded
+ * NUL included) or too long.
  */
 int
 httpup_query_get(const char *query, const char *key, char *out, size_t size)
@@ -201,7 +210,8 @@ httpup_query_get(const char *query, const char *key, char *out, size_t size)
 					if (amp - v < 3)
 						return (-1);
 					if ((h = hexval(v[1])) == -1 ||
-					    (l = hexval(v[2])) == -1)
+					    (l = hexval(v[2])) == -1 ||
+					    (h == 0 && l == 0))
 						return (-1);
 					out[o++] = (char)(h * 16 + l);
 					v += 2;

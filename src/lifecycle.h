@@ -1,0 +1,84 @@
+/*
+ * The instance's state machine (DESIGN.md section 1):
+ *	idle -> loading -> running -> draining -> idle
+ * State is split by lifetime, as ioquake3 splits svs and sv: struct
+ * instance lives as long as the process; struct run is one allocation of an
+ * area and is freed in one piece by drain.
+ */
+#ifndef LIFECYCLE_H
+#define LIFECYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "options.h"
+#include "pending.h"
+#include "siosock.h"
+
+struct area;
+struct evhttp;
+struct event_base;
+struct json_object;
+struct listener;
+struct session;
+struct ticker;
+struct world;
+struct world_input;
+
+enum instance_state {
+	STATE_IDLE,		/* no area; clients are refused */
+	STATE_LOADING,		/* an area is being loaded */
+	STATE_RUNNING,		/* ticking; clients with tickets get in */
+	STATE_DRAINING		/* players are being written back and let go */
+};
+
+struct run {
+	struct area		*area;
+	struct world		*world;
+	struct pending_table	 pending;
+	struct ticker		*ticker;
+	struct json_object	*neighbours;	/* array, as allocated */
+	uint64_t		 started_ms;
+	/* Per-tick scratch, reused every tick. */
+	struct world_input	*inputs;
+	size_t			 inputs_cap;
+	char			*players_json;
+	size_t			 players_cap;
+};
+
+TAILQ_HEAD(session_list, session);
+
+struct instance {
+	struct event_base	*base;
+	struct options		*options;
+	enum instance_state	 state;
+	struct run		*run;
+	struct listener		*client_listener;
+	struct evhttp		*control;
+	int			 control_port;
+	char			*token;		/* NULL: no token required */
+	struct session_list	 sessions;
+	size_t			 nsessions;
+	uint32_t		 next_session_id;
+	struct siosock_config	 sio_config;
+	uint64_t		 started_ms;
+	unsigned		 tick_hz;
+	size_t			 max_clients;
+	size_t			 output_limit;
+	uint64_t		 ticket_ttl_ms;
+};
+
+int		 lifecycle_init(struct instance *, struct event_base *,
+		     struct options *, char **);
+void		 lifecycle_free(struct instance *);
+int		 lifecycle_allocate(struct instance *, const char *,
+		     struct json_object *, int *, char **);
+void		 lifecycle_drain(struct instance *, const char *);
+void		 lifecycle_shutdown(struct instance *);
+const char	*lifecycle_state_name(enum instance_state);
+int		 lifecycle_set_neighbours(struct instance *,
+		     struct json_object *, char **);
+int		 lifecycle_valid_neighbours(struct json_object *, char **);
+
+#endif

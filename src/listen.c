@@ -77,10 +77,8 @@ listener_new(struct event_base *base, const char *address,
 		*cause = why;
 		return (NULL);
 	}
-	if (strchr(host, ':') != NULL)
-		snprintf(spec, sizeof spec, "[%s]:%d", host, port);
-	else
-		snprintf(spec, sizeof spec, "%s:%d", host, port);
+	/* libevent refuses an explicit port 0: parse the host alone. */
+	snprintf(spec, sizeof spec, "%s", host);
 	memset(&ss, 0, sizeof ss);
 	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss,
 	    &sslen) != 0) {
@@ -88,6 +86,10 @@ listener_new(struct event_base *base, const char *address,
 		free(host);
 		return (NULL);
 	}
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
 	l = xcalloc(1, sizeof *l);
 	l->cb = cb;
 	l->arg = arg;

@@ -1,1 +1,180 @@
-int main(void){return 0;}
+/*
+ * zoned: the game server instance of one area. Flags and config file,
+ * start-up, signals, then the event loop.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lifecycle.h"
+#include "log.h"
+#include "options.h"
+#include "xmalloc.h"
+
+/* sysexits(3) */
+#define EX_USAGE	64
+#define EX_UNAVAILABLE	69
+#define EX_SOFTWARE	70
+#define EX_OSERR	71
+#define EX_CONFIG	78
+
+static struct options	 options;
+static struct instance	 instance;
+static struct event_base *base;
+static int		 stopping;
+
+/* Route libevent's own messages into our log. */
+static void
+main_event_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_ERR)
+		log_error("libevent: %s", msg);
+	else if (severity >= EVENT_LOG_WARN)
+		log_warn("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
+static void
+main_stop_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct timeval	tv = { 0, 200000 };
+
+	if (stopping++) {
+		log_warn("signal %d again: exiting now", (int)sig);
+		event_base_loopbreak(base);
+		return;
+	}
+	log_info("signal %d: stopping", (int)sig);
+	lifecycle_shutdown(&instance);
+	/* Let the goodbyes and close frames reach the clients. */
+	event_base_loopexit(base, &tv);
+}
+
+static void
+main_daemonize(void)
+{
+	int	fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+static void
+main_write_pid(const char *path)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		log_error("pid-file %s: %s", path, strerror(errno));
+		exit(EX_OSERR);
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event	*ev_term, *ev_int;
+	enum log_level	 level;
+	char		*cause;
+	const char	*area, *pidfile;
+	int		 action, status, daemon;
+
+	options_init(&options);
+	if (options_parse_argv(&options, argc, argv, &action, &cause) != 0) {
+		fprintf(stderr, "zoned: %s\n", cause);
+		fprintf(stderr, "Try 'zoned --help' for more information.\n");
+		exit(EX_USAGE);
+	}
+	if (action == 1) {
+		options_usage(stdout);
+		exit(0);
+	}
+	if (action == 2) {
+		printf("zoned %s\n", PACKAGE_VERSION);
+		exit(0);
+	}
+	if (options_get(&options, OPT_CONFIG) != NULL &&
+	    options_load_file(&options, options_get(&options, OPT_CONFIG),
+	    &cause) != 0) {
+		fprintf(stderr, "zoned: config: %s\n", cause);
+		exit(EX_CONFIG);
+	}
+	if (options_get(&options, OPT_TAKEOVER) != NULL) {
+		fprintf(stderr, "zoned: --takeover: live migration is not "
+		    "supported by this version\n");
+		exit(EX_UNAVAILABLE);
+	}
+	log_level_parse(options_get(&options, OPT_LOG_LEVEL), &level);
+	daemon = options_flag(&options, OPT_DAEMON);
+	log_open("zoned", level, daemon);
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);	/* nothing to reload yet */
+	event_set_log_callback(main_event_log_cb);
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if (lifecycle_init(&instance, base, &options, &cause) != 0) {
+		log_error("%s", cause);
+		exit(EX_OSERR);
+	}
+	if ((area = options_get(&options, OPT_AREA)) != NULL &&
+	    lifecycle_allocate(&instance, area, NULL, &status, &cause) != 0) {
+		log_error("area %s: %s", area, cause);
+		exit(EX_CONFIG);
+	}
+	if (daemon) {
+		/* libevent backends do not survive fork: start afresh. */
+		main_daemonize();
+		if (event_reinit(base) != 0)
+			fatalx("event_reinit failed");
+	}
+	if ((pidfile = options_get(&options, OPT_PID_FILE)) != NULL)
+		main_write_pid(pidfile);
+
+	ev_term = evsignal_new(base, SIGTERM, main_stop_cb, NULL);
+	ev_int = evsignal_new(base, SIGINT, main_stop_cb, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	log_info("zoned %s started pid=%ld tick_hz=%lld", PACKAGE_VERSION,
+	    (long)getpid(), options_number(&options, OPT_TICK_HZ));
+
+	event_base_dispatch(base);
+
+	log_info("stopped");
+	if (pidfile != NULL)
+		unlink(pidfile);
+	event_free(ev_term);
+	event_free(ev_int);
+	lifecycle_free(&instance);
+	event_base_free(base);
+	options_free(&options);
+	return (0);
+}

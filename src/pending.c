@@ -1,1 +1,230 @@
-/* placeholder until written */
+/* The table of announced connections (tickets). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pending.h"
+#include "xmalloc.h"
+
+void
+pending_init(struct pending_table *t, size_t max)
+{
+	memset(t, 0, sizeof *t);
+	t->max = max;
+}
+
+static void
+pending_entry_free(struct pending *p)
+{
+	free(p->ticket);
+	free(p->character_id);
+	free(p->character);
+	free(p->from_area);
+}
+
+void
+pending_clear(struct pending_table *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->n; i++)
+		pending_entry_free(&t->entries[i]);
+	free(t->entries);
+	t->entries = NULL;
+	t->n = t->cap = 0;
+}
+
+/* Tickets are 1 to PENDING_TICKET_MAX URL-safe characters. */
+int
+pending_valid_ticket(const char *s)
+{
+	size_t	len = strlen(s), i;
+
+	if (len == 0 || len > PENDING_TICKET_MAX)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("-._~", s[i])))
+			return (0);
+	}
+	return (1);
+}
+
+static struct pending *
+pending_find(const struct pending_table *t, const char *ticket)
+{
+	size_t	i;
+
+	for (i = 0; i < t->n; i++) {
+		if (strcmp(t->entries[i].ticket, ticket) == 0)
+			return (&t->entries[i]);
+	}
+	return (NULL);
+}
+
+static int
+pending_live(const struct pending *p, uint64_t now)
+{
+	return (p->state == PENDING_WAITING && now < p->expires_at);
+}
+
+/* The waiting ticket of a character, if any. */
+const struct pending *
+pending_find_character(const struct pending_table *t, const char *id,
+    uint64_t now)
+{
+	size_t	i;
+
+	for (i = 0; i < t->n; i++) {
+		if (pending_live(&t->entries[i], now) &&
+		    strcmp(t->entries[i].character_id, id) == 0)
+			return (&t->entries[i]);
+	}
+	return (NULL);
+}
+
+/* Makes room by forgetting the oldest used or expired ticket, if any. */
+static void
+pending_evict_tombstone(struct pending_table *t, uint64_t now)
+{
+	struct pending	*p;
+	size_t		 i, oldest = t->n;
+	uint64_t	 since, best = UINT64_MAX;
+
+	for (i = 0; i < t->n; i++) {
+		p = &t->entries[i];
+		if (pending_live(p, now))
+			continue;
+		since = p->state == PENDING_USED ? p->settled_at :
+		    p->expires_at;
+		if (since < best) {
+			best = since;
+			oldest = i;
+		}
+	}
+	if (oldest == t->n)
+		return;
+	pending_entry_free(&t->entries[oldest]);
+	t->entries[oldest] = t->entries[--t->n];
+}
+
+/*
+ * Announces a ticket. On failure *status is the HTTP status (409 for a
+ * ticket or character already announced, 503 when the table is full) and
+ * *cause says why (caller frees); nothing changes.
+ */
+int
+pending_add(struct pending_table *t, const char *ticket,
+    const char *character_id, const char *character, const char *from_area,
+    uint64_t expires_at, uint64_t now, int *status, char **cause)
+{
+	struct pending	*p;
+
+	pending_sweep(t, now);
+	if (pending_find(t, ticket) != NULL) {
+		*status = 409;
+		xasprintf(cause, "ticket %s was already announced", ticket);
+		return (-1);
+	}
+	if (pending_find_character(t, character_id, now) != NULL) {
+		*status = 409;
+		xasprintf(cause, "character %s already has a waiting ticket",
+		    character_id);
+		return (-1);
+	}
+	if (t->n >= t->max)
+		pending_evict_tombstone(t, now);
+	if (t->n >= t->max) {
+		*status = 503;
+		xasprintf(cause, "too many pending tickets (%zu)", t->max);
+		return (-1);
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap == 0 ? 16 : t->cap * 2;
+		t->entries = xreallocarray(t->entries, t->cap,
+		    sizeof *t->entries);
+	}
+	p = &t->entries[t->n++];
+	memset(p, 0, sizeof *p);
+	p->ticket = xstrdup(ticket);
+	p->character_id = xstrdup(character_id);
+	p->character = xstrdup(character);
+	p->from_area = from_area != NULL ? xstrdup(from_area) : NULL;
+	p->expires_at = expires_at;
+	p->state = PENDING_WAITING;
+	return (0);
+}
+
+/*
+ * A client presents a ticket. On PENDING_CLAIM_OK the ticket is marked
+ * used and *out points at it until the next call that changes the table.
+ */
+enum pending_claim
+pending_claim(struct pending_table *t, const char *ticket, uint64_t now,
+    struct pending **out)
+{
+	struct pending	*p;
+
+	if ((p = pending_find(t, ticket)) == NULL)
+		return (PENDING_CLAIM_UNKNOWN);
+	if (p->state == PENDING_USED)
+		return (PENDING_CLAIM_USED);
+	if (now >= p->expires_at)
+		return (PENDING_CLAIM_EXPIRED);
+	p->state = PENDING_USED;
+	p->settled_at = now;
+	*out = p;
+	return (PENDING_CLAIM_OK);
+}
+
+/* Withdraws a ticket. Returns -1 if it was never announced. */
+int
+pending_remove(struct pending_table *t, const char *ticket)
+{
+	struct pending	*p;
+	size_t		 i;
+
+	if ((p = pending_find(t, ticket)) == NULL)
+		return (-1);
+	i = (size_t)(p - t->entries);
+	pending_entry_free(p);
+	t->entries[i] = t->entries[--t->n];
+	return (0);
+}
+
+/* Forgets tombstones older than PENDING_TOMBSTONE_MS. */
+void
+pending_sweep(struct pending_table *t, uint64_t now)
+{
+	struct pending	*p;
+	uint64_t	 since;
+	size_t		 i = 0;
+
+	while (i < t->n) {
+		p = &t->entries[i];
+		since = p->state == PENDING_USED ? p->settled_at :
+		    p->expires_at;
+		if ((p->state == PENDING_USED || now >= p->expires_at) &&
+		    now - since >= PENDING_TOMBSTONE_MS) {
+			pending_entry_free(p);
+			t->entries[i] = t->entries[--t->n];
+			continue;
+		}
+		i++;
+	}
+}
+
+/* Tickets still waiting for their client. */
+size_t
+pending_waiting(const struct pending_table *t, uint64_t now)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < t->n; i++) {
+		if (pending_live(&t->entries[i], now))
+			n++;
+	}
+	return (n);
+}

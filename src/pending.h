@@ -1,0 +1,59 @@
+/*
+ * Announced connections: tickets that let one client in, once, before they
+ * expire. Time is passed in (milliseconds on a monotonic clock), so the
+ * table is testable without a loop. Used and expired tickets stay a while
+ * as tombstones so a late client hears why it was refused.
+ */
+#ifndef PENDING_H
+#define PENDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PENDING_TICKET_MAX	128	/* bytes in a ticket */
+#define PENDING_TOMBSTONE_MS	300000	/* how long refusals stay precise */
+
+enum pending_state {
+	PENDING_WAITING,	/* announced, not used yet */
+	PENDING_USED		/* a client came with it */
+};
+
+enum pending_claim {
+	PENDING_CLAIM_OK,
+	PENDING_CLAIM_UNKNOWN,
+	PENDING_CLAIM_EXPIRED,
+	PENDING_CLAIM_USED
+};
+
+struct pending {
+	char			*ticket;
+	char			*character_id;
+	char			*character;	/* JSON text of the document */
+	char			*from_area;	/* NULL unless a hand-over */
+	uint64_t		 expires_at;
+	uint64_t		 settled_at;	/* used or expired */
+	enum pending_state	 state;
+};
+
+struct pending_table {
+	struct pending		*entries;
+	size_t			 n;
+	size_t			 cap;
+	size_t			 max;		/* waiting + tombstones */
+};
+
+void		 pending_init(struct pending_table *, size_t);
+void		 pending_clear(struct pending_table *);
+int		 pending_valid_ticket(const char *);
+int		 pending_add(struct pending_table *, const char *,
+		     const char *, const char *, const char *, uint64_t,
+		     uint64_t, int *, char **);
+enum pending_claim pending_claim(struct pending_table *, const char *,
+		     uint64_t, struct pending **);
+int		 pending_remove(struct pending_table *, const char *);
+void		 pending_sweep(struct pending_table *, uint64_t);
+size_t		 pending_waiting(const struct pending_table *, uint64_t);
+const struct pending *pending_find_character(const struct pending_table *,
+		     const char *, uint64_t);
+
+#endif

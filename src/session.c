@@ -1,1 +1,428 @@
-/* placeholder until written */
+/* Game clients: tickets at CONNECT, inputs queued per tick, state out. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "jsonutil.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "pending.h"
+#include "session.h"
+#include "sim/area.h"
+#include "sim/world.h"
+#include "siosock.h"
+#include "ticker.h"
+#include "ws.h"
+#include "xmalloc.h"
+
+/* Beyond max-clients, connections are closed before any handshake. */
+#define SESSION_HANDSHAKE_SLACK	64
+
+static int	session_connect_cb(struct siosock *, const char *,
+		    struct json_object *, void *, const char **,
+		    const char **);
+static void	session_connected_cb(struct siosock *, const char *,
+		    struct json_object *, void *);
+static void	session_event_cb(struct siosock *, const char *,
+		    struct json_object *, const struct sio_attachment *, size_t,
+		    int64_t, void *);
+static void	session_disconnect_cb(struct siosock *, const char *, void *);
+static void	session_closed_cb(struct siosock *, const char *, void *);
+
+static const struct siosock_callbacks session_callbacks = {
+	session_connect_cb, session_connected_cb, session_event_cb,
+	session_disconnect_cb, session_closed_cb
+};
+
+/* Takes ownership of fd. The session frees itself when its socket closes. */
+struct session *
+session_new(struct instance *inst, evutil_socket_t fd)
+{
+	struct session	*s;
+
+	if (inst->nsessions >= inst->max_clients + SESSION_HANDSHAKE_SLACK) {
+		log_warn("connections=%zu over max-clients: connection "
+		    "dropped", inst->nsessions);
+		close(fd);
+		return (NULL);
+	}
+	s = xcalloc(1, sizeof *s);
+	s->id = ++inst->next_session_id;
+	s->instance = inst;
+	s->state = SESSION_HANDSHAKE;
+	TAILQ_INSERT_TAIL(&inst->sessions, s, entry);
+	inst->nsessions++;
+	s->sock = siosock_new(inst->base, fd, &inst->sio_config,
+	    &session_callbacks, s);
+	return (s);
+}
+
+static size_t
+session_players(struct instance *inst)
+{
+	struct session	*s;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (s->state == SESSION_PLAYING)
+			n++;
+	}
+	return (n);
+}
+
+/* Where the character stands, if it is in this area and the spot is open. */
+static void
+session_start_position(struct run *run, struct json_object *doc, float *x,
+    float *y)
+{
+	struct json_object	*vx, *vy;
+	const char		*area;
+
+	*x = run->area->spawns[0].x;
+	*y = run->area->spawns[0].y;
+	if (jsonutil_get_string(doc, "area", &area) != 0 ||
+	    strcmp(area, run->area->name) != 0)
+		return;
+	if (!json_object_object_get_ex(doc, "x", &vx) ||
+	    !json_object_object_get_ex(doc, "y", &vy))
+		return;
+	if (!(json_object_is_type(vx, json_type_double) ||
+	    json_object_is_type(vx, json_type_int)) ||
+	    !(json_object_is_type(vy, json_type_double) ||
+	    json_object_is_type(vy, json_type_int)))
+		return;
+	*x = (float)json_object_get_double(vx);
+	*y = (float)json_object_get_double(vy);
+	if (!isfinite(*x) || !isfinite(*y) ||
+	    !world_body_fits(run->world, *x, *y)) {
+		*x = run->area->spawns[0].x;
+		*y = run->area->spawns[0].y;
+	}
+}
+
+static int
+session_connect_cb(struct siosock *sock, const char *nsp,
+    struct json_object *auth, void *arg, const char **message,
+    const char **code)
+{
+	struct session		*s = arg;
+	struct instance		*inst = s->instance;
+	struct run		*run = inst->run;
+	struct pending		*p;
+	struct json_object	*doc;
+	struct world_player	*player;
+	const char		*ticket, *name;
+	char			*cause;
+	float			 x, y;
+
+	if (strcmp(nsp, "/") != 0) {
+		*message = "Invalid namespace";
+		*code = "invalid_namespace";
+		return (-1);
+	}
+	if (inst->state != STATE_RUNNING) {
+		*message = "server not running";
+		*code = "not_running";
+		return (-1);
+	}
+	if (auth == NULL || jsonutil_get_string(auth, "ticket", &ticket) != 0) {
+		*message = "ticket required";
+		*code = "ticket_required";
+		return (-1);
+	}
+	if (session_players(inst) >= inst->max_clients) {
+		*message = "server full";
+		*code = "full";
+		return (-1);
+	}
+	switch (pending_claim(&run->pending, ticket, monotonic_ms(), &p)) {
+	case PENDING_CLAIM_OK:
+		break;
+	case PENDING_CLAIM_UNKNOWN:
+		*message = "unknown ticket";
+		*code = "ticket_unknown";
+		return (-1);
+	case PENDING_CLAIM_EXPIRED:
+		*message = "ticket expired";
+		*code = "ticket_expired";
+		return (-1);
+	case PENDING_CLAIM_USED:
+		*message = "ticket already used";
+		*code = "ticket_used";
+		return (-1);
+	}
+	doc = jsonutil_parse(p->character, strlen(p->character), &cause);
+	if (doc == NULL)
+		fatalx("session: stored character no longer parses: %s", cause);
+	if (jsonutil_get_string(doc, "name", &name) != 0)
+		name = p->character_id;
+	session_start_position(run, doc, &x, &y);
+	if ((player = world_player_add(run->world, name, x, y)) == NULL) {
+		json_object_put(doc);
+		*message = "no room in the area";
+		*code = "full";
+		return (-1);
+	}
+	json_object_put(doc);
+	s->player = player->id;
+	s->character_id = xstrdup(p->character_id);
+	s->character = xstrdup(p->character);
+	s->state = SESSION_PLAYING;
+	log_info("session=%u client=%s character=%s player=%u joined "
+	    "area=%s", s->id, siosock_peer(sock), s->character_id, s->player,
+	    run->area->name);
+	return (0);
+}
+
+static void
+session_connected_cb(struct siosock *sock, const char *nsp,
+    struct json_object *auth, void *arg)
+{
+	struct session		*s = arg;
+	struct run		*run = s->instance->run;
+	struct world_player	*p;
+	char			 buf[512];
+	struct json_object	*name;
+	int			 n;
+
+	p = world_player_find(run->world, s->player);
+	name = json_object_new_string(p->name);
+	n = snprintf(buf, sizeof buf, "[\"welcome\",{\"id\":%u,\"name\":%s,"
+	    "\"area\":\"%s\",\"tick\":%llu,\"tick_hz\":%u,\"x\":%.2f,"
+	    "\"y\":%.2f,\"speed\":%.1f}]", p->id,
+	    json_object_to_json_string_ext(name, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE), run->area->name,
+	    (unsigned long long)run->world->tick, s->instance->tick_hz,
+	    (double)p->x, (double)p->y, (double)run->world->speed);
+	json_object_put(name);
+	if (n > 0 && (size_t)n < sizeof buf)
+		siosock_emit_raw(sock, "/", buf, (size_t)n);
+}
+
+/* Tells the client what was wrong with what it sent; the session stays. */
+static void
+session_error(struct session *s, const char *code, const char *message)
+{
+	struct json_object	*args, *o;
+
+	args = json_object_new_array();
+	json_object_array_add(args, json_object_new_string("error"));
+	o = json_object_new_object();
+	json_object_object_add(o, "code", json_object_new_string(code));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	json_object_array_add(args, o);
+	siosock_emit(s->sock, "/", args, NULL, 0);
+	json_object_put(args);
+}
+
+static void
+session_reply(struct session *s, int64_t ack_id, const char *error,
+    uint64_t seq)
+{
+	struct json_object	*args, *o;
+
+	if (ack_id < 0)
+		return;
+	args = json_object_new_array();
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(error == NULL));
+	if (error != NULL)
+		json_object_object_add(o, "error",
+		    json_object_new_string(error));
+	else
+		json_object_object_add(o, "seq",
+		    json_object_new_int64((int64_t)seq));
+	json_object_array_add(args, o);
+	siosock_ack(s->sock, "/", ack_id, args, NULL, 0);
+	json_object_put(args);
+}
+
+static int
+session_number(struct json_object *o, const char *key, double *v)
+{
+	struct json_object	*x;
+
+	if (!json_object_object_get_ex(o, key, &x) ||
+	    !(json_object_is_type(x, json_type_double) ||
+	    json_object_is_type(x, json_type_int)))
+		return (-1);
+	*v = json_object_get_double(x);
+	return (isfinite(*v) ? 0 : -1);
+}
+
+/* "input" {seq, dx, dy}: queued until the next tick. */
+static void
+session_on_input(struct session *s, struct json_object *args, int64_t ack_id)
+{
+	struct json_object	*o;
+	struct session_input	*in;
+	long long		 seq;
+	double			 dx, dy;
+
+	o = json_object_array_length(args) == 2 ?
+	    json_object_array_get_idx(args, 1) : NULL;
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    jsonutil_get_int(o, "seq", &seq) != 0 || seq < 1 ||
+	    seq > 9007199254740991LL ||
+	    session_number(o, "dx", &dx) != 0 ||
+	    session_number(o, "dy", &dy) != 0 ||
+	    dx < -1 || dx > 1 || dy < -1 || dy > 1) {
+		session_error(s, "bad_input", "input takes one object {seq, "
+		    "dx, dy}: seq an integer from 1, dx and dy from -1 to 1");
+		session_reply(s, ack_id, "bad_input", 0);
+		return;
+	}
+	if ((uint64_t)seq <= s->last_seq) {
+		session_error(s, "stale_seq", "input seq must increase");
+		session_reply(s, ack_id, "stale_seq", 0);
+		return;
+	}
+	if (s->nqueued == SESSION_INPUT_QUEUE) {
+		session_error(s, "input_overflow", "too many inputs in one "
+		    "tick: input dropped");
+		session_reply(s, ack_id, "input_overflow", 0);
+		return;
+	}
+	in = &s->queue[s->nqueued++];
+	in->seq = (uint64_t)seq;
+	in->dx = (float)dx;
+	in->dy = (float)dy;
+	s->last_seq = (uint64_t)seq;
+	session_reply(s, ack_id, NULL, (uint64_t)seq);
+}
+
+static void
+session_event_cb(struct siosock *sock, const char *nsp,
+    struct json_object *args, const struct sio_attachment *att, size_t natt,
+    int64_t ack_id, void *arg)
+{
+	struct session	*s = arg;
+	const char	*name;
+	char		 message[160];
+
+	if (s->state != SESSION_PLAYING)
+		return;
+	name = json_object_get_string(json_object_array_get_idx(args, 0));
+	if (strcmp(name, "input") == 0 && natt == 0) {
+		session_on_input(s, args, ack_id);
+		return;
+	}
+	snprintf(message, sizeof message, "unknown event '%.64s'%s", name,
+	    natt != 0 ? " (or binary payload where none is taken)" : "");
+	log_debug("session=%u %s", s->id, message);
+	session_error(s, "unknown_event", message);
+	session_reply(s, ack_id, "unknown_event", 0);
+}
+
+/* The player leaves the world (logout, disconnect or kick). */
+static void
+session_leave(struct session *s, const char *why)
+{
+	struct run	*run = s->instance->run;
+
+	if (s->state == SESSION_PLAYING && run != NULL) {
+		world_player_remove(run->world, s->player);
+		log_info("session=%u character=%s player=%u left area=%s: %s",
+		    s->id, s->character_id, s->player, run->area->name, why);
+	}
+	s->player = 0;
+	s->state = SESSION_CLOSING;
+}
+
+static void
+session_disconnect_cb(struct siosock *sock, const char *nsp, void *arg)
+{
+	struct session	*s = arg;
+
+	session_leave(s, "client disconnected");
+	siosock_close(sock, WS_CLOSE_NORMAL, "client disconnected");
+}
+
+static void
+session_closed_cb(struct siosock *sock, const char *reason, void *arg)
+{
+	struct session	*s = arg;
+
+	session_leave(s, reason);
+	log_debug("session=%u client=%s closed: %s", s->id,
+	    siosock_peer(sock), reason);
+	session_free(s);
+}
+
+/* Unlinks and frees a session and its socket (which closes the fd). */
+void
+session_free(struct session *s)
+{
+	struct instance	*inst = s->instance;
+
+	TAILQ_REMOVE(&inst->sessions, s, entry);
+	inst->nsessions--;
+	siosock_free(s->sock);
+	free(s->character_id);
+	free(s->character);
+	free(s);
+}
+
+/* Moves this tick's inputs into out (room for SESSION_INPUT_QUEUE). */
+size_t
+session_drain_inputs(struct session *s, struct world_input *out)
+{
+	size_t	i, n = s->nqueued;
+
+	for (i = 0; i < n; i++) {
+		out[i].player = s->player;
+		out[i].seq = s->queue[i].seq;
+		out[i].dx = s->queue[i].dx;
+		out[i].dy = s->queue[i].dy;
+	}
+	s->nqueued = 0;
+	return (n);
+}
+
+/*
+ * Sends this tick's state: the shared players array wrapped with what is
+ * the client's own. A client whose output backs up skips frames instead
+ * of growing its buffers.
+ */
+void
+session_send_state(struct session *s, const char *players, size_t len,
+    uint64_t tick)
+{
+	struct world_player	*p;
+	char			*msg;
+	int			 n;
+
+	if (s->state != SESSION_PLAYING)
+		return;
+	if (siosock_output_queued(s->sock) > s->instance->output_limit / 2) {
+		s->skipped_states++;
+		return;
+	}
+	p = world_player_find(s->instance->run->world, s->player);
+	n = xasprintf(&msg, "[\"state\",{\"tick\":%llu,\"seq\":%llu,"
+	    "\"players\":%.*s}]", (unsigned long long)tick,
+	    (unsigned long long)(p != NULL ? p->last_seq : 0), (int)len,
+	    players);
+	siosock_emit_raw(s->sock, "/", msg, (size_t)n);
+	free(msg);
+}
+
+/* Sends an error with code and message, then ends the session. */
+void
+session_kick(struct session *s, const char *code, const char *message)
+{
+	if (s->state == SESSION_CLOSING)
+		return;
+	if (s->state == SESSION_PLAYING) {
+		session_error(s, code, message);
+		siosock_disconnect(s->sock, "/");
+	}
+	session_leave(s, message);
+	siosock_close(s->sock, WS_CLOSE_NORMAL, message);
+}

@@ -1,0 +1,53 @@
+/*
+ * A connected game client: its Socket.IO connection, the ticket it came
+ * with, its player in the world and the inputs queued since the last tick.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <event2/util.h>
+
+struct instance;
+struct siosock;
+struct world_input;
+
+#define SESSION_INPUT_QUEUE	64	/* inputs held between two ticks */
+
+enum session_state {
+	SESSION_HANDSHAKE,	/* connected, no namespace joined yet */
+	SESSION_PLAYING,	/* in the world with a player */
+	SESSION_CLOSING		/* leaving; freed once the socket is closed */
+};
+
+struct session_input {
+	uint64_t	 seq;
+	float		 dx, dy;
+};
+
+struct session {
+	uint32_t		 id;
+	enum session_state	 state;
+	struct instance		*instance;
+	struct siosock		*sock;
+	uint32_t		 player;	/* 0 when not in the world */
+	char			*character_id;
+	char			*character;	/* JSON document */
+	uint64_t		 last_seq;	/* last input accepted */
+	struct session_input	 queue[SESSION_INPUT_QUEUE];
+	size_t			 nqueued;
+	uint64_t		 skipped_states; /* slow client: frames skipped */
+	TAILQ_ENTRY(session)	 entry;
+};
+
+struct session	*session_new(struct instance *, evutil_socket_t);
+void		 session_free(struct session *);
+size_t		 session_drain_inputs(struct session *, struct world_input *);
+void		 session_send_state(struct session *, const char *, size_t,
+		     uint64_t);
+void		 session_kick(struct session *, const char *, const char *);
+
+#endif

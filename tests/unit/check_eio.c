@@ -109,7 +109,7 @@ START_TEST(test_refuse)
 {
 	static const char *bad[] = {
 		"7", "7hello", "8", "9", "x", "xhello", "/", ":", " 4hello",
-		"b4AQID", "\xff", "\x80" "4", "-1"
+		"b4AQID", "\xff", "\2004", "-1"
 	};
 	enum eio_type	 type;
 	const char	*payload;
@@ -255,9 +255,10 @@ START_TEST(test_sid_properties)
 
 	for (round = 0; round < 2000; round++) {
 		for (i = 0; i < sizeof in; i++) {
-			x ^= x << 13;
+			/* xorshift32; the masks drop what the shift loses */
+			x ^= (x & 0x7ffffU) << 13;
 			x ^= x >> 17;
-			x ^= x << 5;
+			x ^= (x & 0x7ffffffU) << 5;
 			in[i] = (uint8_t)x;
 		}
 		eio_sid_format(a, in);
