@@ -570,6 +570,7 @@ control_read_token(const char *path, char **token, char **cause)
 	return (0);
 }
 
+/* Returns -2 for a configuration error (the token file), -1 otherwise. */
 int
 control_init(struct instance *inst, char **cause)
 {
@@ -580,7 +581,7 @@ control_init(struct instance *inst, char **cause)
 
 	file = options_get(inst->options, OPT_CONTROL_TOKEN_FILE);
 	if (file != NULL && control_read_token(file, &inst->token, cause) != 0)
-		return (-1);
+		return (-2);
 	if (address_parse(options_get(inst->options, OPT_CONTROL_LISTEN),
 	    &host, &port, &why) != 0) {
 		*cause = why;

@@ -38,12 +38,16 @@ lifecycle_accept_cb(evutil_socket_t fd, void *arg)
 	session_new(arg, fd);
 }
 
-/* Opens the listeners and the control plane. On failure *cause says why. */
+/*
+ * Opens the listeners and the control plane. On failure *cause says why and
+ * the result is -2 for a configuration error, -1 for a system one.
+ */
 int
 lifecycle_init(struct instance *inst, struct event_base *base,
     struct options *o, char **cause)
 {
 	char	*why;
+	int	 rv;
 
 	memset(inst, 0, sizeof *inst);
 	TAILQ_INIT(&inst->sessions);
@@ -76,10 +80,14 @@ lifecycle_init(struct instance *inst, struct event_base *base,
 	}
 	log_info("listening on=client address=%s",
 	    listener_address(inst->client_listener));
-	if (control_init(inst, &why) != 0) {
-		xasprintf(cause, "control-listen %s", why);
-		free(why);
-		return (-1);
+	if ((rv = control_init(inst, &why)) != 0) {
+		if (rv == -2)
+			*cause = why;
+		else {
+			xasprintf(cause, "control-listen %s", why);
+			free(why);
+		}
+		return (rv);
 	}
 	log_info("state=idle waiting for an allocation");
 	return (0);

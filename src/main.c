@@ -141,9 +141,9 @@ main(int argc, char **argv)
 	event_set_log_callback(main_event_log_cb);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	if (lifecycle_init(&instance, base, &options, &cause) != 0) {
+	if ((status = lifecycle_init(&instance, base, &options, &cause)) != 0) {
 		log_error("%s", cause);
-		exit(EX_OSERR);
+		exit(status == -2 ? EX_CONFIG : EX_OSERR);
 	}
 	if ((area = options_get(&options, OPT_AREA)) != NULL &&
 	    lifecycle_allocate(&instance, area, NULL, &status, &cause) != 0) {

@@ -55,7 +55,7 @@ const struct option_entry options_table[OPT__COUNT] = {
 	    "BYTES", "1048576", 4096, 1073741824,
 	    "queued output per client before state updates are skipped", 0 },
 	[OPT_TICKET_TTL] = { "ticket-ttl", 0, OPTION_NUMBER, "MS", "30000",
-	    100, 86400000, "default ticket lifetime when expires_ms is absent",
+	    1, 86400000, "default ticket lifetime when expires_ms is absent",
 	    0 },
 	[OPT_LOG_LEVEL] = { "log-level", 'L', OPTION_LEVEL,
 	    "error|warn|info|debug", "info", 0, 0, "least severe level logged",

@@ -46,6 +46,12 @@ struct ws {
 	char				*close_reason;
 	char				 peer[64];
 	int				 in_recv;
+	/*
+	 * wslay sends control frames before queued messages and nothing after
+	 * its close frame, so our close waits until the messages are out.
+	 */
+	int				 close_pending;
+	uint16_t			 close_code;
 };
 
 static void	ws_read_cb(struct bufferevent *, void *);
@@ -182,7 +188,7 @@ ws_maybe_done(struct ws *ws)
 	}
 	if (ws->state != WS_OPEN && ws->state != WS_CLOSING)
 		return;
-	if (wslay_event_want_write(ws->wslay))
+	if (ws->close_pending || wslay_event_want_write(ws->wslay))
 		return;
 	if (wslay_event_want_read(ws->wslay) && ws->state == WS_OPEN)
 		return;
@@ -205,6 +211,18 @@ ws_flush(struct ws *ws)
 	if ((rv = wslay_event_send(ws->wslay)) != 0) {
 		ws_finish(ws, "send failed");
 		return;
+	}
+	if (ws->close_pending &&
+	    wslay_event_get_queued_msg_count(ws->wslay) == 0) {
+		ws->close_pending = 0;
+		wslay_event_queue_close(ws->wslay, ws->close_code,
+		    (const uint8_t *)ws->close_reason,
+		    strlen(ws->close_reason) > 123 ? 123 :
+		    strlen(ws->close_reason));
+		if ((rv = wslay_event_send(ws->wslay)) != 0) {
+			ws_finish(ws, "send failed");
+			return;
+		}
 	}
 	ws_maybe_done(ws);
 }
@@ -576,8 +594,8 @@ ws_close(struct ws *ws, uint16_t code, const char *reason)
 	}
 	if (ws->state != WS_OPEN)
 		return;
-	wslay_event_queue_close(ws->wslay, code, (const uint8_t *)reason,
-	    strlen(reason) > 123 ? 123 : strlen(reason));
+	ws->close_pending = 1;
+	ws->close_code = code;
 	ws->state = WS_CLOSING;
 	bufferevent_disable(ws->bev, EV_READ);
 	evbuffer_drain(bufferevent_get_input(ws->bev),

@@ -1,0 +1,254 @@
+// The main scenario with the official socket.io-client (client.test):
+//   node client.cjs CONTROL_URL CLIENT_PORT PING_INTERVAL_MS
+// zoned must have been started idle with --ping-interval PING_INTERVAL_MS.
+"use strict";
+const {
+	ok, fail, check, sleep, until, deadline, controlPlane, expectStatus,
+	Client, expectRefused,
+} = require("./testlib.cjs");
+
+const [ctlUrl, portArg, pingArg] = process.argv.slice(2);
+if (!ctlUrl || !portArg || !pingArg) {
+	console.error("usage: client.cjs CONTROL_URL CLIENT_PORT PING_MS");
+	process.exit(64);
+}
+const port = Number(portArg);
+const pingInterval = Number(pingArg);
+const ctl = controlPlane(ctlUrl);
+
+function character(id, name, x, y) {
+	const c = { id, name, hp: 10, max_hp: 10, level: 1, xp: 0,
+	    inventory: [], quests_in_progress: [], version: 1 };
+	if (x !== undefined)
+		Object.assign(c, { area: "meadow", x, y });
+	return c;
+}
+
+async function announce(ticket, id, extra = {}) {
+	const body = Object.assign({ ticket, character_id: id,
+	    character: character(id, extra.name || id, extra.x, extra.y) },
+	    extra.expires_ms ? { expires_ms: extra.expires_ms } : {});
+	await expectStatus(ctl, "POST", "/v1/pending", body, 201,
+	    `announce ${ticket}`);
+}
+
+async function status() {
+	return expectStatus(ctl, "GET", "/v1/status", undefined, 200,
+	    "GET /v1/status");
+}
+
+async function main() {
+	const done = deadline(25000);
+
+	// ---- idle: nobody gets in, even with a ticket-shaped auth ----------
+	await expectRefused(port, { ticket: "t-a" }, "server not running",
+	    "not_running", "connect while idle");
+
+	// ---- allocate, announce, connect ------------------------------------
+	await expectStatus(ctl, "POST", "/v1/allocate", { area: "meadow" }, 200,
+	    "allocate meadow");
+	await announce("t-a", "a1", { name: "Ann", x: 144, y: 464 });
+	await announce("t-b", "b1", { name: "Bob", x: 208, y: 304 });
+
+	const a = new Client(port, { ticket: "t-a" }, { name: "A" });
+	const w = await a.joined();
+	check(Number.isInteger(w.id) && w.id > 0, `welcome id ${w.id}`);
+	check(w.name === "Ann", `welcome name ${w.name}, expected Ann`);
+	check(w.area === "meadow", `welcome area ${w.area}`);
+	check(w.tick_hz === 20, `welcome tick_hz ${w.tick_hz}`);
+	check(Number.isInteger(w.tick) && w.tick >= 0, `welcome tick ${w.tick}`);
+	check(w.x === 144 && w.y === 464, `welcome at (${w.x}, ${w.y}), ` +
+	    "expected the character's (144, 464)");
+	check(typeof w.speed === "number" && w.speed > 0,
+	    `welcome speed ${w.speed}`);
+	check(a.order[0] === "connect" && a.order[1] === "welcome",
+	    `events before welcome: ${a.order}`);
+	ok(`A: welcome ${JSON.stringify(w)}`);
+
+	await a.stateCount(3, 2000, "3 states");
+	let s = a.states[a.states.length - 1];
+	check(Number.isInteger(s.tick) && s.seq === 0 &&
+	    Array.isArray(s.players), `state shape: ${JSON.stringify(s)}`);
+	for (let i = 1; i < a.states.length; i++)
+		check(a.states[i].tick > a.states[i - 1].tick,
+		    `state ticks do not increase: ${a.states[i - 1].tick} ` +
+		    `then ${a.states[i].tick}`);
+	check(a.states[0].tick >= w.tick, "a state older than the welcome");
+	let me = a.me(s);
+	check(me && me.name === "Ann" && me.x === 144 && me.y === 464,
+	    `A in its state: ${JSON.stringify(s.players)}`);
+	ok("A: states every tick, with A standing at its start");
+
+	const st = await status();
+	check(st.players === 1 && st.pending === 1,
+	    `status with one player in: players ${st.players} pending ` +
+	    `${st.pending}`);
+	ok("status: players 1, pending 1");
+
+	// ---- walking east -----------------------------------------------------
+	let r = await a.sock.timeout(2000).emitWithAck("input",
+	    { seq: 1, dx: 1, dy: 0 });
+	check(r && r.ok === true && r.seq === 1,
+	    `ack of input 1: ${JSON.stringify(r)}`);
+	let n = a.states.length;
+	s = await until(() => a.states.slice(n).find((x) => x.seq >= 1), 2000,
+	    "a state with seq 1");
+	check(s.seq === 1, `state seq ${s.seq} after input 1`);
+	const x1 = a.me(s).x;
+	n = a.states.indexOf(s) + 1;
+	await a.stateCount(n + 5, 2000);
+	let prev = x1;
+	for (const t of a.states.slice(n, n + 5)) {
+		const p = a.me(t);
+		check(p.x > prev && p.y === 464, `walking east: x ${prev} then ` +
+		    `${p.x} (y ${p.y})`);
+		check(t.seq === 1, `state seq ${t.seq}, expected 1`);
+		prev = p.x;
+	}
+	ok(`A walks east: x ${x1} -> ${prev} over 5 states`);
+
+	// Several inputs in a row: the state echoes the last one.
+	a.sock.emit("input", { seq: 2, dx: 1, dy: 0 });
+	a.sock.emit("input", { seq: 3, dx: 1, dy: 0 });
+	a.sock.emit("input", { seq: 7, dx: 1, dy: 0 });
+	n = a.states.length;
+	s = await until(() => a.states.slice(n).find((x) => x.seq === 7), 2000,
+	    "a state with seq 7");
+	ok("state.seq echoes the last input (7)");
+
+	// Stop: dx = dy = 0.
+	r = await a.sock.timeout(2000).emitWithAck("input",
+	    { seq: 8, dx: 0, dy: 0 });
+	check(r && r.ok === true && r.seq === 8,
+	    `ack of input 8: ${JSON.stringify(r)}`);
+	n = a.states.length;
+	s = await until(() => a.states.slice(n).find((x) => x.seq === 8), 2000,
+	    "a state with seq 8");
+	n = a.states.indexOf(s);
+	await a.stateCount(n + 6, 2000);
+	const stopped = a.me(s);
+	for (const t of a.states.slice(n + 1, n + 6)) {
+		const p = a.me(t);
+		check(p.x === stopped.x && p.y === stopped.y,
+		    `stopped, yet moved from (${stopped.x}, ${stopped.y}) to ` +
+		    `(${p.x}, ${p.y})`);
+	}
+	check(stopped.x > x1, "A did not get anywhere");
+	ok(`dx = 0 stops A at x ${stopped.x} (5 states unchanged)`);
+	check(a.errors.length === 0, `A got errors: ${JSON.stringify(a.errors)}`);
+
+	// ---- a second client ---------------------------------------------------
+	const b = new Client(port, { ticket: "t-b" }, { name: "B" });
+	const wb = await b.joined();
+	check(wb.id !== w.id && wb.name === "Bob" && wb.x === 208 &&
+	    wb.y === 304, `B's welcome: ${JSON.stringify(wb)}`);
+	const both = (c) => until(() => {
+		const t = c.states[c.states.length - 1];
+		if (!t || t.players.length !== 2)
+			return false;
+		const pa = t.players.find((p) => p.id === w.id);
+		const pb = t.players.find((p) => p.id === wb.id);
+		return pa && pb && pa.name === "Ann" && pb.name === "Bob" &&
+		    pa.x === stopped.x && pb.x === 208 && pb.y === 304;
+	}, 2000, `${c.name}: a state with Ann and Bob`);
+	await both(a);
+	await both(b);
+	ok("A and B both see Ann and Bob where they stand");
+
+	// ---- refusals, while A and B keep getting states -----------------------
+	const fromA = a.states.length, fromB = b.states.length;
+	await expectRefused(port, undefined, "ticket required",
+	    "ticket_required", "no auth");
+	await expectRefused(port, {}, "ticket required", "ticket_required",
+	    "auth without a ticket");
+	await expectRefused(port, { ticket: 5 }, "ticket required",
+	    "ticket_required", "a numeric ticket");
+	await expectRefused(port, { ticket: "t-nosuch" }, "unknown ticket",
+	    "ticket_unknown", "an unknown ticket");
+	await expectRefused(port, { ticket: "t-a" }, "ticket already used",
+	    "ticket_used", "a reused ticket");
+	await announce("t-w", "w1");
+	await expectStatus(ctl, "DELETE", "/v1/pending/t-w", undefined, 204,
+	    "withdraw t-w");
+	await expectRefused(port, { ticket: "t-w" }, "unknown ticket",
+	    "ticket_unknown", "a withdrawn ticket");
+	await announce("t-exp", "e1", { expires_ms: 200 });
+	await sleep(400);
+	await expectRefused(port, { ticket: "t-exp" }, "ticket expired",
+	    "ticket_expired", "an expired ticket");
+	await announce("t-c", "c1", { name: "Cy" });
+	await expectRefused(port, { ticket: "t-c" }, "Invalid namespace",
+	    "invalid_namespace", "namespace /other", { nsp: "/other" });
+	// The namespace was refused before the ticket was looked at.
+	const c = new Client(port, { ticket: "t-c" }, { name: "C" });
+	await c.joined();
+	await until(() => c.states.length && c.states[c.states.length - 1]
+	    .players.length === 3, 2000, "C: a state with 3 players");
+	ok("t-c still good after the /other refusal: C joined, 3 players");
+	c.close();
+	await until(() => a.states.length && a.states[a.states.length - 1]
+	    .players.length === 2, 2000, "A: C gone from the states");
+	ok("C left: A sees 2 players again");
+
+	// Every refused connection is closed on the server side too.
+	let last;
+	const deadlineClients = Date.now() + 3000;
+	for (;;) {
+		last = await status();
+		if (last.clients === 2)
+			break;
+		if (Date.now() > deadlineClients)
+			fail(`status clients ${last.clients} after the refusals, ` +
+			    "expected 2 (A and B)");
+		await sleep(50);
+	}
+	check(last.players === 2, `status players ${last.players}, expected 2`);
+	ok("status: 2 clients, 2 players after the refusals");
+
+	for (const [cl, from] of [[a, fromA], [b, fromB]]) {
+		check(cl.connected && cl.disconnects.length === 0,
+		    `${cl.name} was disconnected: ${cl.disconnects}`);
+		check(cl.errors.length === 0,
+		    `${cl.name} got errors: ${JSON.stringify(cl.errors)}`);
+		const gap = cl.maxGap(from);
+		check(gap < 1000, `${cl.name}: no state for ${gap} ms during ` +
+		    "the refusals");
+		check(cl.states.length - from >= 10, `${cl.name}: only ` +
+		    `${cl.states.length - from} states during the refusals`);
+	}
+	ok("A and B kept getting states throughout (no gap over 1 s)");
+
+	// ---- ping/pong keeps the connection alive -------------------------------
+	const pingsBefore = a.pings, statesBefore = a.states.length;
+	await sleep(pingInterval * 5);
+	check(a.connected && b.connected, "a client was dropped while idle");
+	check(a.pings - pingsBefore >= 3, `A saw ${a.pings - pingsBefore} ` +
+	    `pings in ${pingInterval * 5} ms (interval ${pingInterval})`);
+	check(a.maxGap(statesBefore) < 1000, "A: states stopped while waiting");
+	ok(`pings answered: still connected after ${a.pings - pingsBefore} ` +
+	    "ping periods");
+
+	// ---- drain -----------------------------------------------------------------
+	await expectStatus(ctl, "POST", "/v1/drain", undefined, 202, "drain");
+	for (const cl of [a, b]) {
+		await until(() => cl.disconnects.length, 2000,
+		    `${cl.name}: disconnect after the drain`);
+		check(cl.disconnects[0] === "io server disconnect",
+		    `${cl.name}: disconnect reason "${cl.disconnects[0]}"`);
+		const e = cl.errors.find((x) => x.code === "shutdown");
+		check(e && typeof e.message === "string" && e.message.length > 0,
+		    `${cl.name}: no shutdown error: ${JSON.stringify(cl.errors)}`);
+		check(cl.order.indexOf("error") < cl.order.indexOf("disconnect"),
+		    `${cl.name}: events ${cl.order}`);
+		ok(`${cl.name}: error shutdown ("${e.message}"), then ` +
+		    "\"io server disconnect\"");
+	}
+	const idle = await status();
+	check(idle.state === "idle" && idle.players === 0,
+	    `after the drain: ${JSON.stringify(idle)}`);
+	await expectRefused(port, { ticket: "t-c" }, "server not running",
+	    "not_running", "connect after the drain");
+	done();
+}
+
+main().then(() => process.exit(0), (e) => fail(e.stack || String(e)));

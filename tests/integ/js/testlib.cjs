@@ -1,0 +1,186 @@
+// Helpers shared by the node halves of the integration tests: output in the
+// shell tests' "ok:"/"FAIL:" style, bounded waits, the control plane, and a
+// recording wrapper around the official socket.io-client.
+"use strict";
+const { io } = require("socket.io-client");
+
+function ok(msg) {
+	console.log(`ok: ${msg}`);
+}
+
+function fail(msg) {
+	console.log(`FAIL: ${msg}`);
+	process.exit(1);
+}
+
+function check(cond, msg) {
+	if (!cond)
+		fail(msg);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls fn every 10 ms until it returns something truthy, which is returned;
+// fails after ms milliseconds.
+async function until(fn, ms, what) {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = fn();
+		if (v)
+			return v;
+		if (Date.now() > end)
+			fail(`timed out after ${ms} ms waiting for ${what}`);
+		await sleep(10);
+	}
+}
+
+// The whole script must end within ms: a hang is a failure, not a stall.
+function deadline(ms) {
+	const t = setTimeout(() => fail(`the script did not finish within ` +
+	    `${ms} ms`), ms);
+	return () => clearTimeout(t);
+}
+
+// Control plane: ctl(method, path, body) -> {status, body (JSON if it
+// parses, else text)}.
+function controlPlane(base, token) {
+	return async (method, path, body) => {
+		const headers = {};
+		if (token)
+			headers.Authorization = `Bearer ${token}`;
+		if (body !== undefined)
+			headers["Content-Type"] = "application/json";
+		const res = await fetch(base + path, {
+			method, headers,
+			body: body === undefined ? undefined :
+			    typeof body === "string" ? body : JSON.stringify(body),
+			signal: AbortSignal.timeout(5000),
+		});
+		const text = await res.text();
+		let parsed = text;
+		try { parsed = JSON.parse(text); } catch (e) { /* text */ }
+		return { status: res.status, body: parsed };
+	};
+}
+
+async function expectStatus(ctl, method, path, body, want, what) {
+	const r = await ctl(method, path, body);
+	check(r.status === want, `${what}: expected HTTP ${want}, got ` +
+	    `${r.status}: ${JSON.stringify(r.body)}`);
+	return r.body;
+}
+
+// A socket.io-client socket that records everything it is told.
+class Client {
+	constructor(port, auth, opts = {}) {
+		const nsp = opts.nsp || "";
+		this.name = opts.name || (auth && auth.ticket) || "client";
+		this.welcome = null;
+		this.states = [];	// {at, tick, seq, players}
+		this.errors = [];	// {code, message}
+		this.events = [];	// [name, args] of anything else
+		this.order = [];	// event names, in order
+		this.disconnects = [];
+		this.connectErrors = [];
+		this.pings = 0;
+		this.connected = false;
+		const o = {
+			transports: ["websocket"], forceNew: true,
+			reconnection: false, timeout: 5000,
+		};
+		if (auth !== undefined)
+			o.auth = auth;
+		this.sock = io(`http://127.0.0.1:${port}${nsp}`, o);
+		this.sock.on("connect", () => {
+			this.connected = true;
+			this.order.push("connect");
+		});
+		this.sock.on("connect_error", (err) => {
+			this.order.push("connect_error");
+			this.connectErrors.push(err);
+		});
+		this.sock.on("disconnect", (reason) => {
+			this.connected = false;
+			this.order.push("disconnect");
+			this.disconnects.push(reason);
+		});
+		this.sock.on("welcome", (w) => {
+			this.order.push("welcome");
+			this.welcome = w;
+		});
+		this.sock.on("state", (s) => {
+			s.at = Date.now();
+			this.states.push(s);
+		});
+		this.sock.on("error", (e) => {
+			this.order.push("error");
+			this.errors.push(e);
+		});
+		this.sock.onAny((name, ...args) => {
+			if (!["welcome", "state", "error"].includes(name))
+				this.events.push([name, args]);
+		});
+		this.sock.io.on("ping", () => this.pings++);
+	}
+
+	me(state) {
+		const s = state || this.states[this.states.length - 1];
+		if (!s || !this.welcome)
+			return undefined;
+		return s.players.find((p) => p.id === this.welcome.id);
+	}
+
+	// The largest gap between two states since index from (ms), counting
+	// the time since the last one.
+	maxGap(from = 0) {
+		let gap = 0;
+		for (let i = Math.max(from, 1); i < this.states.length; i++)
+			gap = Math.max(gap, this.states[i].at - this.states[i - 1].at);
+		if (this.states.length > 0)
+			gap = Math.max(gap,
+			    Date.now() - this.states[this.states.length - 1].at);
+		return gap;
+	}
+
+	async joined(ms = 5000) {
+		await until(() => this.welcome || this.connectErrors.length, ms,
+		    `${this.name}: welcome`);
+		if (!this.welcome)
+			fail(`${this.name}: refused: ` +
+			    `${this.connectErrors[0].message}`);
+		return this.welcome;
+	}
+
+	async stateCount(n, ms, what) {
+		return until(() => this.states.length >= n, ms,
+		    `${this.name}: ${what || n + " states"}`);
+	}
+
+	close() {
+		this.sock.close();
+	}
+}
+
+// Connects with auth and expects CONNECT_ERROR with message and data.code.
+async function expectRefused(port, auth, message, code, what, opts = {}) {
+	const c = new Client(port, auth, Object.assign({ name: what }, opts));
+	await until(() => c.connectErrors.length || c.connected, 5000,
+	    `${what}: connect_error`);
+	const err = c.connectErrors[0];
+	c.close();
+	check(!c.connected && err, `${what}: connected instead of ` +
+	    `"${message}"`);
+	check(err.message === message, `${what}: connect_error message ` +
+	    `"${err.message}", expected "${message}"`);
+	check(err.data && err.data.code === code, `${what}: connect_error ` +
+	    `data ${JSON.stringify(err.data)}, expected code ${code}`);
+	check(c.welcome === null && c.states.length === 0,
+	    `${what}: got welcome or state after connect_error`);
+	ok(`${what}: connect_error "${message}" (${code})`);
+	return c;
+}
+
+module.exports = {
+	ok, fail, check, sleep, until, deadline, controlPlane, expectStatus,
+	Client, expectRefused, io,
+};
