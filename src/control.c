@@ -267,7 +267,8 @@ control_character_id(struct json_object *body, char *out, size_t size)
 		    (long long)json_object_get_int64(v));
 	else if (json_object_is_type(v, json_type_string)) {
 		s = json_object_get_string(v);
-		if (*s == '\0' || strlen(s) >= size || strchr(s, '/') != NULL)
+		if (*s == '\0' || strlen(s) >= size || strchr(s, '/') != NULL ||
+		    strlen(s) != (size_t)json_object_get_string_len(v))
 			return (-1);
 		snprintf(out, size, "%s", s);
 	} else

@@ -137,20 +137,25 @@ eiosock_request_cb(struct ws *ws, const struct httpup *req, void *arg,
 		*body = xstrdup("{\"error\":\"not found\"}");
 		return (-1);
 	}
-	if (httpup_query_get(req->query, "EIO", value, sizeof value) != 1 ||
-	    strcmp(value, "4") != 0)
-		return (eiosock_refuse(status, body, 400,
-		    EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION));
+	/* In the reference server's order, so the codes match its own. */
 	if (httpup_query_get(req->query, "transport", value,
 	    sizeof value) != 1 || strcmp(value, "websocket") != 0)
 		return (eiosock_refuse(status, body, 400,
 		    EIO_ERR_UNKNOWN_TRANSPORT));
-	if (httpup_query_get(req->query, "sid", value, sizeof value) != 0)
+	if (httpup_query_get(req->query, "sid", value, sizeof value) != 0 &&
+	    value[0] != '\0')
 		return (eiosock_refuse(status, body, 400,
 		    EIO_ERR_UNKNOWN_SID));
 	if (strcmp(req->method, "GET") != 0)
 		return (eiosock_refuse(status, body, 400,
 		    EIO_ERR_BAD_HANDSHAKE_METHOD));
+	if (!req->upgrade || !req->connection_upgrade)
+		return (eiosock_refuse(status, body, 400,
+		    EIO_ERR_BAD_REQUEST));
+	if (httpup_query_get(req->query, "EIO", value, sizeof value) != 1 ||
+	    strcmp(value, "4") != 0)
+		return (eiosock_refuse(status, body, 400,
+		    EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION));
 	return (0);
 }
 

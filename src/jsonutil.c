@@ -40,6 +40,11 @@ jsonutil_parse(const char *s, size_t len, char **cause)
 		err = json_tokener_get_error(tok);
 		used = len;
 	}
+	if (o == NULL && err == json_tokener_success) {
+		*cause = xstrdup("JSON null where a value is required");
+		json_tokener_free(tok);
+		return (NULL);
+	}
 	if (o == NULL || err != json_tokener_success) {
 		xasprintf(cause, "invalid JSON: %s",
 		    err == json_tokener_continue ? "unexpected end" :
@@ -65,17 +70,24 @@ jsonutil_string(struct json_object *o, size_t *len)
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len));
 }
 
-/* 0 and *value set if o has a string member key; -1 otherwise. */
+/*
+ * 0 and *value set if o has a string member key; -1 otherwise, and for a
+ * string with a NUL inside ("a\u0000b"), which C would silently cut short.
+ */
 int
 jsonutil_get_string(struct json_object *o, const char *key,
     const char **value)
 {
 	struct json_object	*v;
+	const char		*s;
 
 	if (!json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return (-1);
-	*value = json_object_get_string(v);
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		return (-1);
+	*value = s;
 	return (0);
 }
 

@@ -70,6 +70,7 @@ lifecycle_init(struct instance *inst, struct event_base *base,
 	inst->sio_config.eio.output_limit = inst->output_limit;
 	inst->sio_config.connect_timeout = (unsigned)options_number(o,
 	    OPT_CONNECT_TIMEOUT);
+	inst->sio_config.close_on_refusal = 1;
 
 	inst->client_listener = listener_new(base,
 	    options_get(o, OPT_CLIENT_LISTEN), lifecycle_accept_cb, inst, &why);

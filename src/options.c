@@ -257,7 +257,7 @@ options_parse_argv(struct options *o, int argc, char **argv, int *action,
 	*p++ = 'V';
 	*p = '\0';
 
-	optind = 1;
+	optind = 0;	/* 0, not 1: also forgets a half-read "-hd" */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (ch == 'h') {
@@ -269,7 +269,15 @@ options_parse_argv(struct options *o, int argc, char **argv, int *action,
 			return (0);
 		}
 		if (ch == '?') {
-			if (optopt != 0)
+			/*
+			 * optopt is the option's val when --NAME=VALUE
+			 * gives a value to one that takes none.
+			 */
+			if (optopt >= 256 || optopt == 'h' || optopt == 'V')
+				xasprintf(cause, "option %.*s takes no value",
+				    (int)strcspn(argv[optind - 1], "="),
+				    argv[optind - 1]);
+			else if (optopt != 0)
 				xasprintf(cause, "unknown option -%c", optopt);
 			else
 				xasprintf(cause, "unknown option %s",

@@ -44,8 +44,13 @@ sio_decode(const char *s, size_t len, struct sio_packet *p,
 
 	if (i < len && s[i] == '/') {
 		start = i;
-		while (i < len && s[i] != ',')
+		while (i < len && s[i] != ',') {
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+				*cause = "control character in namespace";
+				return (-1);
+			}
 			i++;
+		}
 		if (i - start > SIO_MAX_NSP) {
 			*cause = "namespace too long";
 			return (-1);

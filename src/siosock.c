@@ -265,7 +265,7 @@ siosock_on_connect(struct siosock *s, const char *nsp, const char *data,
 		 * Once refused, a connection that never joined any namespace
 		 * is of no further use.
 		 */
-		if (s->nnsps == 0)
+		if (s->nnsps == 0 && s->config.close_on_refusal)
 			siosock_close(s, WS_CLOSE_POLICY, message);
 		return;
 	}
@@ -320,6 +320,28 @@ siosock_check_placeholders(struct json_object *o, unsigned natt,
 	return (0);
 }
 
+/*
+ * Names the client library reserves for itself, and names C would cut short
+ * at an embedded NUL, are refused.
+ */
+static int
+siosock_bad_event_name(struct json_object *name)
+{
+	static const char	*reserved[] = { "connect", "connect_error",
+				    "disconnect", "disconnecting",
+				    "newListener", "removeListener" };
+	const char		*s = json_object_get_string(name);
+	size_t			 i;
+
+	if (strlen(s) != (size_t)json_object_get_string_len(name))
+		return (1);
+	for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+		if (strcmp(s, reserved[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 /* An EVENT or ACK (binary or not) whose attachments are all here. */
 static void
 siosock_on_event(struct siosock *s, const struct sio_packet *p,
@@ -353,6 +375,11 @@ siosock_on_event(struct siosock *s, const struct sio_packet *p,
 	    json_type_string)) {
 		json_object_put(args);
 		siosock_violation(s, "event payload is not [name, ...]");
+		return;
+	}
+	if (siosock_bad_event_name(json_object_array_get_idx(args, 0))) {
+		json_object_put(args);
+		siosock_violation(s, "reserved or malformed event name");
 		return;
 	}
 	if (natt > 0 && (siosock_check_placeholders(args, (unsigned)natt,

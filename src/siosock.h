@@ -23,6 +23,12 @@ struct siosock;
 struct siosock_config {
 	struct eiosock_config	 eio;
 	unsigned		 connect_timeout;	/* ms */
+	/*
+	 * Close the connection after refusing a CONNECT when no namespace is
+	 * joined (zoned: a bad ticket ends the connection); otherwise it stays
+	 * open until the connect deadline, as the reference server does.
+	 */
+	int			 close_on_refusal;
 };
 
 struct sio_attachment {

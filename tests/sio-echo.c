@@ -31,7 +31,7 @@
 
 static struct event_base	*base;
 static struct siosock_config	 config = {
-	{ "/socket.io/", 300, 200, 1000000, 16 * 1024 * 1024 }, 1000
+	{ "/socket.io/", 300, 200, 1000000, 16 * 1024 * 1024 }, 1000, 0
 };
 static int			 mode_sio = 1;
 

@@ -56,34 +56,99 @@ world_body_fits(const struct world *w, float x, float y)
 	return (1);
 }
 
+/* A centre coordinate where a nearest free spot may lie, on one axis. */
+struct world_cand {
+	float	 v;
+	double	 d;	/* distance from the requested coordinate */
+};
+
+static int
+world_cand_cmp(const void *a, const void *b)
+{
+	const struct world_cand	*ca = a, *cb = b;
+
+	if (ca->d != cb->d)
+		return (ca->d < cb->d ? -1 : 1);
+	if (ca->v != cb->v)
+		return (ca->v < cb->v ? -1 : 1);
+	return (0);
+}
+
 /*
- * Moves *x and *y to the nearest spot (searching outwards in tile steps)
- * where a body fits. Returns -1 if there is none.
+ * Fills c (room for 2 * n + 3) with the coordinates along one axis of n
+ * tiles where the nearest free spot can lie: the requested one, and those
+ * that put a body's edge on a tile boundary. Sorted nearest first.
+ */
+static size_t
+world_candidates(struct world_cand *c, float want, int n, int size)
+{
+	float	 r = WORLD_PLAYER_RADIUS, limit = (float)n * (float)size, v;
+	size_t	 k = 0;
+	int	 i, side;
+
+	c[k].v = want;
+	c[k++].d = 0;
+	for (i = 0; i <= n; i++) {
+		for (side = -1; side <= 1; side += 2) {
+			v = (float)i * (float)size + (float)side * r;
+			if (v < r || v > limit - r)
+				continue;
+			c[k].v = v;
+			c[k++].d = fabs((double)v - (double)want);
+		}
+	}
+	qsort(c, k, sizeof *c, world_cand_cmp);
+	return (k);
+}
+
+/*
+ * Moves *x and *y to the nearest spot where a body fits. Unless (x, y)
+ * fits, that spot has a body's edge on a tile boundary on one axis or
+ * both, so only those are tried, nearest first. Returns -1 if there is
+ * none.
  */
 int
 world_find_free_spot(const struct world *w, float *x, float *y)
 {
 	const struct area	*a = w->area;
-	int			 ring, i, j, maxring;
-	float			 tx, ty;
+	struct world_cand	*cx, *cy;
+	size_t			 nx, ny, i, j;
+	double			 dx2, d2, best = 0;
+	float			 bx = 0, by = 0;
+	int			 found = 0;
 
-	maxring = a->cols > a->rows ? a->cols : a->rows;
-	for (ring = 0; ring <= maxring; ring++) {
-		for (i = -ring; i <= ring; i++) {
-			for (j = -ring; j <= ring; j++) {
-				if (abs(i) != ring && abs(j) != ring)
-					continue;
-				tx = *x + (float)(i * a->tile_w);
-				ty = *y + (float)(j * a->tile_h);
-				if (world_body_fits(w, tx, ty)) {
-					*x = tx;
-					*y = ty;
-					return (0);
-				}
+	if (!isfinite(*x) || !isfinite(*y))
+		return (-1);
+	if (world_body_fits(w, *x, *y))
+		return (0);
+	cx = xreallocarray(NULL, 2 * (size_t)a->cols + 3, sizeof *cx);
+	cy = xreallocarray(NULL, 2 * (size_t)a->rows + 3, sizeof *cy);
+	nx = world_candidates(cx, *x, a->cols, a->tile_w);
+	ny = world_candidates(cy, *y, a->rows, a->tile_h);
+	for (i = 0; i < nx; i++) {
+		dx2 = cx[i].d * cx[i].d;
+		if (found && dx2 >= best)
+			break;
+		for (j = 0; j < ny; j++) {
+			d2 = dx2 + cy[j].d * cy[j].d;
+			if (found && d2 >= best)
+				break;
+			if (world_body_fits(w, cx[i].v, cy[j].v)) {
+				best = d2;
+				bx = cx[i].v;
+				by = cy[j].v;
+				found = 1;
+				break;
 			}
 		}
 	}
-	return (-1);
+	free(cx);
+	free(cy);
+	if (!found)
+		return (-1);
+	*x = bx;
+	*y = by;
+	return (0);
 }
 
 /* Adds a player at (x, y), or the nearest free spot. NULL if none. */
@@ -189,7 +254,7 @@ world_step(struct world *w, const struct world_input *in, size_t n)
 	for (i = 0; i < n; i++) {
 		if ((p = world_player_find(w, in[i].player)) == NULL)
 			continue;
-		len = sqrtf(in[i].dx * in[i].dx + in[i].dy * in[i].dy);
+		len = hypotf(in[i].dx, in[i].dy);	/* no overflow */
 		if (len < 1e-6f || !isfinite(len)) {
 			p->dx = 0;
 			p->dy = 0;

@@ -123,7 +123,7 @@ assert_clear(const struct world *w, const struct world_player *p)
 	ck_assert(world_body_fits(w, p->x, p->y));
 }
 
-/* edge is where the wall starts (> 0) or ends (< 0, negated). */
+/* The body's edge is within FLUSH of the wall's edge. */
 static void
 assert_flush(float body_edge, float wall_edge)
 {
@@ -401,7 +401,7 @@ START_TEST(test_wall_slide)
 	struct world		*w;
 	struct world_player	*p;
 	uint32_t		 id;
-	float			 y;
+	float			 x, y;
 	int			 i;
 
 	solid_column(a, 20);
@@ -432,8 +432,7 @@ START_TEST(test_wall_slide)
 	p = find(w, id);
 	assert_flush(p->y - R, 6 * TILE);
 	for (i = 0; i < 5; i++) {
-		float	x = p->x;
-
+		x = p->x;
 		steps(w, 1);
 		assert_flush(p->y - R, 6 * TILE);
 		assert_clear(w, p);
@@ -450,6 +449,7 @@ START_TEST(test_no_tunnelling)
 	struct area		*a = make_area(80, 80);
 	struct world		*w;
 	struct world_player	*p;
+	struct world_input	 in[4];
 	uint32_t		 east, west, diag, down;
 	int			 i;
 
@@ -464,8 +464,6 @@ START_TEST(test_no_tunnelling)
 	diag = add(w, 600, 600);
 	down = add(w, 300, 600);
 	for (i = 0; i < 5; i++) {
-		struct world_input	in[4];
-
 		memset(in, 0, sizeof in);
 		in[0].player = east;
 		in[0].dx = 1;

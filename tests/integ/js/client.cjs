@@ -228,6 +228,35 @@ async function main() {
 	ok(`pings answered: still connected after ${a.pings - pingsBefore} ` +
 	    "ping periods");
 
+	// ---- a long name in UTF-8 -------------------------------------------------
+	// Names are cut to 31 bytes; a cut in the middle of a character would
+	// send invalid UTF-8, which WebSocket clients must refuse (1007): every
+	// client in the area would be dropped.
+	const longName = "\u00e9".repeat(21);	// 42 bytes
+	await expectStatus(ctl, "POST", "/v1/pending", { ticket: "t-u",
+	    character_id: "u1", character: character("u1", longName) }, 201,
+	    "announce t-u");
+	const u = new Client(port, { ticket: "t-u" }, { name: "U" });
+	await until(() => u.welcome || u.disconnects.length ||
+	    u.connectErrors.length, 3000, "U: welcome");
+	check(u.welcome, `U, named ${longName}: no welcome ` +
+	    `(${u.disconnects.concat(u.connectErrors.map((e) => e.message))})`);
+	check(longName.startsWith(u.welcome.name) && u.welcome.name.length >= 15,
+	    `U's name ${JSON.stringify(u.welcome.name)}`);
+	await u.stateCount(3, 2000);
+	for (const cl of [a, b]) {
+		await until(() => cl.states.length && cl.states[cl.states.length -
+		    1].players.some((p) => p.id === u.welcome.id), 2000,
+		    `${cl.name}: U in the states`);
+	}
+	await sleep(200);
+	for (const cl of [a, b, u])
+		check(cl.connected && cl.disconnects.length === 0,
+		    `${cl.name} was dropped (${cl.disconnects}) once U joined`);
+	ok(`a 42-byte name in UTF-8 comes out as ` +
+	    `${Buffer.byteLength(u.welcome.name)} bytes of valid UTF-8`);
+	u.close();
+
 	// ---- drain -----------------------------------------------------------------
 	await expectStatus(ctl, "POST", "/v1/drain", undefined, 202, "drain");
 	for (const cl of [a, b]) {

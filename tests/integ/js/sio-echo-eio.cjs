@@ -555,6 +555,22 @@ for (const bad of ['x', '9', 'abc', '']) {
 	});
 }
 
+// Engine.IO packets a v4 client has no business sending. The reference
+// server closes on a client ping ("invalid heartbeat direction") and
+// ignores the others; these are reported, not failures.
+for (const [pkt, ref] of [['2', 'closes'], ['3', 'ignores'],
+    ['0', 'ignores'], ['5', 'ignores']]) {
+	check(`reported: a client ${JSON.stringify(pkt)} (the reference ` +
+	    `${ref} it)`, async () => {
+		const { c } = await opened();
+		await c.send(pkt);
+		await sleep(100);
+		const open = !c.closeInfo;
+		c.kill();
+		return open ? 'kept open' : `closed (code ${c.closeInfo.code})`;
+	});
+}
+
 check('client close frame is answered with a close frame (1000), then ' +
     'TCP close', async () => {
 	const r = new Raw(PORT);

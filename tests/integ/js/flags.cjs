@@ -1,0 +1,57 @@
+// Client-side probes for flags.test; each prints one line and exits 0, or
+// prints FAIL: and exits 1.
+//   node flags.cjs open PORT         the Engine.IO open packet's JSON
+//   node flags.cjs noconnect PORT    open, send no CONNECT: "closed CODE MS"
+//   node flags.cjs full PORT T1 T2   join with T1, then try T2 while T1 is in:
+//                                    "welcome NAME; refused MESSAGE CODE"
+"use strict";
+const WebSocket = require("ws");
+const { fail, until, deadline, Client } = require("./testlib.cjs");
+
+const [mode, portArg, ...rest] = process.argv.slice(2);
+const port = Number(portArg);
+const url = `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`;
+
+function raw() {
+	const ws = new WebSocket(url);
+	const r = { ws, texts: [], closed: null, openedAt: 0 };
+	ws.on("open", () => { r.openedAt = Date.now(); });
+	ws.on("message", (d) => r.texts.push(d.toString()));
+	ws.on("close", (code) => { r.closed = { code, at: Date.now() }; });
+	ws.on("error", () => {});
+	return r;
+}
+
+async function main() {
+	const done = deadline(10000);
+	if (mode === "open") {
+		const r = raw();
+		await until(() => r.texts.length || r.closed, 5000, "open packet");
+		if (!r.texts.length || r.texts[0][0] !== "0")
+			fail(`no open packet: ${r.texts}`);
+		console.log(r.texts[0].slice(1));
+		r.ws.terminate();
+	} else if (mode === "noconnect") {
+		const r = raw();
+		await until(() => r.closed, 9000, "the connection to close");
+		console.log(`closed ${r.closed.code} ${r.closed.at - r.openedAt}`);
+	} else if (mode === "full") {
+		const a = new Client(port, { ticket: rest[0] }, { name: "first" });
+		const w = await a.joined();
+		const b = new Client(port, { ticket: rest[1] }, { name: "second" });
+		await until(() => b.connectErrors.length || b.welcome, 5000,
+		    "the second client's answer");
+		if (b.welcome)
+			fail("the second client got in");
+		const e = b.connectErrors[0];
+		console.log(`welcome ${w.name}; refused ${e.message} ` +
+		    `${e.data && e.data.code}`);
+		a.close();
+		b.close();
+	} else {
+		fail(`unknown mode ${mode}`);
+	}
+	done();
+}
+
+main().then(() => process.exit(0), (e) => fail(e.stack || String(e)));
