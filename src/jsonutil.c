@@ -8,6 +8,7 @@
 
 #include "jsonutil.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /*
@@ -25,6 +26,11 @@ jsonutil_parse(const char *s, size_t len, char **cause)
 
 	if (len == 0 || len > 0x7fffffff) {
 		*cause = xstrdup(len == 0 ? "empty JSON" : "JSON too large");
+		return (NULL);
+	}
+	/* json-c passes bad UTF-8 through; it must not reach other clients. */
+	if (!utf8_valid(s, len)) {
+		*cause = xstrdup("invalid JSON: not UTF-8");
 		return (NULL);
 	}
 	tok = json_tokener_new_ex(JSONUTIL_MAX_DEPTH);

@@ -18,6 +18,7 @@
 #include "sim/world.h"
 #include "siosock.h"
 #include "ticker.h"
+#include "utf8.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -313,7 +314,8 @@ session_event_cb(struct siosock *sock, const char *nsp,
 		session_on_input(s, args, ack_id);
 		return;
 	}
-	snprintf(message, sizeof message, "unknown event '%.64s'%s", name,
+	snprintf(message, sizeof message, "unknown event '%.*s'%s",
+	    (int)utf8_prefix_len(name, 64), name,
 	    natt != 0 ? " (or binary payload where none is taken)" : "");
 	log_debug("session=%u %s", s->id, message);
 	session_error(s, "unknown_event", message);

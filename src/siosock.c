@@ -452,7 +452,8 @@ siosock_on_binary(struct siosock *s, const uint8_t *data, size_t len)
 		return;
 	}
 	pa->att[pa->have] = xmalloc(len > 0 ? len : 1);
-	memcpy(pa->att[pa->have], data, len);
+	if (len > 0)
+		memcpy(pa->att[pa->have], data, len);
 	pa->att_len[pa->have] = len;
 	pa->have++;
 	if (pa->have < pa->want)

@@ -25,12 +25,14 @@
 
 #define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_MAX_HEADER	14	/* 2 + 8 extended length + 4 mask */
+#define WS_LINGER_MS	2000	/* how long a closed connection is drained */
 
 enum ws_state {
 	WS_HTTP,	/* waiting for the request head */
 	WS_REFUSING,	/* an HTTP error answer is being flushed */
 	WS_OPEN,	/* frames flow */
 	WS_CLOSING,	/* our close frame or the peer's is being flushed */
+	WS_LINGER,	/* all sent and half-closed; reading until the peer goes */
 	WS_CLOSED	/* done; the closed callback is scheduled or ran */
 };
 
@@ -175,6 +177,28 @@ ws_abort(struct ws *ws, const char *reason)
 	ws_finish(ws, reason);
 }
 
+/*
+ * Everything is written: half-close and read (discarding) until the peer
+ * closes or WS_LINGER_MS pass. Closing with unread input would send a reset,
+ * and the peer would lose our last frames, the close frame among them.
+ */
+static void
+ws_linger(struct ws *ws)
+{
+	struct evbuffer	*in = bufferevent_get_input(ws->bev);
+	struct timeval	 tv = { WS_LINGER_MS / 1000, (WS_LINGER_MS % 1000) * 1000 };
+
+	ws->state = WS_LINGER;
+	if (shutdown(bufferevent_getfd(ws->bev), SHUT_WR) == -1) {
+		ws_finish(ws, ws->close_reason);
+		return;
+	}
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_disable(ws->bev, EV_WRITE);
+	bufferevent_set_timeouts(ws->bev, &tv, NULL);
+	bufferevent_enable(ws->bev, EV_READ);
+}
+
 /* Done when wslay has nothing left to do and the output is flushed. */
 static void
 ws_maybe_done(struct ws *ws)
@@ -183,7 +207,7 @@ ws_maybe_done(struct ws *ws)
 
 	if (ws->state == WS_REFUSING) {
 		if (evbuffer_get_length(out) == 0)
-			ws_finish(ws, ws->close_reason);
+			ws_linger(ws);
 		return;
 	}
 	if (ws->state != WS_OPEN && ws->state != WS_CLOSING)
@@ -196,9 +220,10 @@ ws_maybe_done(struct ws *ws)
 		ws->state = WS_CLOSING;
 		return;
 	}
+	if (ws->close_reason == NULL)
+		ws->close_reason = xstrdup("closed");
 	if (ws->state == WS_CLOSING || !wslay_event_want_read(ws->wslay))
-		ws_finish(ws, ws->close_reason != NULL ? ws->close_reason :
-		    "closed");
+		ws_linger(ws);
 }
 
 static void
@@ -463,7 +488,7 @@ ws_read_request(struct ws *ws)
 	}
 	if (ws->cb->request(ws, &req, ws->arg, &status, &body) != 0) {
 		ws_refuse(ws, status, body != NULL ? body : "{}",
-		    "request refused");
+		    body != NULL ? body : "request refused");
 		free(body);
 		return;
 	}
@@ -530,7 +555,9 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ws	*ws = arg;
 
-	if (what & BEV_EVENT_TIMEOUT)
+	if (ws->state == WS_LINGER)
+		ws_finish(ws, ws->close_reason);
+	else if (what & BEV_EVENT_TIMEOUT)
 		ws_finish(ws, "handshake timeout");
 	else if (what & BEV_EVENT_EOF)
 		ws_finish(ws, ws->close_reason != NULL ? ws->close_reason :

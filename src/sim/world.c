@@ -7,6 +7,7 @@
 
 #include "sim/area.h"
 #include "sim/world.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Caller frees with world_free. The area must outlive the world. */
@@ -151,6 +152,16 @@ world_find_free_spot(const struct world *w, float *x, float *y)
 	return (0);
 }
 
+/* Copies a name, cut at a UTF-8 character boundary if it is too long. */
+static void
+world_copy_name(char dst[WORLD_NAME_MAX], const char *src)
+{
+	size_t	len = utf8_prefix_len(src, WORLD_NAME_MAX - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
 /* Adds a player at (x, y), or the nearest free spot. NULL if none. */
 struct world_player *
 world_player_add(struct world *w, const char *name, float x, float y)
@@ -167,7 +178,7 @@ world_player_add(struct world *w, const char *name, float x, float y)
 	p = &w->players[w->nplayers++];
 	memset(p, 0, sizeof *p);
 	p->id = w->next_id++;
-	strncpy(p->name, name, sizeof p->name - 1);
+	world_copy_name(p->name, name);
 	p->x = x;
 	p->y = y;
 	return (p);

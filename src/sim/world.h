@@ -11,7 +11,7 @@
 
 struct area;
 
-#define WORLD_NAME_MAX		32
+#define WORLD_NAME_MAX		64	/* bytes, with the NUL */
 #define WORLD_PLAYER_SPEED	120.0f	/* units per second */
 #define WORLD_PLAYER_RADIUS	10.0f	/* half the side of a body's box */
 
