@@ -281,7 +281,8 @@ control_pending_add(struct instance *inst, struct evhttp_request *req)
 {
 	struct json_object	*body, *character, *v, *o;
 	const char		*ticket, *from_area = NULL, *text;
-	char			 id[CHARACTER_ID_MAX + 1], docid[64], *cause;
+	char			 id[CHARACTER_ID_MAX + 1], docid[CHARACTER_ID_MAX + 2];
+	char			*cause;
 	long long		 expires_ms;
 	int			 status;
 	uint64_t		 now = monotonic_ms();
