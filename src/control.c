@@ -390,12 +390,13 @@ control_neighbours(struct instance *inst, struct evhttp_request *req)
 
 	if ((body = control_body(req)) == NULL)
 		return;
-	if (!json_object_object_get_ex(body, "neighbours", &nb) ||
-	    lifecycle_valid_neighbours(nb, &cause) != 0) {
-		control_error(req, 400, "%s", nb == NULL ?
-		    "neighbours is required" : cause);
-		if (nb != NULL)
-			free(cause);
+	if (!json_object_object_get_ex(body, "neighbours", &nb)) {
+		control_error(req, 400, "neighbours is required");
+		goto out;
+	}
+	if (lifecycle_valid_neighbours(nb, &cause) != 0) {
+		control_error(req, 400, "%s", cause);
+		free(cause);
 		goto out;
 	}
 	if (inst->state != STATE_RUNNING) {

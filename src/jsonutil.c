@@ -54,6 +54,7 @@ jsonutil_parse(const char *s, size_t len, char **cause)
 	if (o == NULL || err != json_tokener_success) {
 		xasprintf(cause, "invalid JSON: %s",
 		    err == json_tokener_continue ? "unexpected end" :
+		    err == json_tokener_success ? "trailing data" :
 		    json_tokener_error_desc(err));
 		json_object_put(o);
 		json_tokener_free(tok);
