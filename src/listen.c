@@ -19,8 +19,11 @@
 #include "options.h"
 #include "xmalloc.h"
 
+#define LISTENER_PAUSE_MS	100	/* after accept fails, e.g. EMFILE */
+
 struct listener {
 	struct evconnlistener	*ev;
+	struct event		*resume;
 	listener_accept_cb	 cb;
 	void			*arg;
 	int			 port;
@@ -37,14 +40,28 @@ listener_accept(struct evconnlistener *ev, evutil_socket_t fd,
 }
 
 static void
+listener_resume_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct listener	*l = arg;
+
+	evconnlistener_enable(l->ev);
+}
+
+/*
+ * EMFILE and friends: the listener would fail again at once and spin, so
+ * pause it briefly; the kernel's backlog holds new clients meanwhile.
+ */
+static void
 listener_error(struct evconnlistener *ev, void *arg)
 {
 	struct listener	*l = arg;
 	int		 err = EVUTIL_SOCKET_ERROR();
+	struct timeval	 tv = { 0, LISTENER_PAUSE_MS * 1000 };
 
-	/* EMFILE and friends: log and go on; the backlog waits for us. */
-	log_warn("listener=%s accept failed: %s", l->address,
-	    evutil_socket_error_to_string(err));
+	log_warn("listener=%s accept failed: %s: pausing %d ms", l->address,
+	    evutil_socket_error_to_string(err), LISTENER_PAUSE_MS);
+	evconnlistener_disable(l->ev);
+	evtimer_add(l->resume, &tv);
 }
 
 /* The port a bound socket got, or -1. */
@@ -103,6 +120,7 @@ listener_new(struct event_base *base, const char *address,
 		return (NULL);
 	}
 	evconnlistener_set_error_cb(l->ev, listener_error);
+	l->resume = evtimer_new(base, listener_resume_cb, l);
 	l->port = socket_local_port(evconnlistener_get_fd(l->ev));
 	if (strchr(host, ':') != NULL)
 		snprintf(l->address, sizeof l->address, "[%s]:%d", host,
@@ -120,6 +138,7 @@ listener_free(struct listener *l)
 	if (l == NULL)
 		return;
 	evconnlistener_free(l->ev);
+	event_free(l->resume);
 	free(l);
 }
 

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -59,6 +60,29 @@ main_stop_cb(evutil_socket_t sig, short events, void *arg)
 	lifecycle_shutdown(&instance);
 	/* Let the goodbyes and close frames reach the clients. */
 	event_base_loopexit(base, &tv);
+}
+
+/*
+ * Every client is a descriptor: raise the soft limit towards what
+ * max-clients needs (as redis does), and say so if the hard limit is lower.
+ */
+static void
+main_raise_fd_limit(void)
+{
+	struct rlimit	rl;
+	rlim_t		want;
+
+	want = (rlim_t)options_number(&options, OPT_MAX_CLIENTS) + 64 + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < want)
+		log_warn("open file limit is %llu, max-clients %lld needs "
+		    "about %llu: clients beyond it will be turned away",
+		    (unsigned long long)rl.rlim_cur,
+		    options_number(&options, OPT_MAX_CLIENTS),
+		    (unsigned long long)want);
 }
 
 static void
@@ -138,6 +162,7 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);	/* nothing to reload yet */
+	main_raise_fd_limit();
 	event_set_log_callback(main_event_log_cb);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
