@@ -6,12 +6,14 @@
 // they should not; after each, the healthy client must still be getting
 // states.
 "use strict";
-const net = require("net");
 const crypto = require("crypto");
 const {
 	ok, fail, check, sleep, until, deadline, controlPlane, expectStatus,
 	Client,
 } = require("./testlib.cjs");
+const {
+	WS_PATH, RawWs, frame, upgradeRequest, rawHttp,
+} = require("./rawclient.cjs");
 
 const [ctlUrl, portArg] = process.argv.slice(2);
 if (!ctlUrl || !portArg) {
@@ -22,133 +24,28 @@ const port = Number(portArg);
 const ctl = controlPlane(ctlUrl);
 const MAX_PAYLOAD = 10000, CONNECT_TIMEOUT = 500;
 const PING_INTERVAL = 300, PING_TIMEOUT = 200;
-const WS_PATH = "/socket.io/?EIO=4&transport=websocket";
 
-// ---- raw HTTP ------------------------------------------------------------------
+const upgradeHead = (target, extra) => upgradeRequest(port, target, extra);
 
-// Sends chunks (strings or Buffers) and collects the answer until the
-// server closes, or ms pass.
-function rawHttp(chunks, ms = 3000) {
-	return new Promise((resolve) => {
-		const sock = net.connect(port, "127.0.0.1");
-		const got = [];
-		let done = false;
-		const finish = (closed) => {
-			if (done)
-				return;
-			done = true;
-			clearTimeout(timer);
-			sock.destroy();
-			const data = Buffer.concat(got).toString("latin1");
-			const m = /^HTTP\/1\.1 (\d{3}) /.exec(data);
-			resolve({ data, closed, status: m ? Number(m[1]) : 0,
-			    body: data.split("\r\n\r\n").slice(1).join("\r\n\r\n") });
-		};
-		const timer = setTimeout(() => finish(false), ms);
-		sock.on("connect", () => {
-			for (const c of [].concat(chunks))
-				sock.write(c);
-		});
-		sock.on("data", (d) => got.push(d));
-		sock.on("error", () => {});
-		sock.on("close", () => finish(true));
-	});
-}
+// ---- a WebSocket client made by hand, that plays ------------------------------
 
-function upgradeHead(target = WS_PATH, extra = "") {
-	return `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
-	    "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
-	    `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString("base64")}` +
-	    `\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
-}
-
-// ---- a WebSocket client made by hand ------------------------------------------
-
-function frame(opcode, payload, o = {}) {
-	const mask = o.mask !== false, fin = o.fin !== false;
-	const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
-	let head;
-	const b0 = (fin ? 0x80 : 0) | ((o.rsv || 0) << 4) | opcode;
-	if (data.length < 126) {
-		head = Buffer.from([b0, (mask ? 0x80 : 0) | data.length]);
-	} else if (data.length < 65536) {
-		head = Buffer.alloc(4);
-		head[0] = b0;
-		head[1] = (mask ? 0x80 : 0) | 126;
-		head.writeUInt16BE(data.length, 2);
-	} else {
-		head = Buffer.alloc(10);
-		head[0] = b0;
-		head[1] = (mask ? 0x80 : 0) | 127;
-		head.writeBigUInt64BE(BigInt(data.length), 2);
-	}
-	if (!mask)
-		return Buffer.concat([head, data]);
-	const key = crypto.randomBytes(4);
-	const masked = Buffer.alloc(data.length);
-	for (let i = 0; i < data.length; i++)
-		masked[i] = data[i] ^ key[i % 4];
-	return Buffer.concat([head, key, masked]);
-}
-
-class RawWs {
+// A raw WebSocket client that reads Engine.IO and Socket.IO: the open
+// packet, the CONNECT answer's sid, events (states apart) and acks.
+class RawPlayer extends RawWs {
 	constructor(name, o = {}) {
+		super(port);
 		this.name = name;
 		this.autoPong = o.autoPong !== false;
-		this.buf = Buffer.alloc(0);
-		this.head = null;	// the HTTP answer head
 		this.texts = [];	// text messages from the server
 		this.binaries = 0;
 		this.events = [];	// [name, arg] of 42 packets
 		this.acks = new Map();	// ack id -> arg
 		this.states = [];
 		this.closeCode = null;	// from the server's close frame
-		this.ended = false;
-		this.endedAt = 0;
 		this.sid = null;
-		this.sock = net.connect(port, "127.0.0.1");
-		this.sock.on("data", (d) => this.onData(d));
-		this.sock.on("error", () => {});
-		this.sock.on("close", () => {
-			this.ended = true;
-			this.endedAt = Date.now();
-		});
 	}
 
-	onData(d) {
-		this.buf = Buffer.concat([this.buf, d]);
-		if (this.head === null) {
-			const i = this.buf.indexOf("\r\n\r\n");
-			if (i < 0)
-				return;
-			this.head = this.buf.subarray(0, i).toString("latin1");
-			this.buf = this.buf.subarray(i + 4);
-		}
-		for (;;) {
-			if (this.buf.length < 2)
-				return;
-			const opcode = this.buf[0] & 0x0f;
-			let len = this.buf[1] & 0x7f, off = 2;
-			if (len === 126) {
-				if (this.buf.length < 4)
-					return;
-				len = this.buf.readUInt16BE(2);
-				off = 4;
-			} else if (len === 127) {
-				if (this.buf.length < 10)
-					return;
-				len = Number(this.buf.readBigUInt64BE(2));
-				off = 10;
-			}
-			if (this.buf.length < off + len)
-				return;
-			const payload = this.buf.subarray(off, off + len);
-			this.buf = this.buf.subarray(off + len);
-			this.onFrame(opcode, payload);
-		}
-	}
-
-	onFrame(opcode, payload) {
+	onFrame({ opcode, payload }) {
 		if (opcode === 8) {
 			this.closeCode = payload.length >= 2 ?
 			    payload.readUInt16BE(0) : 1005;
@@ -180,15 +77,6 @@ class RawWs {
 			if (m)
 				this.acks.set(Number(m[1]), JSON.parse(m[2])[0]);
 		}
-	}
-
-	write(b) {
-		if (!this.ended)
-			this.sock.write(b);
-	}
-
-	send(text, o) {
-		this.write(frame(1, text, o));
 	}
 
 	// The upgrade and the Engine.IO open packet.
@@ -241,10 +129,6 @@ class RawWs {
 		await until(() => this.states.length > n + 1, 2000,
 		    `${this.name}: states`);
 		check(!this.ended, `${this.name}: closed`);
-	}
-
-	destroy() {
-		this.sock.destroy();
 	}
 }
 
@@ -333,7 +217,7 @@ async function main() {
 		    [upgradeHead().replace("Version: 13", "Version: 8")], 426],
 	];
 	for (const [what, chunks, status, message] of httpCases) {
-		const r = await rawHttp(chunks);
+		const r = await rawHttp(port, chunks);
 		check(r.status === status, `${what}: expected HTTP ${status}, got ` +
 		    `${JSON.stringify(r.data.slice(0, 200))}`);
 		check(r.closed, `${what}: the connection was left open`);
@@ -357,7 +241,7 @@ async function main() {
 		["a ping of 126 bytes", () => frame(9, "x".repeat(126)), 1005],
 	];
 	for (const [what, make, alt] of frameCases) {
-		const w = await new RawWs(what).handshake();
+		const w = await new RawPlayer(what).handshake();
 		w.write(make());
 		const code = await w.closed(2000, `closed after ${what}`);
 		check(code === 1002 || code === alt, `${what}: close code ${code}`);
@@ -365,7 +249,7 @@ async function main() {
 	}
 	{
 		// RFC 6455 8.1: text that is not UTF-8 fails the connection (1007).
-		const w = await new RawWs("invalid UTF-8").join(await ticket());
+		const w = await new RawPlayer("invalid UTF-8").join(await ticket());
 		w.write(frame(1, Buffer.concat([Buffer.from('42["'),
 		    Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('",1]')])));
 		const code = await w.closed(2000, "closed after invalid UTF-8");
@@ -377,7 +261,7 @@ async function main() {
 	// ---- too big ---------------------------------------------------------------
 	{
 		const t = await ticket();
-		const w = await new RawWs("exactly max-payload").join(t);
+		const w = await new RawPlayer("exactly max-payload").join(t);
 		const msg = `42["chat","${"x".repeat(MAX_PAYLOAD - 13)}"]`;
 		check(msg.length === MAX_PAYLOAD, "bad arithmetic");
 		w.send(msg);
@@ -406,7 +290,7 @@ async function main() {
 		    frame(0, "x".repeat(MAX_PAYLOAD - 5000))])],
 	]) {
 		const t = await ticket();
-		const w = await new RawWs(what).join(t);
+		const w = await new RawPlayer(what).join(t);
 		w.write(make());
 		const code = await w.closed(2000, `closed after ${what}`);
 		check(code === 1009, `${what}: close code ${code}, expected 1009`);
@@ -437,7 +321,7 @@ async function main() {
 	];
 	for (const [what, msg, want] of packetCases) {
 		const t = await ticket();
-		const w = await new RawWs(what).join(t);
+		const w = await new RawPlayer(what).join(t);
 		w.send(msg);
 		if (want === null)	// closes when the attachment arrives
 			w.write(frame(2, Buffer.from([1, 2, 3])));
@@ -447,25 +331,26 @@ async function main() {
 		ok(`${what}: closed with ${code}`);
 	}
 	{
-		const w = await new RawWs("binary with no packet").join(await ticket());
+		const w = await new RawPlayer("binary with no packet")
+		    .join(await ticket());
 		w.write(frame(2, Buffer.from([1, 2, 3])));
 		const code = await w.closed(2000, "closed after a stray binary");
 		check(code === 1008, `a stray binary message: close code ${code}`);
 		ok("a binary message with no packet: closed with 1008");
 	}
 	{
-		const w = await new RawWs("CONNECT with bad JSON").handshake();
+		const w = await new RawPlayer("CONNECT with bad JSON").handshake();
 		w.send("40{");
 		check(await w.closed(2000, "closed") === 1008,
 		    `CONNECT with bad JSON: close code ${w.closeCode}`);
-		const v = await new RawWs("CONNECT with a string").handshake();
+		const v = await new RawPlayer("CONNECT with a string").handshake();
 		v.send('40"t-h"');
 		check(await v.closed(2000, "closed") === 1008,
 		    `CONNECT with a string: close code ${v.closeCode}`);
 		ok("CONNECT with bad JSON or a non-object: closed with 1008");
 	}
 	{
-		const w = await new RawWs("Engine.IO close").join(await ticket());
+		const w = await new RawPlayer("Engine.IO close").join(await ticket());
 		w.send("1");
 		const code = await w.closed(2000, "closed after an Engine.IO close");
 		check(code === 1000, `Engine.IO close: close code ${code}`);
@@ -474,7 +359,7 @@ async function main() {
 	await stillHealthy("the malformed packets");
 
 	// ---- events that are refused, the connection stays ---------------------------
-	const w = await new RawWs("player").join(await ticket());
+	const w = await new RawPlayer("player").join(await ticket());
 	w.send('42["fly",{"to":"moon"}]');
 	await w.error("unknown_event");
 	w.send('427["teleport"]');
@@ -579,7 +464,7 @@ async function main() {
 
 	// ---- timeouts ----------------------------------------------------------------
 	{
-		const n = new RawWs("no CONNECT");
+		const n = new RawPlayer("no CONNECT");
 		await n.handshake();
 		const t0 = Date.now();
 		const code = await n.closed(CONNECT_TIMEOUT + 2500,
@@ -592,7 +477,7 @@ async function main() {
 		ok(`no CONNECT: closed with 1008 after ${dt} ms`);
 	}
 	{
-		const deaf = new RawWs("deaf", { autoPong: false });
+		const deaf = new RawPlayer("deaf", { autoPong: false });
 		const t0 = Date.now();
 		await deaf.join(await ticket());
 		const limit = PING_INTERVAL + PING_TIMEOUT;

@@ -5,36 +5,31 @@
 //   node flags.cjs full PORT T1 T2   join with T1, then try T2 while T1 is in:
 //                                    "welcome NAME; refused MESSAGE CODE"
 "use strict";
-const WebSocket = require("ws");
 const { fail, until, deadline, Client } = require("./testlib.cjs");
+const { EioClient, wsUrl } = require("./rawclient.cjs");
 
 const [mode, portArg, ...rest] = process.argv.slice(2);
 const port = Number(portArg);
-const url = `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`;
 
-function raw() {
-	const ws = new WebSocket(url);
-	const r = { ws, texts: [], closed: null, openedAt: 0 };
-	ws.on("open", () => { r.openedAt = Date.now(); });
-	ws.on("message", (d) => r.texts.push(d.toString()));
-	ws.on("close", (code) => { r.closed = { code, at: Date.now() }; });
-	ws.on("error", () => {});
-	return r;
-}
+// A client that only listens (it does not answer pings).
+const raw = () => new EioClient(wsUrl(port), { autoPong: false });
 
 async function main() {
 	const done = deadline(10000);
 	if (mode === "open") {
 		const r = raw();
-		await until(() => r.texts.length || r.closed, 5000, "open packet");
-		if (!r.texts.length || r.texts[0][0] !== "0")
-			fail(`no open packet: ${r.texts}`);
-		console.log(r.texts[0].slice(1));
-		r.ws.terminate();
+		await until(() => r.msgs.length || r.closeInfo, 5000,
+		    "open packet");
+		const texts = r.msgs.map((m) => m.data.toString());
+		if (!texts.length || texts[0][0] !== "0")
+			fail(`no open packet: ${texts}`);
+		console.log(texts[0].slice(1));
+		r.kill();
 	} else if (mode === "noconnect") {
 		const r = raw();
-		await until(() => r.closed, 9000, "the connection to close");
-		console.log(`closed ${r.closed.code} ${r.closed.at - r.openedAt}`);
+		await until(() => r.closeInfo, 9000, "the connection to close");
+		console.log(`closed ${r.closeInfo.code} ` +
+		    `${r.closeInfo.at - r.openedAt}`);
 	} else if (mode === "full") {
 		const a = new Client(port, { ticket: rest[0] }, { name: "first" });
 		const w = await a.joined();

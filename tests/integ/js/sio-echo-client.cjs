@@ -5,7 +5,9 @@
 'use strict';
 
 const assert = require('assert');
+const path = require('path');
 const { io, Manager } = require('socket.io-client');
+const { sleep, checkList } = require(path.join(__dirname, 'testlib.cjs'));
 
 const PORT = Number(process.argv[2]);
 if (!PORT) {
@@ -15,14 +17,11 @@ if (!PORT) {
 const BASE = `http://127.0.0.1:${PORT}`;
 const OPTS = { transports: ['websocket'], reconnection: false, timeout: 3000 };
 
-let failures = 0;
 const sockets = [];
-const watchdog = setTimeout(() => {
-	console.log('FAIL: sio-echo-client.cjs did not finish within 25 s');
-	process.exit(1);
-}, 25000);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { check, run } = checkList('sio-echo-client.cjs', 25000, () => {
+	for (const s of sockets)
+		s.close();
+});
 
 // A promise awaited later: its rejection must not count as unhandled when
 // an earlier await fails first.
@@ -84,11 +83,6 @@ function connectError(s, timeout = 3000) {
 		s.once('disconnect', (r) => { clearTimeout(t); reject(new Error(
 		    `disconnected (${r}) instead of a connect_error`)); });
 	});
-}
-
-const checks = [];
-function check(name, fn) {
-	checks.push({ name, fn });
 }
 
 check('connect with auth over WebSocket only, receive "auth" with it',
@@ -322,21 +316,4 @@ check('20 clients at once, 50 round trips each (acks and events, some ' +
 	return `${Date.now() - t0} ms`;
 });
 
-(async () => {
-	for (const { name, fn } of checks) {
-		try {
-			const note = await fn();
-			console.log(`ok: ${name}${note ? ` (${note})` : ''}`);
-		} catch (e) {
-			failures++;
-			console.log(`FAIL: ${name}: ${e && e.message ? e.message : e}`);
-		}
-	}
-	clearTimeout(watchdog);
-	for (const s of sockets)
-		s.close();
-	console.log(failures ? `sio-echo-client.cjs: ${failures} of ` +
-	    `${checks.length} checks failed` : `sio-echo-client.cjs: all ` +
-	    `${checks.length} checks passed`);
-	process.exit(failures ? 1 : 0);
-})();
+run();

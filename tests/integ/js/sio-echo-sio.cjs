@@ -7,155 +7,28 @@
 //   200, connect timeout 1000)
 'use strict';
 
-const WebSocket = require('ws');
+const path = require('path');
+const { sleep, checkList } = require(path.join(__dirname, 'testlib.cjs'));
+const { EioClient, wsUrl } = require(path.join(__dirname, 'rawclient.cjs'));
 
 const PORT = Number(process.argv[2]);
 if (!PORT) {
 	console.log('usage: sio-echo-sio.cjs PORT');
 	process.exit(2);
 }
-const URL = `ws://127.0.0.1:${PORT}/socket.io/?EIO=4&transport=websocket`;
+const URL = wsUrl(PORT);
 const CONNECT_TIMEOUT = 1000;
 const PING_INTERVAL = 300;
 const SLACK = 250;
 
-let failures = 0;
-const watchdog = setTimeout(() => {
-	console.log('FAIL: sio-echo-sio.cjs did not finish within 25 s');
-	process.exit(1);
-}, 25000);
+const { check, run } = checkList('sio-echo-sio.cjs', 25000);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// A WebSocket client that queues what it receives; Engine.IO pings are
-// answered and counted, never queued.
-class Conn {
-	constructor() {
-		this.msgs = [];
-		this.pings = 0;
-		this.waiter = null;
-		this.closeInfo = null;
-		this.error = null;
-		this.ws = new WebSocket(URL);
-		this.ws.on('message', (data, isBinary) => {
-			const m = { binary: isBinary,
-			    data: isBinary ? Buffer.from(data) :
-			    data.toString('utf8') };
-			if (!isBinary && m.data === '2') {
-				this.pings++;
-				this.ws.send('3');
-				this.wake();
-				return;
-			}
-			this.msgs.push(m);
-			this.wake();
-		});
-		this.ws.on('close', (code, reason) => {
-			this.closeInfo = { code, reason: reason.toString(),
-			    at: Date.now() };
-			this.wake();
-		});
-		this.ws.on('error', (e) => { this.error = e; });
-	}
-
-	wake() {
-		const w = this.waiter;
-		this.waiter = null;
-		if (w)
-			w();
-	}
-
-	async waitFor(cond, timeout, what) {
-		const deadline = Date.now() + timeout;
-		for (;;) {
-			const v = cond();
-			if (v !== undefined)
-				return v;
-			const left = deadline - Date.now();
-			if (left <= 0)
-				throw new Error(`timed out after ${timeout} ms ` +
-				    `waiting for ${what}`);
-			await new Promise((res) => {
-				const t = setTimeout(res, left);
-				this.waiter = () => { clearTimeout(t); res(); };
-			});
-		}
-	}
-
-	async next(timeout, what) {
-		return this.waitFor(() => {
-			if (this.msgs.length)
-				return this.msgs.shift();
-			if (this.closeInfo)
-				throw new Error(`connection closed (code ` +
-				    `${this.closeInfo.code} ` +
-				    `${this.closeInfo.reason}) while waiting for ` +
-				    what);
-			return undefined;
-		}, timeout, what);
-	}
-
-	async text(what, timeout = 2000) {
-		const m = await this.next(timeout, what);
-		if (m.binary)
-			throw new Error(`expected text (${what}), got a binary ` +
-			    `frame of ${m.data.length} bytes`);
-		return m.data;
-	}
-
-	async binary(what, timeout = 2000) {
-		const m = await this.next(timeout, what);
-		if (!m.binary)
-			throw new Error(`expected a binary frame (${what}), got ` +
-			    `text ${m.data}`);
-		return m.data;
-	}
-
-	async expect(want, what, timeout = 2000) {
-		const got = await this.text(what, timeout);
-		if (got !== want)
-			throw new Error(`${what}: expected ${want}, got ${got}`);
-		return got;
-	}
-
-	async expectBinary(want, what) {
-		const got = await this.binary(what);
-		if (!got.equals(Buffer.from(want)))
-			throw new Error(`${what}: expected bytes ` +
-			    `[${[...want]}], got [${[...got]}]`);
-	}
-
-	async closed(timeout, what) {
-		return this.waitFor(() => this.closeInfo || undefined, timeout,
-		    what || 'the connection to close');
-	}
-
-	// Nothing but pings for ms, and still open.
-	async quiet(ms, what) {
-		await sleep(ms);
-		if (this.msgs.length)
-			throw new Error(`${what}: unexpected ` +
-			    `${this.msgs[0].binary ? 'binary frame' :
-			    this.msgs[0].data}`);
-		if (this.closeInfo)
-			throw new Error(`${what}: the connection closed ` +
-			    `(code ${this.closeInfo.code})`);
-	}
-
-	async engineOpen() {
-		const t = await this.text('the Engine.IO open packet');
-		if (t[0] !== '0')
-			throw new Error(`not an open packet: ${t}`);
-		this.eioSid = JSON.parse(t.slice(1)).sid;
-	}
-
-	send(d) {
-		this.ws.send(d);
-	}
-
-	kill() {
-		this.ws.terminate();
-	}
+// A client past the Engine.IO handshake; pings are answered and counted,
+// never queued.
+async function engineOpened() {
+	const c = new EioClient(URL);
+	await c.open();
+	return c;
 }
 
 // The CONNECT answer for nsp ("" for "/"): returns the Socket.IO sid.
@@ -172,18 +45,12 @@ function parseConnectOk(t, nsp) {
 
 // Engine.IO open, CONNECT to nsp with auth, the answer and the auth event.
 async function joined(nsp = '', auth = '') {
-	const c = new Conn();
-	await c.engineOpen();
+	const c = await engineOpened();
 	c.send('40' + (nsp ? nsp + ',' : '') + auth);
 	c.sid = parseConnectOk(await c.text('the CONNECT answer'), nsp);
 	await c.expect('42' + (nsp ? nsp + ',' : '') + `["auth",${auth ||
 	    '{}'}]`, 'the auth event');
 	return c;
-}
-
-const checks = [];
-function check(name, fn) {
-	checks.push({ name, fn });
 }
 
 const PH = (n) => `{"_placeholder":true,"num":${n}}`;
@@ -213,8 +80,7 @@ check('CONNECT to /custom with auth -> 42/custom,["auth",{"token":"abc"}]',
 });
 
 check('CONNECT "40/custom" without the comma is accepted', async () => {
-	const c = new Conn();
-	await c.engineOpen();
+	const c = await engineOpened();
 	c.send('40/custom');
 	parseConnectOk(await c.text('the CONNECT answer'), '/custom');
 	await c.expect('42/custom,["auth",{}]', 'the auth event');
@@ -224,8 +90,7 @@ check('CONNECT "40/custom" without the comma is accepted', async () => {
 check('CONNECT to an unknown namespace -> ' +
     '44/random,{"message":"Invalid namespace"}', async () => {
 	for (const p of ['40/random', '40/random,']) {
-		const c = new Conn();
-		await c.engineOpen();
+		const c = await engineOpened();
 		c.send(p);
 		await c.expect('44/random,{"message":"Invalid namespace"}',
 		    `the answer to ${p}`);
@@ -237,8 +102,7 @@ check('a refused namespace leaves the connection usable: 40/random, ' +
     'then 40 at once -> 44/random then 40{"sid"}', async () => {
 	// socket.io-client sends both CONNECTs back to back when a Manager
 	// opens two namespaces; the reference server answers both.
-	const c = new Conn();
-	await c.engineOpen();
+	const c = await engineOpened();
 	c.send('40/random,');
 	c.send('40');
 	await c.expect('44/random,{"message":"Invalid namespace"}',
@@ -261,8 +125,7 @@ check('a refused namespace after joining "/" leaves "/" working',
 
 check('packets before CONNECT are ignored (event, DISCONNECT), then ' +
     'CONNECT works', async () => {
-	const c = new Conn();
-	await c.engineOpen();
+	const c = await engineOpened();
 	c.send('42["message","too early"]');
 	c.send('41/custom,');
 	c.send('41');
@@ -275,16 +138,14 @@ check('packets before CONNECT are ignored (event, DISCONNECT), then ' +
 
 check('an invalid packet instead of CONNECT ("4abc") closes the connection',
     async () => {
-	const c = new Conn();
-	await c.engineOpen();
+	const c = await engineOpened();
 	c.send('4abc');
 	return `code ${(await c.closed(1000)).code}`;
 });
 
 check('no CONNECT within connectTimeout (1000 ms) -> closed, pings ' +
     'answered meanwhile', async () => {
-	const c = new Conn();
-	await c.engineOpen();
+	const c = await engineOpened();
 	const t0 = Date.now();
 	const ci = await c.closed(CONNECT_TIMEOUT + SLACK + 500);
 	const dt = ci.at - t0;
@@ -297,8 +158,7 @@ check('no CONNECT within connectTimeout (1000 ms) -> closed, pings ' +
 });
 
 check('a CONNECT sent at 600 ms stops the connect timer', async () => {
-	const c = new Conn();
-	await c.engineOpen();
+	const c = await engineOpened();
 	await sleep(600);
 	c.send('40');
 	parseConnectOk(await c.text('the CONNECT answer'), '');
@@ -457,8 +317,7 @@ check('an event named "message\\u0000x" is not the event "message" ' +
 
 check('CONNECT to "/custom\\0evil" is not a CONNECT to "/custom" ' +
     '(refused or closed)', async () => {
-	const c = new Conn();
-	await c.engineOpen();
+	const c = await engineOpened();
 	c.send('40/custom\u0000evil,');
 	await sleep(200);
 	const got = c.msgs.map((m) => (m.binary ? '<binary>' : m.data));
@@ -509,8 +368,7 @@ for (const [what, frames, join = true] of bad) {
 		if (join) {
 			c = await joined();
 		} else {
-			c = new Conn();
-			await c.engineOpen();
+			c = await engineOpened();
 		}
 		for (const f of frames)
 			c.send(f);
@@ -583,19 +441,4 @@ check('after all that, the server still accepts connections', async () => {
 	c.kill();
 });
 
-(async () => {
-	for (const { name, fn } of checks) {
-		try {
-			const note = await fn();
-			console.log(`ok: ${name}${note ? ` (${note})` : ''}`);
-		} catch (e) {
-			failures++;
-			console.log(`FAIL: ${name}: ${e && e.message ? e.message : e}`);
-		}
-	}
-	clearTimeout(watchdog);
-	console.log(failures ? `sio-echo-sio.cjs: ${failures} of ` +
-	    `${checks.length} checks failed` : `sio-echo-sio.cjs: all ` +
-	    `${checks.length} checks passed`);
-	process.exit(failures ? 1 : 0);
-})();
+run();

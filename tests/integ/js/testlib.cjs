@@ -1,6 +1,7 @@
 // Helpers shared by the node halves of the integration tests: output in the
-// shell tests' "ok:"/"FAIL:" style, bounded waits, the control plane, and a
-// recording wrapper around the official socket.io-client.
+// shell tests' "ok:"/"FAIL:" style, bounded waits, lists of named checks,
+// the control plane, and a recording wrapper around the official
+// socket.io-client. Hand-made clients are in rawclient.cjs.
 "use strict";
 const { io } = require("socket.io-client");
 
@@ -39,6 +40,49 @@ function deadline(ms) {
 	const t = setTimeout(() => fail(`the script did not finish within ` +
 	    `${ms} ms`), ms);
 	return () => clearTimeout(t);
+}
+
+// A list of named checks, for scripts that go on after a failed one:
+//   const { check, run } = checkList("name.cjs", 25000);
+//   check("what it checks", async () => { ... });	// throws to fail
+//   run();
+// run() runs them in order, prints "ok: NAME" (with the note the check
+// returns, if any) or "FAIL: NAME: ERROR" for each, calls atEnd (if given)
+// and a summary, and exits 1 if any failed. The whole script must end
+// within ms of checkList().
+function checkList(script, ms, atEnd) {
+	const checks = [];
+	const watchdog = setTimeout(() => {
+		console.log(`FAIL: ${script} did not finish within ${ms / 1000} s`);
+		process.exit(1);
+	}, ms);
+
+	function check(name, fn) {
+		checks.push({ name, fn });
+	}
+
+	async function run() {
+		let failures = 0;
+		for (const { name, fn } of checks) {
+			try {
+				const note = await fn();
+				console.log(`ok: ${name}${note ? ` (${note})` : ""}`);
+			} catch (e) {
+				failures++;
+				console.log(`FAIL: ${name}: ` +
+				    `${e && e.message ? e.message : e}`);
+			}
+		}
+		clearTimeout(watchdog);
+		if (atEnd)
+			atEnd();
+		console.log(failures ? `${script}: ${failures} of ` +
+		    `${checks.length} checks failed` : `${script}: all ` +
+		    `${checks.length} checks passed`);
+		process.exit(failures ? 1 : 0);
+	}
+
+	return { check, run };
 }
 
 // Control plane: ctl(method, path, body) -> {status, body (JSON if it
@@ -181,6 +225,6 @@ async function expectRefused(port, auth, message, code, what, opts = {}) {
 }
 
 module.exports = {
-	ok, fail, check, sleep, until, deadline, controlPlane, expectStatus,
-	Client, expectRefused, io,
+	ok, fail, check, sleep, until, deadline, checkList, controlPlane,
+	expectStatus, Client, expectRefused, io,
 };
