@@ -25,6 +25,9 @@
 #include "listen.h"
 #include "log.h"
 #include "pending.h"
+#include "prepare.h"
+#include "writeback.h"
+#include "dataapi.h"
 #include "session.h"
 #include "sim/area.h"
 #include "sim/world.h"
@@ -80,6 +83,67 @@ control_conflict(struct evhttp_request *req, struct instance *inst)
 {
 	control_error(req, 409, "not allowed in state %s",
 	    lifecycle_state_name(inst->state));
+}
+
+/*
+ * A request answered later (after a Data API round trip). If the client
+ * hangs up meanwhile, evhttp frees the request: the close callback tells
+ * us, and the answer is dropped.
+ */
+struct control_wait {
+	struct evhttp_request		*req;
+	struct evhttp_connection	*conn;
+	char				*what;	/* for the log */
+	struct json_object		*ok;	/* the answer on success */
+};
+
+static void
+control_wait_closed_cb(struct evhttp_connection *conn, void *arg)
+{
+	struct control_wait	*w = arg;
+
+	w->req = NULL;
+}
+
+static struct control_wait *
+control_wait_new(struct evhttp_request *req, const char *what)
+{
+	struct control_wait	*w;
+
+	w = xcalloc(1, sizeof *w);
+	w->req = req;
+	w->conn = evhttp_request_get_connection(req);
+	w->what = xstrdup(what);
+	evhttp_connection_set_closecb(w->conn, control_wait_closed_cb, w);
+	return (w);
+}
+
+/* Answers (if the client is still there) and frees w. Takes o. */
+static void
+control_wait_done(struct control_wait *w, int status, struct json_object *o)
+{
+	if (w->req != NULL) {
+		evhttp_connection_set_closecb(w->conn, NULL, NULL);
+		control_reply(w->req, status, o);
+	} else {
+		log_info("control %s -> %d, but the client had gone", w->what,
+		    status);
+		json_object_put(o);
+	}
+	json_object_put(w->ok);
+	free(w->what);
+	free(w);
+}
+
+static void
+control_wait_error(struct control_wait *w, int status, const char *cause)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(cause));
+	log_info("control %s -> %d: %s", w->what, status, cause);
+	control_wait_done(w, status, o);
 }
 
 /* The request body as a JSON object, or NULL after answering 400. */
@@ -217,12 +281,26 @@ control_areas(struct instance *inst, struct evhttp_request *req)
 }
 
 static void
+control_allocate_done_cb(int status, const char *cause, void *arg)
+{
+	struct control_wait	*w = arg;
+	struct json_object	*o;
+
+	if (status != 200) {
+		control_wait_error(w, status, cause);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "state", json_object_new_string("running"));
+	control_wait_done(w, 200, o);
+}
+
+static void
 control_allocate(struct instance *inst, struct evhttp_request *req)
 {
-	struct json_object	*body, *nb = NULL, *o;
+	struct json_object	*body, *nb = NULL;
 	const char		*area;
 	char			*cause;
-	int			 status;
 
 	if ((body = control_body(req)) == NULL)
 		return;
@@ -240,15 +318,8 @@ control_allocate(struct instance *inst, struct evhttp_request *req)
 		control_conflict(req, inst);
 		goto out;
 	}
-	if (lifecycle_allocate(inst, area, nb, &status, &cause) != 0) {
-		control_error(req, status, "%s", cause);
-		free(cause);
-		goto out;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "state", json_object_new_string("running"));
-	json_object_object_add(o, "area", json_object_new_string(area));
-	control_reply(req, 200, o);
+	lifecycle_allocate(inst, area, nb, control_allocate_done_cb,
+	    control_wait_new(req, "POST /v1/allocate"));
 out:
 	json_object_put(body);
 }
@@ -277,15 +348,30 @@ control_character_id(struct json_object *body, char *out, size_t size)
 }
 
 static void
+control_pending_done_cb(int status, const char *cause, void *arg)
+{
+	struct control_wait	*w = arg;
+
+	struct json_object	*o;
+
+	if (status != 201) {
+		control_wait_error(w, status, cause);
+		return;
+	}
+	o = w->ok;
+	w->ok = NULL;
+	control_wait_done(w, 201, o);
+}
+
+static void
 control_pending_add(struct instance *inst, struct evhttp_request *req)
 {
-	struct json_object	*body, *character, *v, *o;
-	const char		*ticket, *from_area = NULL, *text;
+	struct json_object	*body, *character, *v;
+	struct prepare_request	 pr;
+	struct control_wait	*w;
+	const char		*ticket, *from_area = NULL;
 	char			 id[CHARACTER_ID_MAX + 1], docid[CHARACTER_ID_MAX + 2];
-	char			*cause;
 	long long		 expires_ms;
-	int			 status;
-	uint64_t		 now = monotonic_ms();
 
 	if ((body = control_body(req)) == NULL)
 		return;
@@ -314,13 +400,10 @@ control_pending_add(struct instance *inst, struct evhttp_request *req)
 		control_error(req, 400, "from_area must be a string");
 		goto out;
 	}
-	if (!json_object_object_get_ex(body, "character", &character) ||
-	    character == NULL) {
-		control_error(req, 501, "fetching the character from the "
-		    "Character Data API is not implemented yet: pass "
-		    "\"character\" inline");
-		goto out;
-	}
+	if (!json_object_object_get_ex(body, "character", &character))
+		character = NULL;
+	if (character == NULL)
+		goto checked;
 	if (!json_object_is_type(character, json_type_object)) {
 		control_error(req, 400, "character must be an object");
 		goto out;
@@ -338,26 +421,35 @@ control_pending_add(struct instance *inst, struct evhttp_request *req)
 			goto out;
 		}
 	}
+	if (!json_object_object_get_ex(character, "version", &v) ||
+	    !json_object_is_type(v, json_type_int)) {
+		control_error(req, 400, "character.version must be an integer "
+		    "(the version the Character Data API holds)");
+		goto out;
+	}
+checked:
 	if (inst->state != STATE_RUNNING) {
 		control_conflict(req, inst);
 		goto out;
 	}
-	text = jsonutil_string(character, NULL);
-	if (pending_add(&inst->run->pending, ticket, id, text, from_area,
-	    now + (uint64_t)expires_ms, now, &status, &cause) != 0) {
-		control_error(req, status, "%s", cause);
-		free(cause);
+	if (writeback_owns(inst->wb, id)) {
+		control_error(req, 409, "character %s is still in this "
+		    "instance (playing or being written back)", id);
 		goto out;
 	}
-	log_info("ticket announced character=%s expires_ms=%lld%s%s", id,
-	    expires_ms, from_area != NULL ? " from_area=" : "",
-	    from_area != NULL ? from_area : "");
-	o = json_object_new_object();
-	json_object_object_add(o, "ticket", json_object_new_string(ticket));
-	json_object_object_add(o, "character_id", json_object_new_string(id));
-	json_object_object_add(o, "expires_ms",
+	pr.ticket = ticket;
+	pr.character_id = id;
+	pr.character = character;
+	pr.from_area = from_area;
+	pr.expires_ms = expires_ms;
+	w = control_wait_new(req, "POST /v1/pending");
+	w->ok = json_object_new_object();
+	json_object_object_add(w->ok, "ticket", json_object_new_string(ticket));
+	json_object_object_add(w->ok, "character_id",
+	    json_object_new_string(id));
+	json_object_object_add(w->ok, "expires_ms",
 	    json_object_new_int64(expires_ms));
-	control_reply(req, 201, o);
+	prepare_start(inst, &pr, control_pending_done_cb, w);
 out:
 	json_object_put(body);
 }

@@ -5,11 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include <event2/event.h>
 #include <json-c/json.h>
 
 #include "areaload.h"
+#include "dataapi.h"
+#include "prepare.h"
+#include "writeback.h"
 #include "control.h"
 #include "jsonutil.h"
 #include "lifecycle.h"
@@ -36,6 +41,86 @@ static void
 lifecycle_accept_cb(evutil_socket_t fd, void *arg)
 {
 	session_new(arg, fd);
+}
+
+/* A character was lost to another owner: its player is told and let go. */
+static void
+lifecycle_lost_cb(const char *id, const char *why, void *arg)
+{
+	struct instance	*inst = arg;
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (s->owned != NULL && s->character_id != NULL &&
+		    strcmp(s->character_id, id) == 0)
+			session_lost(s, why);
+	}
+}
+
+static void
+lifecycle_replayed_cb(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+/*
+ * The state directory, the data API clients and the write-back spool.
+ * What the spool holds is written back before the instance reports idle.
+ */
+static int
+lifecycle_data_init(struct instance *inst, char **cause)
+{
+	struct options		*o = inst->options;
+	struct dataapi_config	 dc;
+	const char		*dir = options_get(o, OPT_STATE_DIR);
+	char			*abs;
+	int			 replayed = 0;
+
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		xasprintf(cause, "state-dir %s: %s", dir, strerror(errno));
+		return (-2);
+	}
+	if (access(dir, W_OK) == -1) {
+		xasprintf(cause, "state-dir %s: %s", dir, strerror(errno));
+		return (-2);
+	}
+	if ((abs = realpath(dir, NULL)) == NULL) {
+		xasprintf(cause, "state-dir %s: %s", dir, strerror(errno));
+		return (-2);
+	}
+	if (options_get(o, OPT_CHARACTER_API) != NULL)
+		inst->character_base = xstrdup(options_get(o,
+		    OPT_CHARACTER_API));
+	else
+		xasprintf(&inst->character_base, "file://%s/data", abs);
+	if (options_get(o, OPT_QUEST_API) != NULL)
+		inst->quest_base = xstrdup(options_get(o, OPT_QUEST_API));
+	else
+		xasprintf(&inst->quest_base, "file://%s/data", abs);
+	free(abs);
+	if (dataapi_valid_base(inst->character_base, cause) != 0 ||
+	    dataapi_valid_base(inst->quest_base, cause) != 0)
+		return (-2);
+	memset(&dc, 0, sizeof dc);
+	dc.timeout_ms = (unsigned)options_number(o, OPT_API_TIMEOUT);
+	dc.connect_timeout_ms = dc.timeout_ms;
+	dc.max_in_flight = (unsigned)options_number(o, OPT_API_MAX_IN_FLIGHT);
+	dc.max_response = 16 * 1024 * 1024;
+	inst->api = dataapi_new(inst->base, &dc);
+	inst->wb = writeback_new(inst->base, inst->api, dir, 0,
+	    lifecycle_lost_cb, inst);
+	log_info("character-api=%s quest-api=%s", inst->character_base,
+	    inst->quest_base);
+	if (writeback_replay(inst->wb, cause) != 0)
+		return (-2);
+	writeback_when_idle(inst->wb, lifecycle_replayed_cb, &replayed);
+	while (!replayed)
+		event_base_loop(inst->base, EVLOOP_ONCE);
+	if (writeback_stats(inst->wb)->spooled != 0)
+		log_warn("spool: %zu write-back(s) still waiting for the "
+		    "Character Data API; retrying in the background",
+		    writeback_stats(inst->wb)->spooled);
+	return (0);
 }
 
 /*
@@ -71,7 +156,10 @@ lifecycle_init(struct instance *inst, struct event_base *base,
 	inst->sio_config.connect_timeout = (unsigned)options_number(o,
 	    OPT_CONNECT_TIMEOUT);
 	inst->sio_config.close_on_refusal = 1;
+	TAILQ_INIT(&inst->preps);
 
+	if ((rv = lifecycle_data_init(inst, cause)) != 0)
+		return (rv);
 	inst->client_listener = listener_new(base,
 	    options_get(o, OPT_CLIENT_LISTEN), lifecycle_accept_cb, inst, &why);
 	if (inst->client_listener == NULL) {
@@ -100,6 +188,9 @@ run_free(struct run *run)
 	if (run == NULL)
 		return;
 	ticker_free(run->ticker);
+	if (run->writeback_timer != NULL)
+		event_free(run->writeback_timer);
+	json_object_put(run->quests);
 	world_free(run->world);
 	area_free(run->area);
 	pending_clear(&run->pending);
@@ -238,22 +329,101 @@ lifecycle_area_exists(struct instance *inst, const char *name)
 }
 
 /*
- * idle -> loading -> running. On failure the instance stays idle, *status
- * is the HTTP status (404 unknown area, 422 a map that does not load) and
- * *cause says why.
+ * Every writeback-interval: note where each player is, and write the
+ * characters that changed (DESIGN.md section 7: a crash loses at most one
+ * interval).
  */
-int
+static void
+lifecycle_writeback_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct instance	*inst = arg;
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &inst->sessions, entry)
+		session_sync(s);
+	writeback_flush_dirty(inst->wb);
+}
+
+/* The area's quests arrived (or not): running, or back to idle. */
+static void
+lifecycle_quests_cb(const struct dataapi_response *r, void *arg)
+{
+	struct instance		*inst = arg;
+	struct run		*run = inst->loading;
+	lifecycle_allocate_cb	 cb = inst->loading_cb;
+	struct json_object	*q = NULL, *list;
+	struct timeval		 tv;
+	char			*cause = NULL, *why = NULL;
+	int			 status = 502;
+
+	inst->loading_req = NULL;
+	inst->loading = NULL;
+	if (r->status == 200 && (q = jsonutil_parse(r->body, r->len,
+	    &cause)) != NULL && (!json_object_object_get_ex(q, "quests",
+	    &list) || !json_object_is_type(list, json_type_array))) {
+		json_object_put(q);
+		q = NULL;
+		cause = xstrdup("no \"quests\" array");
+	}
+	if (q == NULL) {
+		if (r->timed_out)
+			status = 504;
+		if (r->status == 0)
+			xasprintf(&why, "Quest Data API: area quests: %s",
+			    r->error);
+		else if (r->status != 200)
+			xasprintf(&why, "Quest Data API: area quests: HTTP %d",
+			    r->status);
+		else
+			xasprintf(&why, "Quest Data API: area quests: %s",
+			    cause);
+		free(cause);
+		log_warn("state=idle area=%s not allocated: %s",
+		    run->area->name, why);
+		run_free(run);
+		inst->state = STATE_IDLE;
+		cb(status, why, inst->loading_arg);
+		free(why);
+		return;
+	}
+	run->quests = q;
+	inst->run = run;
+	inst->state = STATE_RUNNING;
+	run->ticker = ticker_new(inst->base, inst->tick_hz, lifecycle_tick_cb,
+	    inst);
+	ticker_start(run->ticker, 0);
+	run->writeback_timer = event_new(inst->base, -1, EV_PERSIST,
+	    lifecycle_writeback_cb, inst);
+	tv.tv_sec = (time_t)options_number(inst->options,
+	    OPT_WRITEBACK_INTERVAL);
+	tv.tv_usec = 0;
+	evtimer_add(run->writeback_timer, &tv);
+	log_info("state=running area=%s size=%dx%d tiles tick_hz=%u "
+	    "quests=%zu", run->area->name, run->area->cols, run->area->rows,
+	    inst->tick_hz, json_object_array_length(list));
+	cb(200, NULL, inst->loading_arg);
+}
+
+/*
+ * idle -> loading -> running: load the map, fetch the quests given out in
+ * the area, then tick. cb runs once, later (never from inside this call
+ * unless the map itself fails): 200, or 404 unknown area, 422 a map that
+ * does not load, 502/504 the Quest Data API failed. The instance must be
+ * idle.
+ */
+void
 lifecycle_allocate(struct instance *inst, const char *name,
-    struct json_object *neighbours, int *status, char **cause)
+    struct json_object *neighbours, lifecycle_allocate_cb cb, void *arg)
 {
 	struct run	*run;
 	struct area	*area;
-	char		*why;
+	char		*why, *esc, *path;
 
 	if (!areaload_valid_name(name)) {
-		*status = 404;
-		xasprintf(cause, "unknown area '%s'", name);
-		return (-1);
+		xasprintf(&why, "unknown area '%s'", name);
+		cb(404, why, arg);
+		free(why);
+		return;
 	}
 	inst->state = STATE_LOADING;
 	log_info("state=loading area=%s", name);
@@ -261,10 +431,10 @@ lifecycle_allocate(struct instance *inst, const char *name,
 	    &why);
 	if (area == NULL) {
 		inst->state = STATE_IDLE;
-		*status = lifecycle_area_exists(inst, name) ? 422 : 404;
-		*cause = why;
 		log_warn("state=idle area=%s not loaded: %s", name, why);
-		return (-1);
+		cb(lifecycle_area_exists(inst, name) ? 422 : 404, why, arg);
+		free(why);
+		return;
 	}
 	run = xcalloc(1, sizeof *run);
 	run->area = area;
@@ -273,19 +443,21 @@ lifecycle_allocate(struct instance *inst, const char *name,
 	run->neighbours = neighbours != NULL ? json_object_get(neighbours) :
 	    json_object_new_array();
 	run->started_ms = monotonic_ms();
-	run->ticker = ticker_new(inst->base, inst->tick_hz, lifecycle_tick_cb,
-	    inst);
-	inst->run = run;
-	inst->state = STATE_RUNNING;
-	ticker_start(run->ticker, 0);
-	log_info("state=running area=%s size=%dx%d tiles tick_hz=%u", name,
-	    area->cols, area->rows, inst->tick_hz);
-	return (0);
+	inst->loading = run;
+	inst->loading_cb = cb;
+	inst->loading_arg = arg;
+	esc = dataapi_escape(name);
+	xasprintf(&path, "/areas/%s/quests", esc);
+	inst->loading_req = dataapi_send(inst->api, "GET", inst->quest_base,
+	    path, NULL, NULL, 0, lifecycle_quests_cb, inst);
+	free(path);
+	free(esc);
 }
 
 /*
- * running -> draining -> idle: every player is told and let go, tickets
- * are forgotten, the run is freed in one piece.
+ * running -> draining -> idle: preparations are refused, every player is
+ * told, let go and written back, tickets are forgotten, and the run is
+ * freed in one piece. The write-backs go on (or wait in the spool).
  */
 void
 lifecycle_drain(struct instance *inst, const char *why)
@@ -297,6 +469,7 @@ lifecycle_drain(struct instance *inst, const char *why)
 	inst->state = STATE_DRAINING;
 	log_info("state=draining area=%s players=%zu: %s",
 	    inst->run->area->name, inst->run->world->nplayers, why);
+	prepare_abort_all(inst);
 	for (s = TAILQ_FIRST(&inst->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		session_kick(s, "shutdown", why);
@@ -307,17 +480,30 @@ lifecycle_drain(struct instance *inst, const char *why)
 	log_info("state=idle");
 }
 
-/* Stop: drain the area and close every connection, in or not. */
+/*
+ * Stop: drain the area, close every connection, and call done once every
+ * write-back has landed or is safe in the spool.
+ */
 void
-lifecycle_shutdown(struct instance *inst)
+lifecycle_shutdown(struct instance *inst, void (*done)(void *), void *arg)
 {
 	struct session	*s, *next;
 
+	if (inst->loading_req != NULL) {
+		dataapi_cancel(inst->loading_req);
+		inst->loading_req = NULL;
+		inst->loading_cb(503, "the server is shutting down",
+		    inst->loading_arg);
+		run_free(inst->loading);
+		inst->loading = NULL;
+		inst->state = STATE_IDLE;
+	}
 	lifecycle_drain(inst, "the server is shutting down");
 	for (s = TAILQ_FIRST(&inst->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		session_kick(s, "shutdown", "the server is shutting down");
 	}
+	writeback_when_idle(inst->wb, done, arg);
 }
 
 /* After the loop: whatever is left is freed without ceremony. */
@@ -328,9 +514,17 @@ lifecycle_free(struct instance *inst)
 
 	while ((s = TAILQ_FIRST(&inst->sessions)) != NULL)
 		session_free(s);
+	while (!TAILQ_EMPTY(&inst->preps))
+		prepare_abort_all(inst);
 	control_free(inst);
 	listener_free(inst->client_listener);
 	run_free(inst->run);
 	inst->run = NULL;
+	run_free(inst->loading);
+	inst->loading = NULL;
+	writeback_free(inst->wb);
+	dataapi_free(inst->api);
+	free(inst->character_base);
+	free(inst->quest_base);
 	free(inst->token);
 }

@@ -17,7 +17,12 @@
 #include "siosock.h"
 
 struct area;
+struct dataapi;
+struct dataapi_request;
 struct evhttp;
+struct event;
+struct prepare;
+struct writeback;
 struct event_base;
 struct json_object;
 struct listener;
@@ -39,6 +44,8 @@ struct run {
 	struct pending_table	 pending;
 	struct ticker		*ticker;
 	struct json_object	*neighbours;	/* array, as allocated */
+	struct json_object	*quests;	/* given out here: {"quests"} */
+	struct event		*writeback_timer;
 	uint64_t		 started_ms;
 	/* Per-tick scratch, reused every tick. */
 	struct world_input	*inputs;
@@ -48,6 +55,10 @@ struct run {
 };
 
 TAILQ_HEAD(session_list, session);
+TAILQ_HEAD(prepare_list, prepare);
+
+/* The answer to an allocation: 200, or 404/422/502/504 with a cause. */
+typedef void (*lifecycle_allocate_cb)(int, const char *, void *);
 
 struct instance {
 	struct event_base	*base;
@@ -67,15 +78,26 @@ struct instance {
 	size_t			 max_clients;
 	size_t			 output_limit;
 	uint64_t		 ticket_ttl_ms;
+	struct dataapi		*api;
+	struct writeback	*wb;
+	char			*character_base;
+	char			*quest_base;
+	struct prepare_list	 preps;		/* POST /v1/pending under way */
+	/* An allocation whose quest metadata is being fetched. */
+	struct dataapi_request	*loading_req;
+	struct run		*loading;
+	lifecycle_allocate_cb	 loading_cb;
+	void			*loading_arg;
 };
 
 int		 lifecycle_init(struct instance *, struct event_base *,
 		     struct options *, char **);
 void		 lifecycle_free(struct instance *);
-int		 lifecycle_allocate(struct instance *, const char *,
-		     struct json_object *, int *, char **);
+void		 lifecycle_allocate(struct instance *, const char *,
+		     struct json_object *, lifecycle_allocate_cb, void *);
 void		 lifecycle_drain(struct instance *, const char *);
-void		 lifecycle_shutdown(struct instance *);
+void		 lifecycle_shutdown(struct instance *, void (*)(void *),
+		     void *);
 const char	*lifecycle_state_name(enum instance_state);
 int		 lifecycle_set_neighbours(struct instance *,
 		     struct json_object *, char **);

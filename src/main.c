@@ -46,6 +46,26 @@ main_event_log_cb(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
+/* Every write-back landed or is spooled: let the goodbyes out, then exit. */
+static void
+main_stopped_cb(void *arg)
+{
+	struct timeval	tv = { 0, 200000 };
+
+	log_info("write-backs done: exiting");
+	event_base_loopexit(base, &tv);
+}
+
+static void
+main_allocated_cb(int status, const char *cause, void *arg)
+{
+	if (status != 200) {
+		log_error("area %s: %s", options_get(&options, OPT_AREA),
+		    cause);
+		exit(EX_CONFIG);
+	}
+}
+
 static void
 main_stop_cb(evutil_socket_t sig, short events, void *arg)
 {
@@ -56,10 +76,9 @@ main_stop_cb(evutil_socket_t sig, short events, void *arg)
 		event_base_loopbreak(base);
 		return;
 	}
-	log_info("signal %d: stopping", (int)sig);
-	lifecycle_shutdown(&instance);
-	/* Let the goodbyes and close frames reach the clients. */
-	event_base_loopexit(base, &tv);
+	log_info("signal %d: stopping (again to stop at once)", (int)sig);
+	(void)tv;
+	lifecycle_shutdown(&instance, main_stopped_cb, NULL);
 }
 
 /*
@@ -170,11 +189,9 @@ main(int argc, char **argv)
 		log_error("%s", cause);
 		exit(status == -2 ? EX_CONFIG : EX_OSERR);
 	}
-	if ((area = options_get(&options, OPT_AREA)) != NULL &&
-	    lifecycle_allocate(&instance, area, NULL, &status, &cause) != 0) {
-		log_error("area %s: %s", area, cause);
-		exit(EX_CONFIG);
-	}
+	if ((area = options_get(&options, OPT_AREA)) != NULL)
+		lifecycle_allocate(&instance, area, NULL, main_allocated_cb,
+		    NULL);
 	if (daemon) {
 		/* libevent backends do not survive fork: start afresh. */
 		main_daemonize();

@@ -21,6 +21,7 @@ pending_entry_free(struct pending *p)
 	free(p->character_id);
 	free(p->character);
 	free(p->from_area);
+	free(p->quests);
 }
 
 void
@@ -177,6 +178,19 @@ pending_claim(struct pending_table *t, const char *ticket, uint64_t now,
 	p->settled_at = now;
 	*out = p;
 	return (PENDING_CLAIM_OK);
+}
+
+/* Attaches the character's quest progress (JSON text) to its ticket. */
+void
+pending_set_quests(struct pending_table *t, const char *ticket,
+    const char *quests)
+{
+	struct pending	*p;
+
+	if ((p = pending_find(t, ticket)) == NULL)
+		return;
+	free(p->quests);
+	p->quests = xstrdup(quests);
 }
 
 /* Withdraws a ticket. Returns -1 if it was never announced. */

@@ -30,6 +30,7 @@ struct pending {
 	char			*character_id;
 	char			*character;	/* JSON text of the document */
 	char			*from_area;	/* NULL unless a hand-over */
+	char			*quests;	/* JSON quest progress, or NULL */
 	uint64_t		 expires_at;
 	uint64_t		 settled_at;	/* used or expired */
 	enum pending_state	 state;
@@ -51,6 +52,8 @@ int		 pending_add(struct pending_table *, const char *,
 enum pending_claim pending_claim(struct pending_table *, const char *,
 		     uint64_t, struct pending **);
 int		 pending_remove(struct pending_table *, const char *);
+void		 pending_set_quests(struct pending_table *, const char *,
+		     const char *);
 void		 pending_sweep(struct pending_table *, uint64_t);
 size_t		 pending_waiting(const struct pending_table *, uint64_t);
 const struct pending *pending_find_character(const struct pending_table *,

@@ -19,6 +19,7 @@
 #include "siosock.h"
 #include "ticker.h"
 #include "utf8.h"
+#include "writeback.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -120,6 +121,7 @@ session_connect_cb(struct siosock *sock, const char *nsp,
 	struct world_player	*player;
 	const char		*ticket, *name;
 	char			*cause;
+	long long		 version;
 	float			 x, y;
 
 	if (strcmp(nsp, "/") != 0) {
@@ -158,6 +160,11 @@ session_connect_cb(struct siosock *sock, const char *nsp,
 		*code = "ticket_used";
 		return (-1);
 	}
+	if (writeback_owns(inst->wb, p->character_id)) {
+		*message = "character already in play";
+		*code = "in_play";
+		return (-1);
+	}
 	doc = jsonutil_parse(p->character, strlen(p->character), &cause);
 	if (doc == NULL)
 		fatalx("session: stored character no longer parses: %s", cause);
@@ -170,11 +177,16 @@ session_connect_cb(struct siosock *sock, const char *nsp,
 		*code = "full";
 		return (-1);
 	}
-	json_object_put(doc);
+	if (jsonutil_get_int(doc, "version", &version) != 0)
+		version = 0;
 	s->player = player->id;
 	s->character_id = xstrdup(p->character_id);
-	s->character = xstrdup(p->character);
+	s->owned = writeback_own(inst->wb, p->character_id,
+	    inst->character_base, doc, version);
+	json_object_put(doc);
+	s->quests = p->quests != NULL ? xstrdup(p->quests) : NULL;
 	s->state = SESSION_PLAYING;
+	session_sync(s);
 	log_info("session=%u client=%s character=%s player=%u joined "
 	    "area=%s", s->id, siosock_peer(sock), s->character_id, s->player,
 	    run->area->name);
@@ -188,22 +200,35 @@ session_connected_cb(struct siosock *sock, const char *nsp,
 	struct session		*s = arg;
 	struct run		*run = s->instance->run;
 	struct world_player	*p;
-	char			 buf[512];
-	struct json_object	*name;
-	int			 n;
+	struct json_object	*args, *w, *quests = NULL;
+	char			*cause;
 
 	p = world_player_find(run->world, s->player);
-	name = json_object_new_string(p->name);
-	n = snprintf(buf, sizeof buf, "[\"welcome\",{\"id\":%u,\"name\":%s,"
-	    "\"area\":\"%s\",\"tick\":%llu,\"tick_hz\":%u,\"x\":%.2f,"
-	    "\"y\":%.2f,\"speed\":%.1f}]", p->id,
-	    json_object_to_json_string_ext(name, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE), run->area->name,
-	    (unsigned long long)run->world->tick, s->instance->tick_hz,
-	    (double)p->x, (double)p->y, (double)run->world->speed);
-	json_object_put(name);
-	if (n > 0 && (size_t)n < sizeof buf)
-		siosock_emit_raw(sock, "/", buf, (size_t)n);
+	w = json_object_new_object();
+	json_object_object_add(w, "id", json_object_new_int64(p->id));
+	json_object_object_add(w, "name", json_object_new_string(p->name));
+	json_object_object_add(w, "area",
+	    json_object_new_string(run->area->name));
+	json_object_object_add(w, "tick",
+	    json_object_new_int64((int64_t)run->world->tick));
+	json_object_object_add(w, "tick_hz",
+	    json_object_new_int((int)s->instance->tick_hz));
+	json_object_object_add(w, "x", json_object_new_double(p->x));
+	json_object_object_add(w, "y", json_object_new_double(p->y));
+	json_object_object_add(w, "speed",
+	    json_object_new_double(run->world->speed));
+	json_object_object_add(w, "character",
+	    json_object_get(writeback_doc(s->owned)));
+	if (s->quests != NULL && (quests = jsonutil_parse(s->quests,
+	    strlen(s->quests), &cause)) == NULL)
+		free(cause);
+	json_object_object_add(w, "quests", quests);
+	json_object_object_add(w, "area_quests", json_object_get(run->quests));
+	args = json_object_new_array();
+	json_object_array_add(args, json_object_new_string("welcome"));
+	json_object_array_add(args, w);
+	siosock_emit(sock, "/", args, NULL, 0);
+	json_object_put(args);
 }
 
 /* Tells the client what was wrong with what it sent; the session stays. */
@@ -322,19 +347,48 @@ session_event_cb(struct siosock *sock, const char *nsp,
 	session_reply(s, ack_id, "unknown_event", 0);
 }
 
-/* The player leaves the world (logout, disconnect or kick). */
+/* Copies where the player stands into its character document. */
+void
+session_sync(struct session *s)
+{
+	struct run		*run = s->instance->run;
+	struct world_player	*p;
+
+	if (s->state != SESSION_PLAYING || s->owned == NULL || run == NULL)
+		return;
+	if ((p = world_player_find(run->world, s->player)) != NULL)
+		writeback_update(s->owned, run->area->name, p->x, p->y);
+}
+
+/*
+ * The player leaves the world (logout, disconnect or kick): its character
+ * is written back one last time and let go.
+ */
 static void
 session_leave(struct session *s, const char *why)
 {
 	struct run	*run = s->instance->run;
 
 	if (s->state == SESSION_PLAYING && run != NULL) {
+		session_sync(s);
 		world_player_remove(run->world, s->player);
 		log_info("session=%u character=%s player=%u left area=%s: %s",
 		    s->id, s->character_id, s->player, run->area->name, why);
 	}
+	if (s->owned != NULL)
+		writeback_release(s->owned);
+	s->owned = NULL;
 	s->player = 0;
 	s->state = SESSION_CLOSING;
+}
+
+/* Another instance owns the character now: the player must go. */
+void
+session_lost(struct session *s, const char *why)
+{
+	s->owned = NULL;
+	session_kick(s, "ownership_lost", "another instance owns this "
+	    "character now; connect again through the server manager");
 }
 
 static void
@@ -367,7 +421,7 @@ session_free(struct session *s)
 	inst->nsessions--;
 	siosock_free(s->sock);
 	free(s->character_id);
-	free(s->character);
+	free(s->quests);
 	free(s);
 }
 

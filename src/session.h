@@ -12,6 +12,7 @@
 #include <event2/util.h>
 
 struct instance;
+struct owned;
 struct siosock;
 struct world_input;
 
@@ -35,7 +36,8 @@ struct session {
 	struct siosock		*sock;
 	uint32_t		 player;	/* 0 when not in the world */
 	char			*character_id;
-	char			*character;	/* JSON document */
+	struct owned		*owned;		/* the character, in writeback */
+	char			*quests;	/* JSON quest progress */
 	uint64_t		 last_seq;	/* last input accepted */
 	struct session_input	 queue[SESSION_INPUT_QUEUE];
 	size_t			 nqueued;
@@ -49,5 +51,7 @@ size_t		 session_drain_inputs(struct session *, struct world_input *);
 void		 session_send_state(struct session *, const char *, size_t,
 		     uint64_t);
 void		 session_kick(struct session *, const char *, const char *);
+void		 session_sync(struct session *);
+void		 session_lost(struct session *, const char *);
 
 #endif

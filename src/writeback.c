@@ -1,0 +1,543 @@
+/* Owned characters and their write-back to the Character Data API. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "dataapi.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "spool.h"
+#include "writeback.h"
+#include "xmalloc.h"
+
+#define WRITEBACK_MAX_BACKOFF	60	/* seconds between retries, at most */
+
+struct owned {
+	struct writeback	*wb;
+	char			*id;
+	char			*base;
+	struct json_object	*doc;		/* the latest document */
+	long long		 version;	/* what the API holds: If-Match */
+	int			 dirty;		/* doc not written since change */
+	int			 releasing;	/* forget once written */
+	int			 spooled;	/* a copy is in the spool */
+	int			 uncertain;	/* an attempt may have landed */
+	char			*sent;		/* body of the last attempt */
+	struct dataapi_request	*req;		/* PUT or verifying GET */
+	unsigned		 attempts;
+	struct event		*retry;
+	TAILQ_ENTRY(owned)	 entry;
+};
+
+TAILQ_HEAD(owned_list, owned);
+
+struct writeback {
+	struct event_base	*base;
+	struct dataapi		*api;
+	char			*spool_path;
+	char			*rejected_dir;
+	struct owned_list	 owned;
+	writeback_lost_cb	 lost_cb;
+	void			*lost_arg;
+	writeback_idle_cb	 idle_cb;
+	void			*idle_arg;
+	struct writeback_stats	 stats;
+};
+
+static void	owned_write(struct owned *);
+static void	owned_next(struct owned *);
+
+/* Caller frees with writeback_free. */
+struct writeback *
+writeback_new(struct event_base *base, struct dataapi *api,
+    const char *state_dir, unsigned unused, writeback_lost_cb lost_cb,
+    void *arg)
+{
+	struct writeback	*wb;
+
+	wb = xcalloc(1, sizeof *wb);
+	wb->base = base;
+	wb->api = api;
+	xasprintf(&wb->spool_path, "%s/spool.json", state_dir);
+	xasprintf(&wb->rejected_dir, "%s/rejected", state_dir);
+	TAILQ_INIT(&wb->owned);
+	wb->lost_cb = lost_cb;
+	wb->lost_arg = arg;
+	return (wb);
+}
+
+static void
+owned_free(struct owned *o)
+{
+	struct writeback	*wb = o->wb;
+
+	TAILQ_REMOVE(&wb->owned, o, entry);
+	wb->stats.owned--;
+	if (o->req != NULL)
+		dataapi_cancel(o->req);
+	event_free(o->retry);
+	json_object_put(o->doc);
+	free(o->sent);
+	free(o->base);
+	free(o->id);
+	free(o);
+}
+
+void
+writeback_free(struct writeback *wb)
+{
+	struct owned	*o;
+
+	if (wb == NULL)
+		return;
+	while ((o = TAILQ_FIRST(&wb->owned)) != NULL)
+		owned_free(o);
+	free(wb->spool_path);
+	free(wb->rejected_dir);
+	free(wb);
+}
+
+/* Rewrites the spool from the entries marked spooled. */
+static void
+writeback_spool(struct writeback *wb)
+{
+	struct spool_entry	*e;
+	struct owned		*o;
+	size_t			 n = 0;
+	char			*cause;
+
+	e = xcalloc(wb->stats.owned + 1, sizeof *e);
+	TAILQ_FOREACH(o, &wb->owned, entry) {
+		if (!o->spooled)
+			continue;
+		e[n].id = o->id;
+		e[n].base = o->base;
+		e[n].version = o->version;
+		e[n].doc = o->doc;
+		n++;
+	}
+	wb->stats.spooled = n;
+	if (spool_save(wb->spool_path, e, n, &cause) != 0) {
+		/* Still in memory and retried; only a crash could lose it. */
+		log_error("spool: %s", cause);
+		free(cause);
+	}
+	free(e);
+}
+
+static void
+writeback_check_idle(struct writeback *wb)
+{
+	writeback_idle_cb	cb = wb->idle_cb;
+
+	if (cb == NULL || writeback_busy(wb))
+		return;
+	wb->idle_cb = NULL;
+	cb(wb->idle_arg);
+}
+
+static void
+owned_retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	owned_write(arg);
+}
+
+static void
+owned_retry_in(struct owned *o, unsigned seconds)
+{
+	struct timeval	tv = { seconds, 0 };
+
+	evtimer_add(o->retry, &tv);
+}
+
+static struct owned *
+owned_new(struct writeback *wb, const char *id, const char *base,
+    struct json_object *doc, long long version)
+{
+	struct owned	*o;
+
+	o = xcalloc(1, sizeof *o);
+	o->wb = wb;
+	o->id = xstrdup(id);
+	o->base = xstrdup(base);
+	o->doc = doc;
+	o->version = version;
+	o->retry = evtimer_new(wb->base, owned_retry_cb, o);
+	TAILQ_INSERT_TAIL(&wb->owned, o, entry);
+	wb->stats.owned++;
+	return (o);
+}
+
+/*
+ * This instance now owns the character (fetched, or handed over): takes a
+ * reference to doc. The caller must have checked writeback_owns first.
+ */
+struct owned *
+writeback_own(struct writeback *wb, const char *id, const char *base,
+    struct json_object *doc, long long version)
+{
+	return (owned_new(wb, id, base, json_object_get(doc), version));
+}
+
+int
+writeback_owns(struct writeback *wb, const char *id)
+{
+	struct owned	*o;
+
+	TAILQ_FOREACH(o, &wb->owned, entry) {
+		if (strcmp(o->id, id) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+struct json_object *
+writeback_doc(struct owned *o)
+{
+	return (o->doc);
+}
+
+static int
+doc_number_equal(struct json_object *doc, const char *key, double v)
+{
+	struct json_object	*x;
+
+	return (json_object_object_get_ex(doc, key, &x) &&
+	    (json_object_is_type(x, json_type_double) ||
+	    json_object_is_type(x, json_type_int)) &&
+	    json_object_get_double(x) == v);
+}
+
+/* Where the character is now; marks it for the next write if it moved. */
+void
+writeback_update(struct owned *o, const char *area, double x, double y)
+{
+	const char	*cur;
+
+	if (jsonutil_get_string(o->doc, "area", &cur) != 0 ||
+	    strcmp(cur, area) != 0) {
+		json_object_object_add(o->doc, "area",
+		    json_object_new_string(area));
+		o->dirty = 1;
+	}
+	if (!doc_number_equal(o->doc, "x", x)) {
+		json_object_object_add(o->doc, "x", json_object_new_double(x));
+		o->dirty = 1;
+	}
+	if (!doc_number_equal(o->doc, "y", y)) {
+		json_object_object_add(o->doc, "y", json_object_new_double(y));
+		o->dirty = 1;
+	}
+}
+
+/* Writes every changed character that has no write under way. */
+void
+writeback_flush_dirty(struct writeback *wb)
+{
+	struct owned	*o;
+
+	TAILQ_FOREACH(o, &wb->owned, entry) {
+		if (o->dirty && o->req == NULL &&
+		    !evtimer_pending(o->retry, NULL))
+			owned_write(o);
+	}
+}
+
+/* The player left: write once more (even unchanged), then let go. */
+void
+writeback_release(struct owned *o)
+{
+	o->releasing = 1;
+	o->dirty = 1;
+	if (o->req == NULL && !evtimer_pending(o->retry, NULL))
+		owned_write(o);
+}
+
+void
+writeback_release_all(struct writeback *wb)
+{
+	struct owned	*o, *next;
+
+	for (o = TAILQ_FIRST(&wb->owned); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		writeback_release(o);
+	}
+}
+
+/* Anything waiting for an answer? (Spooled retries do not count.) */
+int
+writeback_busy(struct writeback *wb)
+{
+	return (wb->stats.in_flight != 0);
+}
+
+void
+writeback_when_idle(struct writeback *wb, writeback_idle_cb cb, void *arg)
+{
+	wb->idle_cb = cb;
+	wb->idle_arg = arg;
+	writeback_check_idle(wb);
+}
+
+const struct writeback_stats *
+writeback_stats(struct writeback *wb)
+{
+	return (&wb->stats);
+}
+
+/* A copy of the document without its version, for comparisons. */
+static char *
+doc_text_without_version(struct json_object *doc)
+{
+	struct json_object	*copy = NULL;
+	char			*text;
+
+	json_object_deep_copy(doc, &copy, NULL);
+	json_object_object_del(copy, "version");
+	text = xstrdup(jsonutil_string(copy, NULL));
+	json_object_put(copy);
+	return (text);
+}
+
+/* Another instance owns the character: let go, and never write it again. */
+static void
+owned_lost(struct owned *o, const char *why)
+{
+	struct writeback	*wb = o->wb;
+	int			 was_spooled = o->spooled;
+
+	log_warn("character=%s write-back refused: %s: letting go", o->id,
+	    why);
+	wb->stats.conflicts++;
+	if (wb->lost_cb != NULL)
+		wb->lost_cb(o->id, why, wb->lost_arg);
+	owned_free(o);
+	if (was_spooled)
+		writeback_spool(wb);
+}
+
+/* A write the API will never take (4xx): keep it for the operator. */
+static void
+owned_rejected(struct owned *o, int status, const char *body)
+{
+	struct writeback	*wb = o->wb;
+	char			*path;
+	FILE			*f;
+	int			 was_spooled = o->spooled;
+
+	mkdir(wb->rejected_dir, 0700);
+	xasprintf(&path, "%s/%s.v%lld.json", wb->rejected_dir, o->id,
+	    o->version);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(jsonutil_string(o->doc, NULL), f);
+		fclose(f);
+	}
+	log_error("character=%s write-back refused with HTTP %d (%s): the "
+	    "document is kept in %s", o->id, status, body, path);
+	free(path);
+	wb->stats.rejected++;
+	owned_free(o);
+	if (was_spooled)
+		writeback_spool(wb);
+}
+
+static void
+owned_landed(struct owned *o, long long version)
+{
+	o->version = version;
+	o->uncertain = 0;
+	o->attempts = 0;
+	o->wb->stats.writes++;
+	log_debug("character=%s written version=%lld", o->id, version);
+	if (o->spooled) {
+		o->spooled = 0;
+		writeback_spool(o->wb);
+	}
+	owned_next(o);
+}
+
+/*
+ * After a 409 that followed an attempt with no answer: was the earlier
+ * attempt ours? If the API holds exactly what we sent, it landed.
+ */
+static void
+owned_verify_cb(const struct dataapi_response *r, void *arg)
+{
+	struct owned		*o = arg;
+	struct json_object	*doc;
+	char			*cause, *theirs, *ours;
+	long long		 version;
+
+	o->req = NULL;
+	o->wb->stats.in_flight--;
+	doc = r->status == 200 ? jsonutil_parse(r->body, r->len, &cause) :
+	    NULL;
+	if (r->status == 200 && doc == NULL)
+		free(cause);
+	if (doc != NULL && json_object_is_type(doc, json_type_object) &&
+	    jsonutil_get_int(doc, "version", &version) == 0) {
+		struct json_object *sent = jsonutil_parse(o->sent,
+		    strlen(o->sent), &cause);
+
+		theirs = doc_text_without_version(doc);
+		ours = doc_text_without_version(sent);
+		json_object_put(sent);
+		if (strcmp(theirs, ours) == 0) {
+			free(theirs);
+			free(ours);
+			json_object_put(doc);
+			log_info("character=%s an unanswered write had landed "
+			    "(version=%lld)", o->id, version);
+			owned_landed(o, version);
+			writeback_check_idle(o->wb);
+			return;
+		}
+		free(theirs);
+		free(ours);
+	}
+	json_object_put(doc);
+	if (r->status == 200 || r->status == 404)
+		owned_lost(o, "stale version (another instance wrote it)");
+	else {
+		/* Could not check: try the whole write again later. */
+		o->dirty = 1;
+		owned_retry_in(o, 1);
+	}
+	writeback_check_idle(o->wb);
+}
+
+static void
+owned_write_cb(const struct dataapi_response *r, void *arg)
+{
+	struct owned		*o = arg;
+	struct writeback	*wb = o->wb;
+	struct json_object	*body;
+	char			*cause, *path;
+	long long		 version;
+	unsigned		 delay;
+
+	o->req = NULL;
+	wb->stats.in_flight--;
+	if (r->status == 200) {
+		body = jsonutil_parse(r->body, r->len, &cause);
+		if (body == NULL || jsonutil_get_int(body, "version",
+		    &version) != 0) {
+			if (body == NULL)
+				free(cause);
+			version = o->version + 1;
+			log_warn("character=%s write answer has no version: "
+			    "assuming %lld", o->id, version);
+		}
+		json_object_put(body);
+		owned_landed(o, version);
+	} else if (r->status == 409 && o->uncertain) {
+		xasprintf(&path, "/characters/%s", o->id);
+		o->req = dataapi_send(wb->api, "GET", o->base, path, NULL,
+		    NULL, 0, owned_verify_cb, o);
+		wb->stats.in_flight++;
+		free(path);
+	} else if (r->status == 409)
+		owned_lost(o, "stale version (another instance owns it)");
+	else if (r->status == 0 || r->status >= 500 || r->status == 429) {
+		wb->stats.failures++;
+		o->uncertain = 1;
+		o->dirty = 1;
+		delay = 1U << (o->attempts < 6 ? o->attempts : 6);
+		if (delay > WRITEBACK_MAX_BACKOFF)
+			delay = WRITEBACK_MAX_BACKOFF;
+		o->attempts++;
+		log_warn("character=%s write-back failed (%s): spooled, retry "
+		    "%u in %u s", o->id, r->status == 0 ? r->error :
+		    "server error", o->attempts, delay);
+		if (!o->spooled) {
+			o->spooled = 1;
+			writeback_spool(wb);
+		}
+		owned_retry_in(o, delay);
+	} else
+		owned_rejected(o, r->status, r->body);
+	writeback_check_idle(wb);
+}
+
+static void
+owned_write(struct owned *o)
+{
+	struct writeback	*wb = o->wb;
+	char			*path, *esc, version[32];
+	size_t			 len;
+	const char		*text;
+
+	if (o->req != NULL)
+		return;
+	text = jsonutil_string(o->doc, &len);
+	free(o->sent);
+	o->sent = xstrndup(text, len);
+	o->dirty = 0;
+	esc = dataapi_escape(o->id);
+	xasprintf(&path, "/characters/%s", esc);
+	snprintf(version, sizeof version, "%lld", o->version);
+	o->req = dataapi_send(wb->api, "PUT", o->base, path, version, o->sent,
+	    len, owned_write_cb, o);
+	wb->stats.in_flight++;
+	free(path);
+	free(esc);
+}
+
+/* After a write landed: write again if it changed meanwhile, or let go. */
+static void
+owned_next(struct owned *o)
+{
+	if (o->dirty)
+		owned_write(o);
+	else if (o->releasing) {
+		log_info("character=%s written back (version=%lld) and "
+		    "released", o->id, o->version);
+		owned_free(o);
+	}
+}
+
+/*
+ * Start-up: what the spool holds is written again (and released). A spool
+ * that cannot be read is an error: it is never thrown away.
+ */
+int
+writeback_replay(struct writeback *wb, char **cause)
+{
+	struct json_object	*writes, *w, *v;
+	struct owned		*o;
+	const char		*id, *base;
+	long long		 version;
+	size_t			 i, n;
+
+	if (spool_load(wb->spool_path, &writes, cause) != 0)
+		return (-1);
+	n = json_object_array_length(writes);
+	for (i = 0; i < n; i++) {
+		w = json_object_array_get_idx(writes, i);
+		jsonutil_get_string(w, "id", &id);
+		jsonutil_get_string(w, "base", &base);
+		jsonutil_get_int(w, "version", &version);
+		json_object_object_get_ex(w, "doc", &v);
+		o = owned_new(wb, id, base, json_object_get(v), version);
+		o->spooled = 1;
+		o->uncertain = 1;
+		o->releasing = 1;
+		o->dirty = 1;
+	}
+	json_object_put(writes);
+	wb->stats.spooled = n;
+	if (n > 0)
+		log_info("spool: replaying %zu write-back(s)", n);
+	TAILQ_FOREACH(o, &wb->owned, entry)
+		owned_write(o);
+	return (0);
+}
