@@ -197,6 +197,44 @@ control_authorized(struct instance *inst, struct evhttp_request *req)
 }
 
 static void
+control_add_int(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
+/* Data API latency and errors, and the write-back spool. */
+static void
+control_status_data(struct instance *inst, struct json_object *o)
+{
+	const struct dataapi_stats	*ds = dataapi_stats(inst->api);
+	const struct writeback_stats	*ws = writeback_stats(inst->wb);
+	struct json_object		*d, *w;
+
+	d = json_object_new_object();
+	json_object_object_add(d, "character_api",
+	    json_object_new_string(inst->character_base));
+	json_object_object_add(d, "quest_api",
+	    json_object_new_string(inst->quest_base));
+	control_add_int(d, "requests", ds->requests);
+	control_add_int(d, "failures", ds->failures);
+	control_add_int(d, "timeouts", ds->timeouts);
+	control_add_int(d, "last_ms", ds->last_us / 1000);
+	control_add_int(d, "max_ms", ds->max_us / 1000);
+	control_add_int(d, "in_flight", ds->in_flight);
+	control_add_int(d, "queued", ds->queued);
+	json_object_object_add(o, "dataapi", d);
+	w = json_object_new_object();
+	control_add_int(w, "owned", ws->owned);
+	control_add_int(w, "in_flight", ws->in_flight);
+	control_add_int(w, "spooled", ws->spooled);
+	control_add_int(w, "writes", ws->writes);
+	control_add_int(w, "failures", ws->failures);
+	control_add_int(w, "conflicts", ws->conflicts);
+	control_add_int(w, "rejected", ws->rejected);
+	json_object_object_add(o, "writeback", w);
+}
+
+static void
 control_status(struct instance *inst, struct evhttp_request *req)
 {
 	struct json_object	*o, *cfg, *stats;
@@ -245,6 +283,7 @@ control_status(struct instance *inst, struct evhttp_request *req)
 		json_object_object_add(o, "neighbours",
 		    json_object_get(run->neighbours));
 	}
+	control_status_data(inst, o);
 	cfg = json_object_new_object();
 	for (i = 0; i < OPT__COUNT; i++) {
 		const char *v = options_get(inst->options, (enum option_id)i);
@@ -542,11 +581,28 @@ control_metrics(struct instance *inst, struct evhttp_request *req)
 	    "# TYPE zoned_ticks_total counter\nzoned_ticks_total %llu\n"
 	    "# TYPE zoned_ticks_skipped_total counter\n"
 	    "zoned_ticks_skipped_total %llu\n"
-	    "# TYPE zoned_tick_seconds gauge\nzoned_tick_seconds %.6f\n",
+	    "# TYPE zoned_tick_seconds gauge\nzoned_tick_seconds %.6f\n"
+	    "# TYPE zoned_dataapi_requests_total counter\n"
+	    "zoned_dataapi_requests_total %llu\n"
+	    "# TYPE zoned_dataapi_failures_total counter\n"
+	    "zoned_dataapi_failures_total %llu\n"
+	    "# TYPE zoned_dataapi_timeouts_total counter\n"
+	    "zoned_dataapi_timeouts_total %llu\n"
+	    "# TYPE zoned_dataapi_last_seconds gauge\n"
+	    "zoned_dataapi_last_seconds %.6f\n"
+	    "# TYPE zoned_writeback_spooled gauge\nzoned_writeback_spooled %zu\n"
+	    "# TYPE zoned_writeback_conflicts_total counter\n"
+	    "zoned_writeback_conflicts_total %llu\n",
 	    inst->nsessions, run != NULL ? run->world->nplayers : 0,
 	    ts != NULL ? (unsigned long long)ts->ticks : 0ULL,
 	    ts != NULL ? (unsigned long long)ts->skipped : 0ULL,
-	    ts != NULL ? (double)ts->last_cost_ns / 1e9 : 0.0);
+	    ts != NULL ? (double)ts->last_cost_ns / 1e9 : 0.0,
+	    (unsigned long long)dataapi_stats(inst->api)->requests,
+	    (unsigned long long)dataapi_stats(inst->api)->failures,
+	    (unsigned long long)dataapi_stats(inst->api)->timeouts,
+	    (double)dataapi_stats(inst->api)->last_us / 1e6,
+	    writeback_stats(inst->wb)->spooled,
+	    (unsigned long long)writeback_stats(inst->wb)->conflicts);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, NULL, NULL);
