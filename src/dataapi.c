@@ -358,22 +358,31 @@ dataapi_new(struct event_base *base, const struct dataapi_config *config)
 	return (api);
 }
 
-/* Drops every request; no callback runs. */
+/*
+ * Ends every request: callbacks of requests not cancelled run with status 0
+ * ("shutting down") so that their owners can free what they hold.
+ */
 void
 dataapi_free(struct dataapi *api)
 {
 	struct dataapi_request	*r;
+	struct dataapi_response	 resp;
 
 	if (api == NULL)
 		return;
-	while ((r = TAILQ_FIRST(&api->queued)) != NULL) {
-		TAILQ_REMOVE(&api->queued, r, entry);
-		dataapi_request_free(r);
-	}
-	while ((r = TAILQ_FIRST(&api->running)) != NULL) {
-		TAILQ_REMOVE(&api->running, r, entry);
+	memset(&resp, 0, sizeof resp);
+	resp.body = "";
+	resp.error = "shutting down";
+	while ((r = TAILQ_FIRST(&api->queued)) != NULL ||
+	    (r = TAILQ_FIRST(&api->running)) != NULL) {
 		if (r->easy != NULL)
 			curl_multi_remove_handle(api->multi, r->easy);
+		if (r == TAILQ_FIRST(&api->queued))
+			TAILQ_REMOVE(&api->queued, r, entry);
+		else
+			TAILQ_REMOVE(&api->running, r, entry);
+		if (!r->cancelled)
+			r->cb(&resp, r->arg);
 		dataapi_request_free(r);
 	}
 	curl_multi_cleanup(api->multi);

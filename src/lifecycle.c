@@ -520,6 +520,8 @@ lifecycle_free(struct instance *inst)
 	listener_free(inst->client_listener);
 	run_free(inst->run);
 	inst->run = NULL;
+	if (inst->loading_req != NULL)
+		dataapi_cancel(inst->loading_req);
 	run_free(inst->loading);
 	inst->loading = NULL;
 	writeback_free(inst->wb);

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "dataapi.h"
 #include "jsonutil.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -323,6 +324,103 @@ session_on_input(struct session *s, struct json_object *args, int64_t ack_id)
 	session_reply(s, ack_id, NULL, (uint64_t)seq);
 }
 
+/* An "accept_quest" on its way to the Quest Data API. */
+struct session_accept {
+	struct instance	*inst;
+	uint32_t	 session;	/* by id: the session may be gone */
+	int64_t		 ack_id;
+	char		*quest;
+};
+
+static struct session *
+session_find(struct instance *inst, uint32_t id)
+{
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (s->id == id)
+			return (s);
+	}
+	return (NULL);
+}
+
+static void
+session_accept_cb(const struct dataapi_response *r, void *arg)
+{
+	struct session_accept	*a = arg;
+	struct session		*s = session_find(a->inst, a->session);
+	struct json_object	*args, *o;
+	const char		*error = NULL;
+
+	if (r->status == 409)
+		error = "not_acceptable";
+	else if (r->status == 404)
+		error = "unknown_quest";
+	else if (r->status != 200)
+		error = "quest_api_unavailable";
+	if (s != NULL && s->state == SESSION_PLAYING) {
+		args = json_object_new_array();
+		o = json_object_new_object();
+		json_object_object_add(o, "ok",
+		    json_object_new_boolean(error == NULL));
+		json_object_object_add(o, "quest",
+		    json_object_new_string(a->quest));
+		if (error != NULL)
+			json_object_object_add(o, "error",
+			    json_object_new_string(error));
+		if (a->ack_id >= 0) {
+			json_object_array_add(args, o);
+			siosock_ack(s->sock, "/", a->ack_id, args, NULL, 0);
+		} else {
+			json_object_array_add(args, json_object_new_string(
+			    "quest_accepted"));
+			json_object_array_add(args, o);
+			siosock_emit(s->sock, "/", args, NULL, 0);
+		}
+		json_object_put(args);
+		log_info("session=%u character=%s accept quest=%s: %s", s->id,
+		    s->character_id, a->quest, error != NULL ? error : "ok");
+	}
+	free(a->quest);
+	free(a);
+}
+
+/* "accept_quest" {quest}: asks the Quest Data API; the answer comes back. */
+static void
+session_on_accept(struct session *s, struct json_object *args,
+    int64_t ack_id)
+{
+	struct instance		*inst = s->instance;
+	struct session_accept	*a;
+	struct json_object	*o;
+	const char		*quest;
+	char			*id, *qid, *path;
+
+	o = json_object_array_length(args) == 2 ?
+	    json_object_array_get_idx(args, 1) : NULL;
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    jsonutil_get_string(o, "quest", &quest) != 0 || *quest == '\0' ||
+	    strlen(quest) > 128) {
+		session_error(s, "bad_input", "accept_quest takes one object "
+		    "{quest}: a quest id");
+		session_reply(s, ack_id, "bad_input", 0);
+		return;
+	}
+	a = xcalloc(1, sizeof *a);
+	a->inst = inst;
+	a->session = s->id;
+	a->ack_id = ack_id;
+	a->quest = xstrdup(quest);
+	id = dataapi_escape(s->character_id);
+	qid = dataapi_escape(quest);
+	xasprintf(&path, "/characters/%s/quests/%s/accept", id, qid);
+	dataapi_send(inst->api, "POST", inst->quest_base, path, NULL, "{}", 2,
+	    session_accept_cb, a);
+	free(path);
+	free(qid);
+	free(id);
+}
+
 static void
 session_event_cb(struct siosock *sock, const char *nsp,
     struct json_object *args, const struct sio_attachment *att, size_t natt,
@@ -337,6 +435,10 @@ session_event_cb(struct siosock *sock, const char *nsp,
 	name = json_object_get_string(json_object_array_get_idx(args, 0));
 	if (strcmp(name, "input") == 0 && natt == 0) {
 		session_on_input(s, args, ack_id);
+		return;
+	}
+	if (strcmp(name, "accept_quest") == 0 && natt == 0) {
+		session_on_accept(s, args, ack_id);
 		return;
 	}
 	snprintf(message, sizeof message, "unknown event '%.*s'%s",
