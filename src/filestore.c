@@ -224,7 +224,8 @@ put_character(const char *root, const char *id, const char *if_match,
 	}
 	if (!json_object_is_type(doc, json_type_object) ||
 	    (json_object_object_get_ex(doc, "id", &v) &&
-	    strcmp(json_object_get_string(v), id) != 0)) {
+	    (!json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), id) != 0))) {
 		json_object_put(doc);
 		return (answer(resp, len, 400, "{\"error\":\"the body is not "
 		    "this character's document\"}"));
@@ -300,8 +301,10 @@ in_array(struct json_object *o, const char *key, const char *id)
 	    !json_object_is_type(a, json_type_array))
 		return (0);
 	for (i = 0; i < json_object_array_length(a); i++) {
-		if (strcmp(json_object_get_string(
-		    json_object_array_get_idx(a, i)), id) == 0)
+		struct json_object *v = json_object_array_get_idx(a, i);
+
+		if (json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), id) == 0)
 			return (1);
 	}
 	return (0);
@@ -376,18 +379,33 @@ filestore_handle(const char *root, const char *path, const char *method,
 {
 	char	*copy, *seg[FILESTORE_MAX_SEGMENTS], *p, *q;
 	size_t	 n = 0;
-	int	 status = 404, get, put, post;
+	int	 status = 404, get, put, post, last;
 
 	copy = xstrdup(path);
 	if ((q = strchr(copy, '?')) != NULL)
 		*q = '\0';
-	for (p = strtok(copy, "/"); p != NULL; p = strtok(NULL, "/")) {
-		if (n == FILESTORE_MAX_SEGMENTS || !valid_segment(p)) {
-			free(copy);
-			return (answer(resp, len, 400, "{\"error\":\"bad "
-			    "path\"}"));
-		}
+	/* Split by hand: strtok would merge "//" into one separator. */
+	p = copy;
+	if (*p == '\0') {
+		free(copy);
+		return (answer(resp, len, 404, "{\"error\":\"no such "
+		    "resource\"}"));
+	}
+	if (*p++ != '/')
+		goto bad;
+	for (;;) {
+		if (n == FILESTORE_MAX_SEGMENTS)
+			goto bad;
 		seg[n++] = p;
+		while (*p != '\0' && *p != '/')
+			p++;
+		last = *p == '\0';
+		*p = '\0';
+		if (!valid_segment(seg[n - 1]))
+			goto bad;
+		if (last)
+			break;
+		p++;
 	}
 	get = strcmp(method, "GET") == 0;
 	put = strcmp(method, "PUT") == 0;
@@ -420,4 +438,7 @@ filestore_handle(const char *root, const char *path, const char *method,
 		answer(resp, len, 404, "{\"error\":\"no such resource\"}");
 	free(copy);
 	return (status);
+bad:
+	free(copy);
+	return (answer(resp, len, 400, "{\"error\":\"bad path\"}"));
 }

@@ -26,8 +26,8 @@
 
 #define ANN	"{\"id\":\"ann\",\"name\":\"Ann\",\"level\":7,\"version\":3}"
 
-static char	top[PATH_MAX];	/* made by the unchecked fixture */
-static char	dir[PATH_MAX];	/* this test's root, inside top */
+static char	top[512];	/* made by the unchecked fixture */
+static char	dir[1024];	/* this test's root, inside top */
 
 /* ---- fixtures and helpers ------------------------------------------- */
 
@@ -658,14 +658,27 @@ START_TEST(test_area_quests)
 END_TEST
 
 /* JSON null where a string is expected must not crash. */
-START_TEST(test_null_values)
+START_TEST(test_put_null_id)
+{
+	struct json_object	*o, *want;
+
+	ann();
+	ck_assert_int_eq(req("PUT", "/characters/ann", "3", "{\"id\":null}",
+	    NULL), 400);
+	o = file_json("characters/ann.json");
+	want = json_tokener_parse(ANN);
+	ck_assert(json_object_equal(o, want));
+	json_object_put(want);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_accept_null_entries)
 {
 	struct json_object	*o;
 	int			 status;
 
 	ann();
-	ck_assert_int_eq(req("PUT", "/characters/ann", "3", "{\"id\":null}",
-	    NULL), 400);
 	put_file("characters/ann/quests.json", "{\"accepted\":[null],"
 	    "\"completed_side_quests\":[null]}");
 	status = req("POST", "/characters/ann/quests/q1/accept", NULL, NULL,
@@ -775,7 +788,8 @@ filestore_suite(void)
 	tcase_add_test(tc, test_accept);
 	tcase_add_test(tc, test_accept_existing);
 	tcase_add_test(tc, test_area_quests);
-	tcase_add_test(tc, test_null_values);
+	tcase_add_test(tc, test_put_null_id);
+	tcase_add_test(tc, test_accept_null_entries);
 	tcase_add_test(tc, test_broken_files);
 	tcase_add_test(tc, test_unreadable_files);
 	suite_add_tcase(s, tc);
