@@ -386,7 +386,7 @@ filestore_handle(const char *root, const char *path, const char *method,
 		*q = '\0';
 	/* Split by hand: strtok would merge "//" into one separator. */
 	p = copy;
-	if (*p == '\0') {
+	if (*p == '\0' || strcmp(p, "/") == 0) {
 		free(copy);
 		return (answer(resp, len, 404, "{\"error\":\"no such "
 		    "resource\"}"));
