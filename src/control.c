@@ -643,6 +643,11 @@ control_request_cb(struct evhttp_request *req, void *arg)
 		control_error(req, 401, "a valid bearer token is required");
 		return;
 	}
+	if (inst->stopping && strcmp(path, "/v1/status") != 0 &&
+	    strcmp(path, "/metrics") != 0) {
+		control_error(req, 503, "the server is shutting down");
+		return;
+	}
 	if (strcmp(path, "/v1/status") == 0) {
 		if (cmd != EVHTTP_REQ_GET)
 			control_not_allowed(req, "GET");

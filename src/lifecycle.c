@@ -489,6 +489,7 @@ lifecycle_shutdown(struct instance *inst, void (*done)(void *), void *arg)
 {
 	struct session	*s, *next;
 
+	inst->stopping = 1;
 	if (inst->loading_req != NULL) {
 		dataapi_cancel(inst->loading_req);
 		inst->loading_req = NULL;

@@ -83,6 +83,7 @@ struct instance {
 	char			*character_base;
 	char			*quest_base;
 	struct prepare_list	 preps;		/* POST /v1/pending under way */
+	int			 stopping;	/* shutting down: no new work */
 	/* An allocation whose quest metadata is being fetched. */
 	struct dataapi_request	*loading_req;
 	struct run		*loading;

@@ -59,6 +59,7 @@ main_stopped_cb(void *arg)
 static void
 main_allocated_cb(int status, const char *cause, void *arg)
 {
+	*(int *)arg = 1;
 	if (status != 200) {
 		log_error("area %s: %s", options_get(&options, OPT_AREA),
 		    cause);
@@ -148,7 +149,7 @@ main(int argc, char **argv)
 	enum log_level	 level;
 	char		*cause;
 	const char	*area, *pidfile;
-	int		 action, status, daemon;
+	int		 action, status, daemon, allocated = 0;
 
 	options_init(&options);
 	if (options_parse_argv(&options, argc, argv, &action, &cause) != 0) {
@@ -189,9 +190,13 @@ main(int argc, char **argv)
 		log_error("%s", cause);
 		exit(status == -2 ? EX_CONFIG : EX_OSERR);
 	}
-	if ((area = options_get(&options, OPT_AREA)) != NULL)
+	if ((area = options_get(&options, OPT_AREA)) != NULL) {
+		/* Allocated before detaching, so a failure reaches the shell. */
 		lifecycle_allocate(&instance, area, NULL, main_allocated_cb,
-		    NULL);
+		    &allocated);
+		while (!allocated)
+			event_base_loop(base, EVLOOP_ONCE);
+	}
 	if (daemon) {
 		/* libevent backends do not survive fork: start afresh. */
 		main_daemonize();
