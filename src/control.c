@@ -476,6 +476,18 @@ checked:
 		    "instance (playing or being written back)", id);
 		goto out;
 	}
+	/* Checked again once prepared; here to spare the data APIs. */
+	if (pending_known(&inst->run->pending, ticket)) {
+		control_error(req, 409, "ticket %s was already announced",
+		    ticket);
+		goto out;
+	}
+	if (pending_find_character(&inst->run->pending, id,
+	    monotonic_ms()) != NULL) {
+		control_error(req, 409, "character %s already has a waiting "
+		    "ticket", id);
+		goto out;
+	}
 	pr.ticket = ticket;
 	pr.character_id = id;
 	pr.character = character;

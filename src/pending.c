@@ -193,6 +193,13 @@ pending_set_quests(struct pending_table *t, const char *ticket,
 	p->quests = xstrdup(quests);
 }
 
+/* Was this ticket announced (waiting, used or expired but remembered)? */
+int
+pending_known(const struct pending_table *t, const char *ticket)
+{
+	return (pending_find(t, ticket) != NULL);
+}
+
 /* Withdraws a ticket. Returns -1 if it was never announced. */
 int
 pending_remove(struct pending_table *t, const char *ticket)
