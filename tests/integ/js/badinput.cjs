@@ -1,12 +1,17 @@
 // Bad input from clients (badinput.test):
-//   node badinput.cjs CONTROL_URL CLIENT_PORT
+//   node badinput.cjs CONTROL_URL CLIENT_PORT DATA_DIR
 // zoned must be running meadow with --max-payload 10000 --connect-timeout
-// 500 --ping-interval 300 --ping-timeout 200. A healthy socket.io-client
+// 500 --ping-interval 300 --ping-timeout 200, with its Character and Quest
+// Data APIs at file://DATA_DIR (an existing directory): the characters
+// announced here are put on file there first, since the file:// Quest Data
+// API knows only characters it holds. A healthy socket.io-client
 // plays throughout while raw TCP and hand-made WebSocket clients send what
 // they should not; after each, the healthy client must still be getting
 // states.
 "use strict";
 const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
 const {
 	ok, fail, check, sleep, until, deadline, controlPlane, expectStatus,
 	Client,
@@ -15,9 +20,9 @@ const {
 	WS_PATH, RawWs, frame, upgradeRequest, rawHttp,
 } = require("./rawclient.cjs");
 
-const [ctlUrl, portArg] = process.argv.slice(2);
-if (!ctlUrl || !portArg) {
-	console.error("usage: badinput.cjs CONTROL_URL CLIENT_PORT");
+const [ctlUrl, portArg, dataDir] = process.argv.slice(2);
+if (!ctlUrl || !portArg || !dataDir) {
+	console.error("usage: badinput.cjs CONTROL_URL CLIENT_PORT DATA_DIR");
 	process.exit(64);
 }
 const port = Number(portArg);
@@ -147,23 +152,30 @@ async function stillHealthy(what) {
 	    `after ${what}: ${JSON.stringify(healthy.errors)}`);
 }
 
+// Announces ticket t for a character (version 1, inline), put on file
+// first.
+async function announce(t, id, name) {
+	const dir = path.join(dataDir, "characters");
+	fs.mkdirSync(dir, { recursive: true });
+	fs.writeFileSync(path.join(dir, `${id}.json`),
+	    JSON.stringify({ id, name, version: 1 }));
+	await expectStatus(ctl, "POST", "/v1/pending", {
+		ticket: t, character_id: id,
+		character: { id, name, version: 1 },
+	}, 201, `announce ${t}`);
+}
+
 let tickets = 0;
 async function ticket() {
 	const t = `t-r${++tickets}`;
-	await expectStatus(ctl, "POST", "/v1/pending", {
-		ticket: t, character_id: `r${tickets}`,
-		character: { id: `r${tickets}`, name: `Raw ${tickets}` },
-	}, 201, `announce ${t}`);
+	await announce(t, `r${tickets}`, `Raw ${tickets}`);
 	return t;
 }
 
 async function main() {
 	const done = deadline(27000);
 
-	await expectStatus(ctl, "POST", "/v1/pending", {
-		ticket: "t-h", character_id: "h1",
-		character: { id: "h1", name: "Healthy" },
-	}, 201, "announce t-h");
+	await announce("t-h", "h1", "Healthy");
 	healthy = new Client(port, { ticket: "t-h" }, { name: "healthy" });
 	await healthy.joined();
 	await healthy.stateCount(2, 2000);
@@ -497,10 +509,7 @@ async function main() {
 		// The error message quotes the name, cut to 64 bytes: a cut in
 		// the middle of a character would send invalid UTF-8, and the
 		// client must then drop the connection (1007).
-		await expectStatus(ctl, "POST", "/v1/pending", {
-			ticket: "t-u", character_id: "u1",
-			character: { id: "u1", name: "U" },
-		}, 201, "announce t-u");
+		await announce("t-u", "u1", "U");
 		const u = new Client(port, { ticket: "t-u" }, { name: "U" });
 		await u.joined();
 		u.sock.emit("a" + "\u00e9".repeat(40), 1);

@@ -1,15 +1,22 @@
 // The main scenario with the official socket.io-client (client.test):
-//   node client.cjs CONTROL_URL CLIENT_PORT PING_INTERVAL_MS
-// zoned must have been started idle with --ping-interval PING_INTERVAL_MS.
+//   node client.cjs CONTROL_URL CLIENT_PORT PING_INTERVAL_MS DATA_DIR
+// zoned must have been started idle with --ping-interval PING_INTERVAL_MS,
+// and its Character and Quest Data APIs must be file://DATA_DIR holding
+// etc/data (the example characters, ann among them). Every character
+// announced inline is put on file first: its quest progress is fetched,
+// and the file:// Quest Data API knows only the characters it holds.
 "use strict";
+const fs = require("fs");
+const path = require("path");
 const {
 	ok, fail, check, sleep, until, deadline, controlPlane, expectStatus,
 	Client, expectRefused,
 } = require("./testlib.cjs");
 
-const [ctlUrl, portArg, pingArg] = process.argv.slice(2);
-if (!ctlUrl || !portArg || !pingArg) {
-	console.error("usage: client.cjs CONTROL_URL CLIENT_PORT PING_MS");
+const [ctlUrl, portArg, pingArg, dataDir] = process.argv.slice(2);
+if (!ctlUrl || !portArg || !pingArg || !dataDir) {
+	console.error("usage: client.cjs CONTROL_URL CLIENT_PORT PING_MS " +
+	    "DATA_DIR");
 	process.exit(64);
 }
 const port = Number(portArg);
@@ -24,12 +31,23 @@ function character(id, name, x, y) {
 	return c;
 }
 
-async function announce(ticket, id, extra = {}) {
-	const body = Object.assign({ ticket, character_id: id,
+// Puts the character on file (version 1, as the inline documents say).
+function seed(id, name) {
+	const f = path.join(dataDir, "characters", `${id}.json`);
+	if (!fs.existsSync(f))
+		fs.writeFileSync(f, JSON.stringify({ id, name, version: 1 }));
+}
+
+function pendingBody(ticket, id, extra = {}) {
+	seed(id, extra.name || id);
+	return Object.assign({ ticket, character_id: id,
 	    character: character(id, extra.name || id, extra.x, extra.y) },
 	    extra.expires_ms ? { expires_ms: extra.expires_ms } : {});
-	await expectStatus(ctl, "POST", "/v1/pending", body, 201,
-	    `announce ${ticket}`);
+}
+
+async function announce(ticket, id, extra = {}) {
+	await expectStatus(ctl, "POST", "/v1/pending",
+	    pendingBody(ticket, id, extra), 201, `announce ${ticket}`);
 }
 
 async function status() {
@@ -45,8 +63,10 @@ async function main() {
 	    "not_running", "connect while idle");
 
 	// ---- allocate, announce, connect ------------------------------------
-	await expectStatus(ctl, "POST", "/v1/allocate", { area: "meadow" }, 200,
-	    "allocate meadow");
+	const alloc = await expectStatus(ctl, "POST", "/v1/allocate",
+	    { area: "meadow" }, 200, "allocate meadow");
+	check(JSON.stringify(alloc) === '{"state":"running"}',
+	    `allocate answered ${JSON.stringify(alloc)}`);
 	await announce("t-a", "a1", { name: "Ann", x: 144, y: 464 });
 	await announce("t-b", "b1", { name: "Bob", x: 208, y: 304 });
 
@@ -61,6 +81,16 @@ async function main() {
 	    "expected the character's (144, 464)");
 	check(typeof w.speed === "number" && w.speed > 0,
 	    `welcome speed ${w.speed}`);
+	// The character document, its quest progress and the area's quests
+	// (etc/data/areas/meadow/quests.json) come along.
+	check(w.character && w.character.id === "a1" &&
+	    w.character.name === "Ann" && w.character.version === 1,
+	    `welcome character ${JSON.stringify(w.character)}`);
+	check(w.quests && typeof w.quests === "object" &&
+	    Array.isArray(w.quests.completed_side_quests),
+	    `welcome quests ${JSON.stringify(w.quests)}`);
+	check(JSON.stringify(w.area_quests).includes('"meadow_slimes"'),
+	    `welcome area_quests ${JSON.stringify(w.area_quests)}`);
 	check(a.order[0] === "connect" && a.order[1] === "welcome",
 	    `events before welcome: ${a.order}`);
 	ok(`A: welcome ${JSON.stringify(w)}`);
@@ -84,6 +114,14 @@ async function main() {
 	    `status with one player in: players ${st.players} pending ` +
 	    `${st.pending}`);
 	ok("status: players 1, pending 1");
+
+	// A character in play cannot get a second ticket here.
+	const again = await expectStatus(ctl, "POST", "/v1/pending",
+	    pendingBody("t-a-again", "a1", { name: "Ann" }), 409,
+	    "a ticket for a1 while A plays");
+	check(/still in this instance/.test(again.error),
+	    `409 for a1: ${JSON.stringify(again)}`);
+	ok("a1 in play: a second ticket gets 409");
 
 	// ---- walking east -----------------------------------------------------
 	let r = await a.sock.timeout(2000).emitWithAck("input",
@@ -190,6 +228,25 @@ async function main() {
 	    .players.length === 2, 2000, "A: C gone from the states");
 	ok("C left: A sees 2 players again");
 
+	// Once C's final write-back is answered, c1 may come back (409 until
+	// then, briefly).
+	{
+		const end = Date.now() + 2000;
+		let r;
+		for (;;) {
+			r = await ctl("POST", "/v1/pending",
+			    pendingBody("t-c-back", "c1", { name: "Cy" }));
+			if (r.status !== 409 || Date.now() > end)
+				break;
+			await sleep(50);
+		}
+		check(r.status === 201, `c1 again after C left: HTTP ` +
+		    `${r.status} ${JSON.stringify(r.body)}`);
+		await expectStatus(ctl, "DELETE", "/v1/pending/t-c-back",
+		    undefined, 204, "withdraw t-c-back");
+		ok("c1 gets a new ticket once C is written back");
+	}
+
 	// Every refused connection is closed on the server side too.
 	let last;
 	const deadlineClients = Date.now() + 3000;
@@ -233,9 +290,7 @@ async function main() {
 	// send invalid UTF-8, which WebSocket clients must refuse (1007): every
 	// client in the area would be dropped.
 	const longName = "\u00e9".repeat(21);	// 42 bytes
-	await expectStatus(ctl, "POST", "/v1/pending", { ticket: "t-u",
-	    character_id: "u1", character: character("u1", longName) }, 201,
-	    "announce t-u");
+	await announce("t-u", "u1", { name: longName });
 	const u = new Client(port, { ticket: "t-u" }, { name: "U" });
 	await until(() => u.welcome || u.disconnects.length ||
 	    u.connectErrors.length, 3000, "U: welcome");
@@ -256,6 +311,28 @@ async function main() {
 	ok(`a 42-byte name in UTF-8 comes out as ` +
 	    `${Buffer.byteLength(u.welcome.name)} bytes of valid UTF-8`);
 	u.close();
+
+	// ---- a character fetched from the Character Data API ----------------
+	const fetched = await expectStatus(ctl, "POST", "/v1/pending",
+	    { ticket: "t-ann", character_id: "ann" }, 201, "announce t-ann");
+	check(fetched.ticket === "t-ann" && fetched.character_id === "ann" &&
+	    Number.isInteger(fetched.expires_ms),
+	    `announce t-ann answered ${JSON.stringify(fetched)}`);
+	const f = new Client(port, { ticket: "t-ann" }, { name: "F" });
+	const wf = await f.joined();
+	check(wf.name === "Ann" && wf.character && wf.character.id === "ann" &&
+	    wf.character.name === "Ann" && wf.character.version === 1 &&
+	    Array.isArray(wf.character.inventory),
+	    `F's welcome: ${JSON.stringify(wf)}`);
+	check(wf.quests && wf.quests.main_story &&
+	    wf.quests.main_story.id === "main_1_the_cave",
+	    `F's quests: ${JSON.stringify(wf.quests)}`);
+	check(wf.area === "meadow" && Number.isInteger(wf.id) &&
+	    typeof wf.x === "number" && typeof wf.y === "number",
+	    `F's welcome: ${JSON.stringify(wf)}`);
+	ok("ann, fetched from the Character Data API: welcome with her " +
+	    "document and quest progress");
+	f.close();
 
 	// ---- drain -----------------------------------------------------------------
 	await expectStatus(ctl, "POST", "/v1/drain", undefined, 202, "drain");

@@ -4,6 +4,9 @@
 //   node flags.cjs noconnect PORT    open, send no CONNECT: "closed CODE MS"
 //   node flags.cjs full PORT T1 T2   join with T1, then try T2 while T1 is in:
 //                                    "welcome NAME; refused MESSAGE CODE"
+//   node flags.cjs stay PORT T       join with T, walk east, print
+//                                    "welcome NAME X", and stay until the
+//                                    server lets go: "ERRORCODE; REASON"
 "use strict";
 const { fail, until, deadline, Client } = require("./testlib.cjs");
 const { EioClient, wsUrl } = require("./rawclient.cjs");
@@ -15,7 +18,7 @@ const port = Number(portArg);
 const raw = () => new EioClient(wsUrl(port), { autoPong: false });
 
 async function main() {
-	const done = deadline(10000);
+	const done = deadline(mode === "stay" ? 25000 : 10000);
 	if (mode === "open") {
 		const r = raw();
 		await until(() => r.msgs.length || r.closeInfo, 5000,
@@ -43,6 +46,17 @@ async function main() {
 		    `${e.data && e.data.code}`);
 		a.close();
 		b.close();
+	} else if (mode === "stay") {
+		const a = new Client(port, { ticket: rest[0] }, { name: "stay" });
+		const w = await a.joined();
+		a.sock.emit("input", { seq: 1, dx: 1, dy: 0 });
+		await until(() => a.states.some((s) => s.seq === 1), 5000,
+		    "a state after the input");
+		console.log(`welcome ${w.name} ${w.x}`);
+		await until(() => a.disconnects.length, 20000,
+		    "the server to let go");
+		const e = a.errors[0];
+		console.log(`${e ? e.code : "no-error"}; ${a.disconnects[0]}`);
 	} else {
 		fail(`unknown mode ${mode}`);
 	}
