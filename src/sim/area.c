@@ -34,6 +34,16 @@ area_free(struct area *a)
 	for (i = 0; i < a->nexits; i++)
 		free(a->exits[i].to_area);
 	free(a->exits);
+	for (i = 0; i < a->nspawners; i++) {
+		free(a->spawners[i].kind);
+		free(a->spawners[i].loot);
+	}
+	free(a->spawners);
+	for (i = 0; i < a->nnpcs; i++) {
+		free(a->npcs[i].id);
+		free(a->npcs[i].name);
+	}
+	free(a->npcs);
 	free(a->spawns);
 	free(a->solid);
 	free(a->name);
@@ -60,6 +70,31 @@ area_add_exit(struct area *a)
 	e = &a->exits[a->nexits++];
 	memset(e, 0, sizeof *e);
 	return (e);
+}
+
+/* Returns a zeroed spawner owned by the area; the caller fills it in. */
+struct area_spawner *
+area_add_spawner(struct area *a)
+{
+	struct area_spawner	*sp;
+
+	a->spawners = xreallocarray(a->spawners, a->nspawners + 1,
+	    sizeof *a->spawners);
+	sp = &a->spawners[a->nspawners++];
+	memset(sp, 0, sizeof *sp);
+	return (sp);
+}
+
+/* Returns a zeroed NPC owned by the area; the caller fills it in. */
+struct area_npc *
+area_add_npc(struct area *a)
+{
+	struct area_npc	*n;
+
+	a->npcs = xreallocarray(a->npcs, a->nnpcs + 1, sizeof *a->npcs);
+	n = &a->npcs[a->nnpcs++];
+	memset(n, 0, sizeof *n);
+	return (n);
 }
 
 /* Tiles outside the map count as solid. */

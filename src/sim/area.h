@@ -35,6 +35,35 @@ struct area_spawn {
 	float			 x, y;
 };
 
+/*
+ * A mob spawner: keeps count mobs of one kind alive in its rectangle (a
+ * point when w = h = 0), each respawning respawn_ms after it died. The
+ * kind's numbers travel with the spawner.
+ */
+struct area_spawner {
+	char			*kind;		/* e.g. "slime" */
+	float			 x, y, w, h;
+	unsigned		 count;
+	unsigned		 respawn_ms;
+	int			 hp;
+	int			 damage;		/* per hit */
+	float			 speed;		/* units per second */
+	float			 sight;		/* notices players this close */
+	float			 leash;		/* gives up this far from home */
+	float			 attack_range;
+	unsigned		 attack_ms;	/* between two hits */
+	unsigned		 xp;		/* granted to the killer */
+	char			*loot;		/* item id dropped, or NULL */
+	float			 loot_chance;	/* 0 to 1 */
+};
+
+/* A non-player character standing at its place; quests name it as giver. */
+struct area_npc {
+	char			*id;		/* the Tiled object's name */
+	char			*name;		/* shown to players */
+	float			 x, y;
+};
+
 struct area {
 	char			*name;
 	int			 cols, rows;	/* in tiles */
@@ -44,12 +73,18 @@ struct area {
 	size_t			 nspawns;
 	struct area_exit	*exits;
 	size_t			 nexits;
+	struct area_spawner	*spawners;
+	size_t			 nspawners;
+	struct area_npc		*npcs;
+	size_t			 nnpcs;
 };
 
 struct area	*area_new(const char *, int, int, int, int);
 void		 area_free(struct area *);
 void		 area_add_spawn(struct area *, float, float);
 struct area_exit *area_add_exit(struct area *);
+struct area_spawner *area_add_spawner(struct area *);
+struct area_npc	*area_add_npc(struct area *);
 int		 area_solid_tile(const struct area *, int, int);
 int		 area_solid_at(const struct area *, float, float);
 float		 area_width(const struct area *);
