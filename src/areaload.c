@@ -1,8 +1,8 @@
 /*
  * Area loader (an adapter): reads a Tiled JSON map ({dir}/{name}.tmj) with
  * json-c and builds the struct area the simulation runs. The conventions
- * (collision layer, solid tiles, spawn and exit objects, edge properties)
- * and the limits are documented in zoned-area(5).
+ * (collision layer, solid tiles, spawn, exit, mob_spawner and npc objects,
+ * edge properties) and the limits are documented in zoned-area(5).
  *
  * Everything in the file is untrusted: sizes are bounded before anything is
  * allocated, and every refusal names the layer or object at fault.
@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "sim/area.h"
 #include "areaload.h"
@@ -57,7 +59,52 @@ struct areaload {
 	struct area	 *area;
 	uint32_t	 *solid_gids;	/* sorted; from tileset properties */
 	size_t		  nsolid_gids;
+	int		  any_solid;	/* some tile is solid */
+	uint32_t	 *walkable;	/* summed-area table, built on demand */
+	size_t		  nmobs;	/* spawner counts so far */
 };
+
+/*
+ * The numeric properties of a mob spawner, with their ranges and defaults
+ * (zoned-area(5)); each is stored at off in struct area_spawner. The
+ * ranges are inclusive and keep every value exact in its field's type.
+ */
+enum areaload_field_type {
+	AREALOAD_FIELD_UINT,
+	AREALOAD_FIELD_INT,
+	AREALOAD_FIELD_FLOAT
+};
+
+static const struct areaload_field {
+	const char		*key;
+	enum areaload_field_type type;
+	double			 min, max, def;
+	size_t			 off;
+} areaload_spawner_fields[] = {
+	{ "count", AREALOAD_FIELD_UINT, 1, AREALOAD_MAX_SPAWNER_COUNT, 1,
+	    offsetof(struct area_spawner, count) },
+	{ "respawn_ms", AREALOAD_FIELD_UINT, 0, 3600000, 10000,
+	    offsetof(struct area_spawner, respawn_ms) },
+	{ "hp", AREALOAD_FIELD_INT, 1, 1000000, 10,
+	    offsetof(struct area_spawner, hp) },
+	{ "damage", AREALOAD_FIELD_INT, 0, 100000, 2,
+	    offsetof(struct area_spawner, damage) },
+	{ "speed", AREALOAD_FIELD_FLOAT, 0, 2000, 60,
+	    offsetof(struct area_spawner, speed) },
+	{ "sight", AREALOAD_FIELD_FLOAT, 0, 4096, 160,
+	    offsetof(struct area_spawner, sight) },
+	{ "leash", AREALOAD_FIELD_FLOAT, 0, 16384, 400,
+	    offsetof(struct area_spawner, leash) },
+	{ "attack_range", AREALOAD_FIELD_FLOAT, 1, 1024, 24,
+	    offsetof(struct area_spawner, attack_range) },
+	{ "attack_ms", AREALOAD_FIELD_UINT, 50, 60000, 1000,
+	    offsetof(struct area_spawner, attack_ms) },
+	{ "xp", AREALOAD_FIELD_UINT, 0, 1000000, 5,
+	    offsetof(struct area_spawner, xp) }
+};
+
+/* loot_chance: its default is 0.5 with loot and 0 without. */
+#define AREALOAD_LOOT_CHANCE_DEFAULT	0.5
 
 static int	 areaload_fail(struct areaload *, const char *, ...)
 		     __attribute__((format(printf, 2, 3)));
@@ -82,8 +129,19 @@ static int	 areaload_objects(struct areaload *, struct json_object *,
 		     const char *, int);
 static int	 areaload_object(struct areaload *, struct json_object *,
 		     const char *, const char *);
+static int	 areaload_place(struct areaload *, const char *, double,
+		     double);
 static int	 areaload_spawn(struct areaload *, const char *, double,
 		     double, double, double);
+static int	 areaload_walkable_rect(struct areaload *, int, int, int,
+		     int);
+static int	 areaload_spawner_field(struct areaload *,
+		     struct json_object *, const char *,
+		     const struct areaload_field *, struct area_spawner *);
+static int	 areaload_spawner(struct areaload *, struct json_object *,
+		     const char *, double, double, double, double);
+static int	 areaload_npc(struct areaload *, struct json_object *,
+		     const char *, double, double, double, double);
 static int	 areaload_exit(struct areaload *, struct json_object *,
 		     const char *, double, double, double, double);
 static struct area *areaload_map(struct areaload *, struct json_object *);
@@ -574,13 +632,18 @@ areaload_tilelayer(struct areaload *al, struct json_object *layer,
 		gid &= AREALOAD_GID_MASK;
 		if (gid == 0)
 			continue;
-		if (collision || areaload_solid_gid(al, (uint32_t)gid))
+		if (collision || areaload_solid_gid(al, (uint32_t)gid)) {
 			a->solid[i] = 1;
+			al->any_solid = 1;
+		}
 	}
 	return (0);
 }
 
-/* An object layer: spawn and exit objects; other objects are ignored. */
+/*
+ * An object layer: spawn, exit, mob_spawner and npc objects; other objects
+ * are ignored.
+ */
 static int
 areaload_objects(struct areaload *al, struct json_object *layer,
     const char *desc, int shifted)
@@ -609,7 +672,9 @@ areaload_objects(struct areaload *al, struct json_object *layer,
 			kind = areaload_string(areaload_get(o, "type"));
 		if (kind == NULL)
 			continue;
-		if (strcmp(kind, "spawn") != 0 && strcmp(kind, "exit") != 0)
+		if (strcmp(kind, "spawn") != 0 && strcmp(kind, "exit") != 0 &&
+		    strcmp(kind, "mob_spawner") != 0 &&
+		    strcmp(kind, "npc") != 0)
 			continue;
 		if (areaload_int(areaload_get(o, "id"), &id) == 0) {
 			snprintf(odesc, sizeof odesc, "object %" PRId64 " (%s)",
@@ -628,7 +693,7 @@ areaload_objects(struct areaload *al, struct json_object *layer,
 	return (0);
 }
 
-/* The geometry common to spawns and exits, then the kind's own checks. */
+/* The geometry common to all objects used, then the kind's own checks. */
 static int
 areaload_object(struct areaload *al, struct json_object *o,
     const char *kind, const char *odesc)
@@ -669,16 +734,18 @@ areaload_object(struct areaload *al, struct json_object *o,
 
 	if (strcmp(kind, "spawn") == 0)
 		return (areaload_spawn(al, odesc, x, y, w, h));
+	if (strcmp(kind, "mob_spawner") == 0)
+		return (areaload_spawner(al, o, odesc, x, y, w, h));
+	if (strcmp(kind, "npc") == 0)
+		return (areaload_npc(al, o, odesc, x, y, w, h));
 	return (areaload_exit(al, o, odesc, x, y, w, h));
 }
 
-/* A spawn point: a point, or the centre of a rectangle or ellipse. */
+/* A position for a spawn point, point spawner or NPC: walkable, in the map. */
 static int
-areaload_spawn(struct areaload *al, const char *odesc, double x, double y,
-    double w, double h)
+areaload_place(struct areaload *al, const char *odesc, double cx, double cy)
 {
 	struct area	*a = al->area;
-	double		 cx = x + w / 2, cy = y + h / 2;
 
 	if (cx < 0 || cy < 0 || cx >= area_width(a) || cy >= area_height(a)) {
 		return (areaload_fail(al, "%s: (%g,%g) is outside the map "
@@ -690,11 +757,314 @@ areaload_spawn(struct areaload *al, const char *odesc, double x, double y,
 		    "(column %d, row %d)", odesc, cx, cy,
 		    (int)(cx / a->tile_w), (int)(cy / a->tile_h)));
 	}
+	return (0);
+}
+
+/* A spawn point: a point, or the centre of a rectangle or ellipse. */
+static int
+areaload_spawn(struct areaload *al, const char *odesc, double x, double y,
+    double w, double h)
+{
+	struct area	*a = al->area;
+	double		 cx = x + w / 2, cy = y + h / 2;
+
+	if (areaload_place(al, odesc, cx, cy) != 0)
+		return (-1);
 	if (a->nspawns >= AREALOAD_MAX_SPAWNS) {
 		return (areaload_fail(al, "too many spawn points (limit %d)",
 		    AREALOAD_MAX_SPAWNS));
 	}
 	area_add_spawn(a, (float)cx, (float)cy);
+	return (0);
+}
+
+/*
+ * 1 if any tile in columns c0..c1 and rows r0..r1 (inclusive, inside the
+ * map) is walkable. The first call builds a summed-area table of walkable
+ * tiles, so that each spawner costs O(1) however large the map: 4 bytes a
+ * tile, little beside the JSON document the tiles came from.
+ */
+static int
+areaload_walkable_rect(struct areaload *al, int c0, int r0, int c1, int r1)
+{
+	struct area	*a = al->area;
+	uint32_t	*t;
+	size_t		 stride = (size_t)a->cols + 1, r, c;
+	uint32_t	 sum;
+
+	if (!al->any_solid)
+		return (1);
+	if (al->walkable == NULL) {
+		t = xcalloc(stride * ((size_t)a->rows + 1), sizeof *t);
+		for (r = 0; r < (size_t)a->rows; r++) {
+			sum = 0;
+			for (c = 0; c < (size_t)a->cols; c++) {
+				sum += !a->solid[r * (size_t)a->cols + c];
+				t[(r + 1) * stride + c + 1] =
+				    t[r * stride + c + 1] + sum;
+			}
+		}
+		al->walkable = t;
+	}
+	t = al->walkable;
+	sum = t[(size_t)(r1 + 1) * stride + (size_t)(c1 + 1)] -
+	    t[(size_t)r0 * stride + (size_t)(c1 + 1)] -
+	    t[(size_t)(r1 + 1) * stride + (size_t)c0] +
+	    t[(size_t)r0 * stride + (size_t)c0];
+	return (sum != 0);
+}
+
+/* One numeric property of a spawner: the default, or a value in range. */
+static int
+areaload_spawner_field(struct areaload *al, struct json_object *o,
+    const char *odesc, const struct areaload_field *f,
+    struct area_spawner *sp)
+{
+	struct json_object	*v;
+	void			*p = (char *)sp + f->off;
+	double			 d = f->def;
+	int64_t			 n;
+
+	if (areaload_prop(o, f->key, &v) != 0)
+		return (areaload_fail(al, "%s: malformed properties", odesc));
+	if (v != NULL && f->type == AREALOAD_FIELD_FLOAT) {
+		if (areaload_number(v, &d) != 0) {
+			return (areaload_fail(al, "%s: %s is not a number",
+			    odesc, f->key));
+		}
+		if (d < f->min || d > f->max) {
+			return (areaload_fail(al, "%s: %s %g out of range "
+			    "(%.10g to %.10g)", odesc, f->key, d, f->min,
+			    f->max));
+		}
+	} else if (v != NULL) {
+		if (areaload_int(v, &n) != 0) {
+			return (areaload_fail(al, "%s: %s is not an integer",
+			    odesc, f->key));
+		}
+		if ((double)n < f->min || (double)n > f->max) {
+			return (areaload_fail(al, "%s: %s %" PRId64 " out of "
+			    "range (%.10g to %.10g)", odesc, f->key, n, f->min,
+			    f->max));
+		}
+		d = (double)n;
+	}
+	switch (f->type) {
+	case AREALOAD_FIELD_UINT:
+		*(unsigned *)p = (unsigned)d;
+		break;
+	case AREALOAD_FIELD_INT:
+		*(int *)p = (int)d;
+		break;
+	case AREALOAD_FIELD_FLOAT:
+		*(float *)p = (float)d;
+		break;
+	}
+	return (0);
+}
+
+/*
+ * A mob spawner: a point on a walkable tile, or a rectangle inside the map
+ * covering part of at least one walkable tile; property kind and the
+ * numbers of areaload_spawner_fields, loot and loot_chance.
+ */
+static int
+areaload_spawner(struct areaload *al, struct json_object *o,
+    const char *odesc, double x, double y, double w, double h)
+{
+	struct area		*a = al->area;
+	struct area_spawner	 sp, *dst;
+	struct json_object	*v;
+	const char		*kind, *loot = NULL;
+	char			 q[AREALOAD_QUOTE_MAX + 1];
+	double			 chance;
+	size_t			 i;
+	int			 c0, r0, c1, r1;
+
+	if ((v = areaload_get(o, "ellipse")) != NULL &&
+	    json_object_is_type(v, json_type_boolean) &&
+	    json_object_get_boolean(v)) {
+		return (areaload_fail(al, "%s: a spawner must be a point or a "
+		    "rectangle, not an ellipse", odesc));
+	}
+	if ((w == 0) != (h == 0)) {
+		return (areaload_fail(al, "%s: a spawner must be a point or a "
+		    "rectangle with a width and height", odesc));
+	}
+	if (w == 0) {
+		if (areaload_place(al, odesc, x, y) != 0)
+			return (-1);
+	} else {
+		if (x < 0 || y < 0 || x + w > area_width(a) ||
+		    y + h > area_height(a)) {
+			return (areaload_fail(al, "%s: rectangle (%g,%g %gx%g) "
+			    "is not inside the map (%gx%g)", odesc, x, y, w, h,
+			    (double)area_width(a), (double)area_height(a)));
+		}
+		/* The tiles the rectangle overlaps, by more than an edge. */
+		c0 = (int)floor(x / a->tile_w);
+		r0 = (int)floor(y / a->tile_h);
+		c1 = (int)ceil((x + w) / a->tile_w) - 1;
+		r1 = (int)ceil((y + h) / a->tile_h) - 1;
+		if (c1 < c0)
+			c1 = c0;
+		if (r1 < r0)
+			r1 = r0;
+		if (c1 >= a->cols)
+			c1 = a->cols - 1;
+		if (r1 >= a->rows)
+			r1 = a->rows - 1;
+		if (!areaload_walkable_rect(al, c0, r0, c1, r1)) {
+			return (areaload_fail(al, "%s: rectangle (%g,%g %gx%g) "
+			    "has no walkable tile", odesc, x, y, w, h));
+		}
+	}
+
+	if (areaload_prop(o, "kind", &v) != 0)
+		return (areaload_fail(al, "%s: malformed properties", odesc));
+	if (v == NULL)
+		return (areaload_fail(al, "%s: no kind property", odesc));
+	if ((kind = areaload_string(v)) == NULL)
+		return (areaload_fail(al, "%s: kind is not a string", odesc));
+	if (*kind == '\0')
+		return (areaload_fail(al, "%s: no kind property", odesc));
+	if (!areaload_valid_name(kind)) {
+		areaload_quote(q, sizeof q, kind);
+		return (areaload_fail(al, "%s: kind: bad name \"%s\"", odesc,
+		    q));
+	}
+
+	memset(&sp, 0, sizeof sp);
+	for (i = 0; i < sizeof areaload_spawner_fields /
+	    sizeof areaload_spawner_fields[0]; i++) {
+		if (areaload_spawner_field(al, o, odesc,
+		    &areaload_spawner_fields[i], &sp) != 0)
+			return (-1);
+	}
+
+	if (areaload_prop(o, "loot", &v) != 0)
+		return (areaload_fail(al, "%s: malformed properties", odesc));
+	if (v != NULL) {
+		if ((loot = areaload_string(v)) == NULL) {
+			return (areaload_fail(al, "%s: loot is not a string",
+			    odesc));
+		}
+		if (*loot == '\0')
+			loot = NULL;
+		else if (!areaload_valid_name(loot)) {
+			areaload_quote(q, sizeof q, loot);
+			return (areaload_fail(al, "%s: loot: bad item id "
+			    "\"%s\"", odesc, q));
+		}
+	}
+	chance = loot != NULL ? AREALOAD_LOOT_CHANCE_DEFAULT : 0;
+	if (areaload_prop(o, "loot_chance", &v) != 0)
+		return (areaload_fail(al, "%s: malformed properties", odesc));
+	if (v != NULL) {
+		if (areaload_number(v, &chance) != 0) {
+			return (areaload_fail(al, "%s: loot_chance is not a "
+			    "number", odesc));
+		}
+		if (chance < 0 || chance > 1) {
+			return (areaload_fail(al, "%s: loot_chance %g out of "
+			    "range (0 to 1)", odesc, chance));
+		}
+		if (chance > 0 && loot == NULL) {
+			return (areaload_fail(al, "%s: loot_chance %g without "
+			    "loot", odesc, chance));
+		}
+	}
+
+	if (al->nmobs + sp.count > AREALOAD_MAX_MOBS) {
+		return (areaload_fail(al, "%s: count %u makes %zu mobs in the "
+		    "map (limit %d)", odesc, sp.count, al->nmobs + sp.count,
+		    AREALOAD_MAX_MOBS));
+	}
+	al->nmobs += sp.count;
+
+	dst = area_add_spawner(a);
+	*dst = sp;
+	dst->kind = xstrdup(kind);
+	dst->loot = loot != NULL ? xstrdup(loot) : NULL;
+	dst->loot_chance = (float)chance;
+	dst->x = (float)x;
+	dst->y = (float)y;
+	dst->w = (float)w;
+	dst->h = (float)h;
+	return (0);
+}
+
+/*
+ * An NPC: a point, or the centre of a rectangle or ellipse, on a walkable
+ * tile. The object's name is its id, unique in the map; the property
+ * display_name is what players see (the id if absent or empty).
+ */
+static int
+areaload_npc(struct areaload *al, struct json_object *o, const char *odesc,
+    double x, double y, double w, double h)
+{
+	struct area		*a = al->area;
+	struct area_npc		*n;
+	struct json_object	*v;
+	const char		*id, *shown;
+	char			 q[AREALOAD_QUOTE_MAX + 1];
+	double			 cx = x + w / 2, cy = y + h / 2;
+	size_t			 i, len;
+
+	id = areaload_string(areaload_get(o, "name"));
+	if (id == NULL || *id == '\0') {
+		return (areaload_fail(al, "%s: no name (the NPC's id)",
+		    odesc));
+	}
+	if (!areaload_valid_name(id)) {
+		areaload_quote(q, sizeof q, id);
+		return (areaload_fail(al, "%s: name: bad NPC id \"%s\"", odesc,
+		    q));
+	}
+	if (areaload_place(al, odesc, cx, cy) != 0)
+		return (-1);
+
+	if (areaload_prop(o, "display_name", &v) != 0)
+		return (areaload_fail(al, "%s: malformed properties", odesc));
+	shown = id;
+	if (v != NULL) {
+		if ((shown = areaload_string(v)) == NULL) {
+			return (areaload_fail(al, "%s: display_name is not a "
+			    "string", odesc));
+		}
+		len = strlen(shown);
+		if (len > AREALOAD_DISPLAY_NAME_MAX) {
+			return (areaload_fail(al, "%s: display_name is longer "
+			    "than %d bytes", odesc,
+			    AREALOAD_DISPLAY_NAME_MAX));
+		}
+		for (i = 0; i < len; i++) {
+			if ((unsigned char)shown[i] < 0x20 || shown[i] == 0x7f)
+				break;
+		}
+		if (i != len || !utf8_valid(shown, len)) {
+			return (areaload_fail(al, "%s: display_name is not "
+			    "printable UTF-8", odesc));
+		}
+		if (len == 0)
+			shown = id;
+	}
+
+	for (i = 0; i < a->nnpcs; i++) {
+		if (strcmp(a->npcs[i].id, id) == 0) {
+			return (areaload_fail(al, "%s: duplicate NPC id "
+			    "\"%s\"", odesc, id));
+		}
+	}
+	if (a->nnpcs >= AREALOAD_MAX_NPCS) {
+		return (areaload_fail(al, "too many NPCs (limit %d)",
+		    AREALOAD_MAX_NPCS));
+	}
+	n = area_add_npc(a);
+	n->id = xstrdup(id);
+	n->name = xstrdup(shown);
+	n->x = (float)cx;
+	n->y = (float)cy;
 	return (0);
 }
 
@@ -903,6 +1273,7 @@ areaload_buffer(const char *name, const char *json, size_t len, char **cause)
 	a = areaload_map(&al, root);
 	json_object_put(root);
 	free(al.solid_gids);
+	free(al.walkable);
 	return (a);
 }
 
@@ -990,8 +1361,9 @@ areaload_file(const char *dir, const char *name, char **cause)
 	free(buf);
 	if (a != NULL) {
 		log_debug("area=%s loaded %s: %dx%d tiles of %dx%d, %zu "
-		    "spawns, %zu exits", name, path, a->cols, a->rows,
-		    a->tile_w, a->tile_h, a->nspawns, a->nexits);
+		    "spawns, %zu exits, %zu spawners, %zu npcs", name, path,
+		    a->cols, a->rows, a->tile_w, a->tile_h, a->nspawns,
+		    a->nexits, a->nspawners, a->nnpcs);
 	}
 	free(path);
 	return (a);

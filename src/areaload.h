@@ -17,6 +17,10 @@ struct area;
 #define AREALOAD_MAX_TILE_SIZE	512		/* world units per tile side */
 #define AREALOAD_MAX_SPAWNS	1024
 #define AREALOAD_MAX_EXITS	256
+#define AREALOAD_MAX_SPAWNER_COUNT 500		/* mobs kept by one spawner */
+#define AREALOAD_MAX_MOBS	20000		/* all spawners' counts */
+#define AREALOAD_MAX_NPCS	1024
+#define AREALOAD_DISPLAY_NAME_MAX 128		/* bytes in a display_name */
 
 struct area	*areaload_file(const char *, const char *, char **);
 struct area	*areaload_buffer(const char *, const char *, size_t, char **);

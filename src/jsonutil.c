@@ -110,3 +110,60 @@ jsonutil_get_int(struct json_object *o, const char *key, long long *value)
 	*value = json_object_get_int64(v);
 	return (0);
 }
+
+/*
+ * Do two JSON values mean the same? Numbers compare by value (1 equals
+ * 1.0, as another serialiser may write it), objects regardless of key
+ * order, arrays in order.
+ */
+int
+jsonutil_equal(struct json_object *a, struct json_object *b)
+{
+	enum json_type	 ta = json_object_get_type(a);
+	enum json_type	 tb = json_object_get_type(b);
+	size_t		 i, n;
+	struct json_object *v;
+
+	if ((ta == json_type_int || ta == json_type_double) &&
+	    (tb == json_type_int || tb == json_type_double)) {
+		if (ta == json_type_int && tb == json_type_int)
+			return (json_object_get_int64(a) ==
+			    json_object_get_int64(b));
+		return (json_object_get_double(a) == json_object_get_double(b));
+	}
+	if (ta != tb)
+		return (0);
+	switch (ta) {
+	case json_type_null:
+		return (1);
+	case json_type_boolean:
+		return (json_object_get_boolean(a) == json_object_get_boolean(b));
+	case json_type_string:
+		return (json_object_get_string_len(a) ==
+		    json_object_get_string_len(b) &&
+		    memcmp(json_object_get_string(a), json_object_get_string(b),
+		    (size_t)json_object_get_string_len(a)) == 0);
+	case json_type_array:
+		n = json_object_array_length(a);
+		if (n != json_object_array_length(b))
+			return (0);
+		for (i = 0; i < n; i++) {
+			if (!jsonutil_equal(json_object_array_get_idx(a, i),
+			    json_object_array_get_idx(b, i)))
+				return (0);
+		}
+		return (1);
+	case json_type_object:
+		if (json_object_object_length(a) !=
+		    json_object_object_length(b))
+			return (0);
+		json_object_object_foreach(a, key, val) {
+			if (!json_object_object_get_ex(b, key, &v) ||
+			    !jsonutil_equal(val, v))
+				return (0);
+		}
+		return (1);
+	default:
+		return (0);
+	}
+}

@@ -14,5 +14,6 @@ int		 jsonutil_get_string(struct json_object *, const char *,
 		     const char **);
 int		 jsonutil_get_int(struct json_object *, const char *,
 		     long long *);
+int		 jsonutil_equal(struct json_object *, struct json_object *);
 
 #endif

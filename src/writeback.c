@@ -20,6 +20,7 @@
 #include "xmalloc.h"
 
 #define WRITEBACK_MAX_BACKOFF	60	/* seconds between retries, at most */
+#define WRITEBACK_MAYBE		8	/* unanswered bodies remembered */
 
 struct owned {
 	struct writeback	*wb;
@@ -32,6 +33,12 @@ struct owned {
 	int			 spooled;	/* a copy is in the spool */
 	int			 uncertain;	/* an attempt may have landed */
 	char			*sent;		/* body of the last attempt */
+	/*
+	 * Bodies of unanswered attempts since the last confirmed version:
+	 * any one of them may have landed (the API takes at most one).
+	 */
+	char			*maybe[WRITEBACK_MAYBE];
+	unsigned		 nmaybe;
 	struct dataapi_request	*req;		/* PUT or verifying GET */
 	unsigned		 attempts;
 	struct event		*retry;
@@ -76,6 +83,31 @@ writeback_new(struct event_base *base, struct dataapi *api,
 }
 
 static void
+owned_forget_maybe(struct owned *o)
+{
+	unsigned	i;
+
+	for (i = 0; i < o->nmaybe; i++)
+		free(o->maybe[i]);
+	o->nmaybe = 0;
+}
+
+/* The last attempt got no answer: remember what it carried. */
+static void
+owned_remember_maybe(struct owned *o)
+{
+	if (o->sent == NULL)
+		return;
+	if (o->nmaybe == WRITEBACK_MAYBE) {
+		free(o->maybe[0]);
+		memmove(&o->maybe[0], &o->maybe[1],
+		    (WRITEBACK_MAYBE - 1) * sizeof o->maybe[0]);
+		o->nmaybe--;
+	}
+	o->maybe[o->nmaybe++] = xstrdup(o->sent);
+}
+
+static void
 owned_free(struct owned *o)
 {
 	struct writeback	*wb = o->wb;
@@ -86,6 +118,7 @@ owned_free(struct owned *o)
 		dataapi_cancel(o->req);
 	event_free(o->retry);
 	json_object_put(o->doc);
+	owned_forget_maybe(o);
 	free(o->sent);
 	free(o->base);
 	free(o->id);
@@ -244,12 +277,19 @@ void
 writeback_flush_dirty(struct writeback *wb)
 {
 	struct owned	*o;
+	int		 respool = 0;
 
 	TAILQ_FOREACH(o, &wb->owned, entry) {
-		if (o->dirty && o->req == NULL &&
-		    !evtimer_pending(o->retry, NULL))
+		if (!o->dirty)
+			continue;
+		/* A spooled copy must follow the document (crash safety). */
+		if (o->spooled)
+			respool = 1;
+		if (o->req == NULL && !evtimer_pending(o->retry, NULL))
 			owned_write(o);
 	}
+	if (respool)
+		writeback_spool(wb);
 }
 
 /* The player left: write once more (even unchanged), then let go. */
@@ -258,6 +298,8 @@ writeback_release(struct owned *o)
 {
 	o->releasing = 1;
 	o->dirty = 1;
+	if (o->spooled)
+		writeback_spool(o->wb);
 	if (o->req == NULL && !evtimer_pending(o->retry, NULL))
 		owned_write(o);
 }
@@ -292,20 +334,6 @@ const struct writeback_stats *
 writeback_stats(struct writeback *wb)
 {
 	return (&wb->stats);
-}
-
-/* A copy of the document without its version, for comparisons. */
-static char *
-doc_text_without_version(struct json_object *doc)
-{
-	struct json_object	*copy = NULL;
-	char			*text;
-
-	json_object_deep_copy(doc, &copy, NULL);
-	json_object_object_del(copy, "version");
-	text = xstrdup(jsonutil_string(copy, NULL));
-	json_object_put(copy);
-	return (text);
 }
 
 /* Another instance owns the character: let go, and never write it again. */
@@ -356,6 +384,7 @@ owned_landed(struct owned *o, long long version)
 	o->version = version;
 	o->uncertain = 0;
 	o->attempts = 0;
+	owned_forget_maybe(o);
 	o->wb->stats.writes++;
 	log_debug("character=%s written version=%lld", o->id, version);
 	if (o->spooled) {
@@ -373,46 +402,48 @@ static void
 owned_verify_cb(const struct dataapi_response *r, void *arg)
 {
 	struct owned		*o = arg;
-	struct json_object	*doc;
-	char			*cause, *theirs, *ours;
-	long long		 version;
+	struct writeback	*wb = o->wb;
+	struct json_object	*doc, *sent;
+	char			*cause;
+	long long		 version = 0;
+	unsigned		 i;
+	int			 landed = 0;
 
 	o->req = NULL;
-	o->wb->stats.in_flight--;
+	wb->stats.in_flight--;
 	doc = r->status == 200 ? jsonutil_parse(r->body, r->len, &cause) :
 	    NULL;
 	if (r->status == 200 && doc == NULL)
 		free(cause);
 	if (doc != NULL && json_object_is_type(doc, json_type_object) &&
 	    jsonutil_get_int(doc, "version", &version) == 0) {
-		struct json_object *sent = jsonutil_parse(o->sent,
-		    strlen(o->sent), &cause);
-
-		theirs = doc_text_without_version(doc);
-		ours = doc_text_without_version(sent);
-		json_object_put(sent);
-		if (strcmp(theirs, ours) == 0) {
-			free(theirs);
-			free(ours);
-			json_object_put(doc);
-			log_info("character=%s an unanswered write had landed "
-			    "(version=%lld)", o->id, version);
-			owned_landed(o, version);
-			writeback_check_idle(o->wb);
-			return;
+		json_object_object_del(doc, "version");
+		for (i = 0; i < o->nmaybe && !landed; i++) {
+			if ((sent = jsonutil_parse(o->maybe[i],
+			    strlen(o->maybe[i]), &cause)) == NULL) {
+				free(cause);
+				continue;
+			}
+			json_object_object_del(sent, "version");
+			landed = jsonutil_equal(doc, sent);
+			json_object_put(sent);
 		}
-		free(theirs);
-		free(ours);
 	}
 	json_object_put(doc);
-	if (r->status == 200 || r->status == 404)
+	if (landed) {
+		log_info("character=%s an unanswered write had landed "
+		    "(version=%lld)", o->id, version);
+		/* What changed since is written on top of it. */
+		o->dirty = 1;
+		owned_landed(o, version);
+	} else if (r->status == 200 || r->status == 404)
 		owned_lost(o, "stale version (another instance wrote it)");
 	else {
 		/* Could not check: try the whole write again later. */
 		o->dirty = 1;
 		owned_retry_in(o, 1);
 	}
-	writeback_check_idle(o->wb);
+	writeback_check_idle(wb);	/* o may be gone: use wb */
 }
 
 static void
@@ -450,6 +481,7 @@ owned_write_cb(const struct dataapi_response *r, void *arg)
 	else if (r->status == 0 || r->status >= 500 || r->status == 429) {
 		wb->stats.failures++;
 		o->uncertain = 1;
+		owned_remember_maybe(o);
 		o->dirty = 1;
 		delay = 1U << (o->attempts < 6 ? o->attempts : 6);
 		if (delay > WRITEBACK_MAX_BACKOFF)
@@ -532,6 +564,8 @@ writeback_replay(struct writeback *wb, char **cause)
 		o->uncertain = 1;
 		o->releasing = 1;
 		o->dirty = 1;
+		/* The process before us may have landed it unanswered. */
+		o->maybe[o->nmaybe++] = xstrdup(jsonutil_string(o->doc, NULL));
 	}
 	json_object_put(writes);
 	wb->stats.spooled = n;
