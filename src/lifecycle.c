@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "areaload.h"
 #include "dataapi.h"
 #include "prepare.h"
+#include "questdef.h"
 #include "writeback.h"
 #include "control.h"
 #include "jsonutil.h"
@@ -214,24 +216,46 @@ run_append(struct run *run, size_t *used, const char *s, size_t len)
 	run->players_json[*used] = '\0';
 }
 
+/*
+ * The part of every client's state that is the same for all:
+ * "players":[...],"mobs":[...] (living mobs only). Built once per tick.
+ */
 static size_t
 run_players_json(struct run *run)
 {
 	struct world		*w = run->world;
 	struct world_player	*p;
+	struct world_mob	*m;
 	struct json_object	*name;
 	size_t			 used = 0, i;
-	char			 buf[256];
-	int			 n;
+	char			 buf[384];
+	int			 n, first = 1;
 
-	run_append(run, &used, "[", 1);
+	run_append(run, &used, "\"players\":[", 11);
 	for (i = 0; i < w->nplayers; i++) {
 		p = &w->players[i];
 		name = json_object_new_string(p->name);
 		n = snprintf(buf, sizeof buf, "%s{\"id\":%u,\"name\":%s,"
-		    "\"x\":%.2f,\"y\":%.2f}", i == 0 ? "" : ",", p->id,
-		    jsonutil_string(name, NULL), (double)p->x, (double)p->y);
+		    "\"x\":%.2f,\"y\":%.2f,\"hp\":%d,\"max_hp\":%d,"
+		    "\"level\":%u,\"dead\":%s}", i == 0 ? "" : ",", p->id,
+		    jsonutil_string(name, NULL), (double)p->x, (double)p->y,
+		    (int)p->hp, (int)p->max_hp, p->level,
+		    p->respawn_at != 0 ? "true" : "false");
 		json_object_put(name);
+		run_append(run, &used, buf, (size_t)n);
+	}
+	run_append(run, &used, "],\"mobs\":[", 10);
+	for (i = 0; i < w->nmobs; i++) {
+		m = &w->mobs[i];
+		if (m->state == MOB_DEAD)
+			continue;
+		n = snprintf(buf, sizeof buf, "%s{\"id\":%u,\"kind\":\"%s\","
+		    "\"x\":%.2f,\"y\":%.2f,\"hp\":%d,\"state\":\"%s\"}",
+		    first ? "" : ",", m->id,
+		    run->area->spawners[m->spawner].kind, (double)m->x,
+		    (double)m->y, (int)m->hp,
+		    world_mob_state_name((enum mob_state)m->state));
+		first = 0;
 		run_append(run, &used, buf, (size_t)n);
 	}
 	run_append(run, &used, "]", 1);
@@ -352,6 +376,8 @@ lifecycle_quests_cb(const struct dataapi_response *r, void *arg)
 	struct run		*run = inst->loading;
 	lifecycle_allocate_cb	 cb = inst->loading_cb;
 	struct json_object	*q = NULL, *list;
+	struct world_quest	*defs;
+	size_t			 nq;
 	struct timeval		 tv;
 	char			*cause = NULL, *why = NULL;
 	int			 status = 502;
@@ -387,6 +413,9 @@ lifecycle_quests_cb(const struct dataapi_response *r, void *arg)
 		return;
 	}
 	run->quests = q;
+	nq = questdef_parse(q, &defs);
+	world_set_quests(run->world, defs, nq);
+	free(defs);
 	inst->run = run;
 	inst->state = STATE_RUNNING;
 	run->ticker = ticker_new(inst->base, inst->tick_hz, lifecycle_tick_cb,
@@ -438,7 +467,15 @@ lifecycle_allocate(struct instance *inst, const char *name,
 	}
 	run = xcalloc(1, sizeof *run);
 	run->area = area;
-	run->world = world_new(area, inst->tick_hz);
+	/*
+	 * The world is deterministic given its seed; the seed itself only
+	 * has to differ between runs, and is logged so a run can be replayed.
+	 */
+	run->seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^
+	    monotonic_ns();
+	run->world = world_new(area, inst->tick_hz, run->seed);
+	log_info("area=%s world seed=%llu mobs=%zu npcs=%zu", name,
+	    (unsigned long long)run->seed, run->world->nmobs, area->nnpcs);
 	pending_init(&run->pending, PENDING_MAX);
 	run->neighbours = neighbours != NULL ? json_object_get(neighbours) :
 	    json_object_new_array();

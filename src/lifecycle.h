@@ -47,6 +47,7 @@ struct run {
 	struct json_object	*quests;	/* given out here: {"quests"} */
 	struct event		*writeback_timer;
 	uint64_t		 started_ms;
+	uint64_t		 seed;		/* of the world's generator */
 	/* Per-tick scratch, reused every tick. */
 	struct world_input	*inputs;
 	size_t			 inputs_cap;

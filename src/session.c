@@ -180,6 +180,8 @@ session_connect_cb(struct siosock *sock, const char *nsp,
 	}
 	if (jsonutil_get_int(doc, "version", &version) != 0)
 		version = 0;
+	session_load_character(player, doc);
+	s->synced = player->changes;
 	s->player = player->id;
 	s->character_id = xstrdup(p->character_id);
 	s->owned = writeback_own(inst->wb, p->character_id,
@@ -283,14 +285,30 @@ session_number(struct json_object *o, const char *key, double *v)
 	return (isfinite(*v) ? 0 : -1);
 }
 
-/* "input" {seq, dx, dy}: queued until the next tick. */
+static void
+session_queue(struct session *s, uint64_t seq, uint8_t kind, float dx,
+    float dy, int32_t arg)
+{
+	struct session_input	*in = &s->queue[s->nqueued++];
+
+	in->seq = seq;
+	in->kind = kind;
+	in->dx = dx;
+	in->dy = dy;
+	in->arg = arg;
+}
+
+/*
+ * "input" {seq, dx, dy, attack?, talk?}: the direction held, and an attack
+ * on the nearest mob or a word with an NPC; queued until the next tick.
+ */
 static void
 session_on_input(struct session *s, struct json_object *args, int64_t ack_id)
 {
-	struct json_object	*o;
-	struct session_input	*in;
+	struct json_object	*o, *v = NULL;
 	long long		 seq;
 	double			 dx, dy;
+	int			 attack, npc;
 
 	o = json_object_array_length(args) == 2 ?
 	    json_object_array_get_idx(args, 1) : NULL;
@@ -310,16 +328,36 @@ session_on_input(struct session *s, struct json_object *args, int64_t ack_id)
 		session_reply(s, ack_id, "stale_seq", 0);
 		return;
 	}
-	if (s->nqueued == SESSION_INPUT_QUEUE) {
+	if (json_object_object_get_ex(o, "attack", &v) &&
+	    !json_object_is_type(v, json_type_boolean)) {
+		session_error(s, "bad_input", "attack must be true or false");
+		session_reply(s, ack_id, "bad_input", 0);
+		return;
+	}
+	attack = v != NULL && json_object_get_boolean(v);
+	npc = -1;
+	if (json_object_object_get_ex(o, "talk", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    (npc = world_npc_index(s->instance->run->world,
+		    json_object_get_string(v))) < 0) {
+			session_error(s, "bad_input", "talk names no NPC of "
+			    "this area");
+			session_reply(s, ack_id, "bad_input", 0);
+			return;
+		}
+	}
+	if (s->nqueued + 1 + (attack ? 1 : 0) + (npc >= 0 ? 1 : 0) >
+	    SESSION_INPUT_QUEUE) {
 		session_error(s, "input_overflow", "too many inputs in one "
 		    "tick: input dropped");
 		session_reply(s, ack_id, "input_overflow", 0);
 		return;
 	}
-	in = &s->queue[s->nqueued++];
-	in->seq = (uint64_t)seq;
-	in->dx = (float)dx;
-	in->dy = (float)dy;
+	session_queue(s, (uint64_t)seq, INPUT_MOVE, (float)dx, (float)dy, 0);
+	if (attack)
+		session_queue(s, (uint64_t)seq, INPUT_ATTACK, 0, 0, 0);
+	if (npc >= 0)
+		session_queue(s, (uint64_t)seq, INPUT_TALK, 0, 0, npc);
 	s->last_seq = (uint64_t)seq;
 	session_reply(s, ack_id, NULL, (uint64_t)seq);
 }
@@ -351,7 +389,12 @@ session_accept_cb(const struct dataapi_response *r, void *arg)
 	struct session		*s = session_find(a->inst, a->session);
 	struct json_object	*args, *o;
 	const char		*error = NULL;
+	int			 qi;
 
+	if (r->status == 200 && s != NULL && s->state == SESSION_PLAYING &&
+	    s->nqueued < SESSION_INPUT_QUEUE && (qi = world_quest_index(
+	    s->instance->run->world, a->quest)) >= 0)
+		session_queue(s, s->last_seq, INPUT_ACCEPT, 0, 0, qi);
 	if (r->status == 409)
 		error = "not_acceptable";
 	else if (r->status == 404)
@@ -449,7 +492,113 @@ session_event_cb(struct siosock *sock, const char *nsp,
 	session_reply(s, ack_id, "unknown_event", 0);
 }
 
-/* Copies where the player stands into its character document. */
+static long long
+session_int(struct json_object *doc, const char *key, long long def,
+    long long min, long long max)
+{
+	long long	v;
+
+	if (jsonutil_get_int(doc, key, &v) != 0 || v < min || v > max)
+		return (def);
+	return (v);
+}
+
+/*
+ * A character document's numbers, inventory and quests into the world's
+ * player (what is missing or out of range keeps the fresh defaults).
+ */
+void
+session_load_character(struct world_player *p, struct json_object *doc)
+{
+	struct json_object		*a, *it, *prog;
+	struct world_player_quest	*pq;
+	const char			*id;
+	size_t				 i, j, n;
+	long long			 c;
+
+	p->max_hp = (int32_t)session_int(doc, "max_hp", p->max_hp, 1,
+	    1000000000);
+	p->hp = (int32_t)session_int(doc, "hp", p->max_hp, 1, p->max_hp);
+	p->level = (uint32_t)session_int(doc, "level", 1, 1, 100000);
+	p->xp = (uint64_t)session_int(doc, "xp", 0, 0, 1LL << 53);
+	if (json_object_object_get_ex(doc, "inventory", &a) &&
+	    json_object_is_type(a, json_type_array)) {
+		n = json_object_array_length(a);
+		for (i = 0; i < n; i++) {
+			it = json_object_array_get_idx(a, i);
+			if (jsonutil_get_string(it, "id", &id) != 0 ||
+			    *id == '\0')
+				continue;
+			c = session_int(it, "count", 1, 1, UINT32_MAX);
+			world_give_item(p, id, (uint32_t)c);
+		}
+	}
+	if (json_object_object_get_ex(doc, "quests_in_progress", &a) &&
+	    json_object_is_type(a, json_type_array)) {
+		n = json_object_array_length(a);
+		for (i = 0; i < n && p->nquests < WORLD_PLAYER_QUESTS; i++) {
+			it = json_object_array_get_idx(a, i);
+			if (jsonutil_get_string(it, "id", &id) != 0 ||
+			    *id == '\0' || strlen(id) >= WORLD_QUEST_ID_MAX)
+				continue;
+			pq = &p->quests[p->nquests++];
+			memset(pq, 0, sizeof *pq);
+			memcpy(pq->id, id, strlen(id) + 1);
+			if (json_object_object_get_ex(it, "progress", &prog) &&
+			    json_object_is_type(prog, json_type_array)) {
+				for (j = 0; j < WORLD_QUEST_OBJECTIVES &&
+				    j < json_object_array_length(prog); j++)
+					pq->progress[j] = (uint32_t)
+					    json_object_get_int64(
+					    json_object_array_get_idx(prog, j));
+			}
+			pq->done = session_int(it, "done", 0, 0, 1) != 0 ||
+			    (json_object_object_get_ex(it, "done", &prog) &&
+			    json_object_get_boolean(prog));
+		}
+	}
+}
+
+/* The player's progress back into its character document. */
+static void
+session_store_character(struct session *s, struct world_player *p)
+{
+	struct json_object	*a, *o, *prog;
+	unsigned		 i, j;
+
+	writeback_set(s->owned, "hp", json_object_new_int(p->hp));
+	writeback_set(s->owned, "max_hp", json_object_new_int(p->max_hp));
+	writeback_set(s->owned, "level", json_object_new_int64(p->level));
+	writeback_set(s->owned, "xp", json_object_new_int64((int64_t)p->xp));
+	a = json_object_new_array();
+	for (i = 0; i < p->nitems; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id",
+		    json_object_new_string(p->items[i].id));
+		json_object_object_add(o, "count",
+		    json_object_new_int64(p->items[i].count));
+		json_object_array_add(a, o);
+	}
+	writeback_set(s->owned, "inventory", a);
+	a = json_object_new_array();
+	for (i = 0; i < p->nquests; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id",
+		    json_object_new_string(p->quests[i].id));
+		prog = json_object_new_array();
+		for (j = 0; j < WORLD_QUEST_OBJECTIVES; j++)
+			json_object_array_add(prog, json_object_new_int64(
+			    p->quests[i].progress[j]));
+		json_object_object_add(o, "progress", prog);
+		json_object_object_add(o, "done",
+		    json_object_new_boolean(p->quests[i].done));
+		json_object_array_add(a, o);
+	}
+	writeback_set(s->owned, "quests_in_progress", a);
+	s->synced = p->changes;
+}
+
+/* Copies where the player stands, and its progress, into its document. */
 void
 session_sync(struct session *s)
 {
@@ -458,8 +607,11 @@ session_sync(struct session *s)
 
 	if (s->state != SESSION_PLAYING || s->owned == NULL || run == NULL)
 		return;
-	if ((p = world_player_find(run->world, s->player)) != NULL)
-		writeback_update(s->owned, run->area->name, p->x, p->y);
+	if ((p = world_player_find(run->world, s->player)) == NULL)
+		return;
+	writeback_update(s->owned, run->area->name, p->x, p->y);
+	if (p->changes != s->synced)
+		session_store_character(s, p);
 }
 
 /*
@@ -536,8 +688,10 @@ session_drain_inputs(struct session *s, struct world_input *out)
 	for (i = 0; i < n; i++) {
 		out[i].player = s->player;
 		out[i].seq = s->queue[i].seq;
+		out[i].kind = s->queue[i].kind;
 		out[i].dx = s->queue[i].dx;
 		out[i].dy = s->queue[i].dy;
+		out[i].arg = s->queue[i].arg;
 	}
 	s->nqueued = 0;
 	return (n);
@@ -548,12 +702,53 @@ session_drain_inputs(struct session *s, struct world_input *out)
  * the client's own. A client whose output backs up skips frames instead
  * of growing its buffers.
  */
+static const char *session_event_names[] = { "hit", "mob_killed",
+    "died", "respawned", "level_up", "loot", "quest_accepted",
+    "quest_progress", "quest_done", "talk", "exit" };
+
+/*
+ * What happened this step that concerns the player, as JSON objects
+ * appended to buf: {"type", "a", "b", "value", "text"?}.
+ */
+static void
+session_events_json(struct session *s, char **buf, size_t *len)
+{
+	struct world		*w = s->instance->run->world;
+	struct world_event	*e;
+	struct json_object	*text;
+	size_t			 i;
+	char			*item;
+	int			 first = 1;
+
+	for (i = 0; i < w->nevents; i++) {
+		e = &w->events[i];
+		if (e->a != s->player && e->b != s->player)
+			continue;
+		text = json_object_new_string(e->text);
+		*len += (size_t)xasprintf(&item, "%s{\"type\":\"%s\","
+		    "\"a\":%u,\"b\":%u,\"value\":%lld,\"text\":%s}",
+		    first ? "" : ",", session_event_names[e->kind], e->a, e->b,
+		    (long long)e->value, jsonutil_string(text, NULL));
+		json_object_put(text);
+		*buf = xrealloc(*buf, *len + 1);
+		strcat(*buf, item);
+		free(item);
+		first = 0;
+	}
+}
+
+/*
+ * Sends this tick's state: the shared players and mobs wrapped with what
+ * is the client's own (its last applied input, its events). A client
+ * whose output backs up skips frames instead of growing its buffers.
+ */
 void
-session_send_state(struct session *s, const char *players, size_t len,
+session_send_state(struct session *s, const char *shared, size_t len,
     uint64_t tick)
 {
 	struct world_player	*p;
-	char			*msg;
+	char			*msg, *events;
+	size_t			 elen = 0;
 	int			 n;
 
 	if (s->state != SESSION_PLAYING)
@@ -563,11 +758,14 @@ session_send_state(struct session *s, const char *players, size_t len,
 		return;
 	}
 	p = world_player_find(s->instance->run->world, s->player);
+	events = xstrdup("");
+	session_events_json(s, &events, &elen);
 	n = xasprintf(&msg, "[\"state\",{\"tick\":%llu,\"seq\":%llu,"
-	    "\"players\":%.*s}]", (unsigned long long)tick,
+	    "%.*s,\"events\":[%s]}]", (unsigned long long)tick,
 	    (unsigned long long)(p != NULL ? p->last_seq : 0), (int)len,
-	    players);
+	    shared, events);
 	siosock_emit_raw(s->sock, "/", msg, (size_t)n);
+	free(events);
 	free(msg);
 }
 

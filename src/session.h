@@ -14,7 +14,9 @@
 struct instance;
 struct owned;
 struct siosock;
+struct json_object;
 struct world_input;
+struct world_player;
 
 #define SESSION_INPUT_QUEUE	64	/* inputs held between two ticks */
 
@@ -26,7 +28,9 @@ enum session_state {
 
 struct session_input {
 	uint64_t	 seq;
+	uint8_t		 kind;		/* enum world_input_kind */
 	float		 dx, dy;
+	int32_t		 arg;
 };
 
 struct session {
@@ -42,6 +46,7 @@ struct session {
 	struct session_input	 queue[SESSION_INPUT_QUEUE];
 	size_t			 nqueued;
 	uint64_t		 skipped_states; /* slow client: frames skipped */
+	uint32_t		 synced;	/* player->changes last copied */
 	TAILQ_ENTRY(session)	 entry;
 };
 
@@ -50,6 +55,8 @@ void		 session_free(struct session *);
 size_t		 session_drain_inputs(struct session *, struct world_input *);
 void		 session_send_state(struct session *, const char *, size_t,
 		     uint64_t);
+void		 session_load_character(struct world_player *,
+		     struct json_object *);
 void		 session_kick(struct session *, const char *, const char *);
 void		 session_sync(struct session *);
 void		 session_lost(struct session *, const char *);

@@ -272,6 +272,14 @@ writeback_update(struct owned *o, const char *area, double x, double y)
 	}
 }
 
+/* Replaces a member of the document (takes val) and marks it changed. */
+void
+writeback_set(struct owned *o, const char *key, struct json_object *val)
+{
+	json_object_object_add(o->doc, key, val);
+	o->dirty = 1;
+}
+
 /* Writes every changed character that has no write under way. */
 void
 writeback_flush_dirty(struct writeback *wb)

@@ -44,6 +44,8 @@ int		 writeback_owns(struct writeback *, const char *);
 void		 writeback_update(struct owned *, const char *, double,
 		     double);
 struct json_object *writeback_doc(struct owned *);
+void		 writeback_set(struct owned *, const char *,
+		     struct json_object *);
 void		 writeback_release(struct owned *);
 void		 writeback_flush_dirty(struct writeback *);
 void		 writeback_release_all(struct writeback *);

@@ -28,7 +28,7 @@
 #define GRID_SLACK	1e-12
 
 struct grid {
-	float		 width, height;	/* the extent: [0, width] x [0, height] */
+	float		 width, height;	/* extent [0, width] x [0, height] */
 	double		 cell;		/* side of a square cell */
 	size_t		 cols, rows, ncells;
 

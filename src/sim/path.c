@@ -90,7 +90,8 @@ pathfinder_free(struct pathfinder *pf)
 static uint32_t
 path_heuristic(int c0, int r0, int c1, int r1)
 {
-	uint32_t	dc = (uint32_t)abs(c1 - c0), dr = (uint32_t)abs(r1 - r0);
+	uint32_t	dc = (uint32_t)abs(c1 - c0);
+	uint32_t	dr = (uint32_t)abs(r1 - r0);
 	uint32_t	lo = dc < dr ? dc : dr, hi = dc < dr ? dr : dc;
 
 	return (lo * PATH_COST_DIAGONAL + (hi - lo) * PATH_COST_STRAIGHT);

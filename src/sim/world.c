@@ -1,4 +1,7 @@
-/* Player movement against the map, one fixed step at a time. Pure. */
+/*
+ * The world: its players, mobs and quests, and the fixed step that moves
+ * them all. Pure and deterministic (see world.h).
+ */
 #include "config.h"
 
 #include <math.h>
@@ -6,13 +9,27 @@
 #include <string.h>
 
 #include "sim/area.h"
+#include "sim/grid.h"
+#include "sim/internal.h"
+#include "sim/path.h"
 #include "sim/world.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
+#define WORLD_GRID_CELL	128.0f	/* units per side of a spatial cell */
+
+static const char *mob_state_names[] = { "idle", "wander", "chase",
+    "attack", "return", "dead" };
+
+const char *
+world_mob_state_name(enum mob_state s)
+{
+	return (mob_state_names[s]);
+}
+
 /* Caller frees with world_free. The area must outlive the world. */
 struct world *
-world_new(const struct area *area, unsigned tick_hz)
+world_new(const struct area *area, unsigned tick_hz, uint64_t seed)
 {
 	struct world	*w;
 
@@ -21,6 +38,14 @@ world_new(const struct area *area, unsigned tick_hz)
 	w->tick_hz = tick_hz;
 	w->speed = WORLD_PLAYER_SPEED;
 	w->next_id = 1;
+	rng_seed(&w->rng, seed);
+	w->events = xcalloc(WORLD_EVENTS_MAX, sizeof *w->events);
+	w->pathfinder = pathfinder_new(area);
+	ai_init(w);
+	w->grid = grid_new(area_width(area), area_height(area),
+	    WORLD_GRID_CELL, w->nmobs + 16);
+	w->near_cap = w->nmobs + 16;
+	w->near = xcalloc(w->near_cap, sizeof *w->near);
 	return (w);
 }
 
@@ -30,126 +55,53 @@ world_free(struct world *w)
 	if (w == NULL)
 		return;
 	free(w->players);
+	free(w->mobs);
+	free(w->quests);
+	free(w->events);
+	free(w->near);
+	grid_free(w->grid);
+	pathfinder_free(w->pathfinder);
 	free(w);
 }
 
-/* Does a body centred at (x, y) touch no solid tile? */
-int
-world_body_fits(const struct world *w, float x, float y)
+/* Milliseconds as a number of steps (at least one). */
+uint64_t
+world_ticks(const struct world *w, unsigned ms)
 {
-	const struct area	*a = w->area;
-	float			 r = WORLD_PLAYER_RADIUS;
-	int			 c0, c1, r0, r1, c, row;
+	uint64_t	t = ((uint64_t)ms * w->tick_hz + 999) / 1000;
 
-	if (x - r < 0 || y - r < 0 || x + r > area_width(a) ||
-	    y + r > area_height(a))
-		return (0);
-	c0 = (int)floorf((x - r) / (float)a->tile_w);
-	c1 = (int)floorf((x + r - 0.001f) / (float)a->tile_w);
-	r0 = (int)floorf((y - r) / (float)a->tile_h);
-	r1 = (int)floorf((y + r - 0.001f) / (float)a->tile_h);
-	for (row = r0; row <= r1; row++) {
-		for (c = c0; c <= c1; c++) {
-			if (area_solid_tile(a, c, row))
-				return (0);
-		}
-	}
-	return (1);
+	return (t == 0 ? 1 : t);
 }
 
-/* A centre coordinate where a nearest free spot may lie, on one axis. */
-struct world_cand {
-	float	 v;
-	double	 d;	/* distance from the requested coordinate */
-};
-
-static int
-world_cand_cmp(const void *a, const void *b)
+float
+world_distance(float x0, float y0, float x1, float y1)
 {
-	const struct world_cand	*ca = a, *cb = b;
-
-	if (ca->d != cb->d)
-		return (ca->d < cb->d ? -1 : 1);
-	if (ca->v != cb->v)
-		return (ca->v < cb->v ? -1 : 1);
-	return (0);
+	return (hypotf(x1 - x0, y1 - y0));
 }
 
-/*
- * Fills c (room for 2 * n + 3) with the coordinates along one axis of n
- * tiles where the nearest free spot can lie: the requested one, and those
- * that put a body's edge on a tile boundary. Sorted nearest first.
- */
-static size_t
-world_candidates(struct world_cand *c, float want, int n, int size)
+/* Reports something that happened during this step (bounded). */
+void
+world_emit(struct world *w, int kind, uint32_t a, uint32_t b, int64_t value,
+    const char *text)
 {
-	float	 r = WORLD_PLAYER_RADIUS, limit = (float)n * (float)size, v;
-	size_t	 k = 0;
-	int	 i, side;
+	struct world_event	*e;
 
-	c[k].v = want;
-	c[k++].d = 0;
-	for (i = 0; i <= n; i++) {
-		for (side = -1; side <= 1; side += 2) {
-			v = (float)i * (float)size + (float)side * r;
-			if (v < r || v > limit - r)
-				continue;
-			c[k].v = v;
-			c[k++].d = fabs((double)v - (double)want);
-		}
+	if (w->nevents == WORLD_EVENTS_MAX) {
+		w->events_dropped++;
+		return;
 	}
-	qsort(c, k, sizeof *c, world_cand_cmp);
-	return (k);
-}
+	e = &w->events[w->nevents++];
+	e->kind = (uint8_t)kind;
+	e->a = a;
+	e->b = b;
+	e->value = value;
+	if (text != NULL) {
+		size_t len = utf8_prefix_len(text, sizeof e->text - 1);
 
-/*
- * Moves *x and *y to the nearest spot where a body fits. Unless (x, y)
- * fits, that spot has a body's edge on a tile boundary on one axis or
- * both, so only those are tried, nearest first. Returns -1 if there is
- * none.
- */
-int
-world_find_free_spot(const struct world *w, float *x, float *y)
-{
-	const struct area	*a = w->area;
-	struct world_cand	*cx, *cy;
-	size_t			 nx, ny, i, j;
-	double			 dx2, d2, best = 0;
-	float			 bx = 0, by = 0;
-	int			 found = 0;
-
-	if (!isfinite(*x) || !isfinite(*y))
-		return (-1);
-	if (world_body_fits(w, *x, *y))
-		return (0);
-	cx = xreallocarray(NULL, 2 * (size_t)a->cols + 3, sizeof *cx);
-	cy = xreallocarray(NULL, 2 * (size_t)a->rows + 3, sizeof *cy);
-	nx = world_candidates(cx, *x, a->cols, a->tile_w);
-	ny = world_candidates(cy, *y, a->rows, a->tile_h);
-	for (i = 0; i < nx; i++) {
-		dx2 = cx[i].d * cx[i].d;
-		if (found && dx2 >= best)
-			break;
-		for (j = 0; j < ny; j++) {
-			d2 = dx2 + cy[j].d * cy[j].d;
-			if (found && d2 >= best)
-				break;
-			if (world_body_fits(w, cx[i].v, cy[j].v)) {
-				best = d2;
-				bx = cx[i].v;
-				by = cy[j].v;
-				found = 1;
-				break;
-			}
-		}
-	}
-	free(cx);
-	free(cy);
-	if (!found)
-		return (-1);
-	*x = bx;
-	*y = by;
-	return (0);
+		memcpy(e->text, text, len);
+		e->text[len] = '\0';
+	} else
+		e->text[0] = '\0';
 }
 
 /* Copies a name, cut at a UTF-8 character boundary if it is too long. */
@@ -162,7 +114,11 @@ world_copy_name(char dst[WORLD_NAME_MAX], const char *src)
 	dst[len] = '\0';
 }
 
-/* Adds a player at (x, y), or the nearest free spot. NULL if none. */
+/*
+ * Adds a player at (x, y), or the nearest free spot, with the numbers of a
+ * fresh level-1 character (the caller overwrites what it knows). NULL if
+ * there is no room.
+ */
 struct world_player *
 world_player_add(struct world *w, const char *name, float x, float y)
 {
@@ -174,6 +130,10 @@ world_player_add(struct world *w, const char *name, float x, float y)
 		w->cap = w->cap == 0 ? 16 : w->cap * 2;
 		w->players = xreallocarray(w->players, w->cap,
 		    sizeof *w->players);
+		grid_reserve(w->grid, w->nmobs + w->cap + 16);
+		w->near_cap = w->nmobs + w->cap + 16;
+		w->near = xreallocarray(w->near, w->near_cap,
+		    sizeof *w->near);
 	}
 	p = &w->players[w->nplayers++];
 	memset(p, 0, sizeof *p);
@@ -181,6 +141,9 @@ world_player_add(struct world *w, const char *name, float x, float y)
 	world_copy_name(p->name, name);
 	p->x = x;
 	p->y = y;
+	p->hp = p->max_hp = 20;
+	p->level = 1;
+	p->at_exit = -1;
 	return (p);
 }
 
@@ -215,73 +178,248 @@ world_player_find(struct world *w, uint32_t id)
 	return (NULL);
 }
 
-/*
- * Moves along one axis in sub-steps no longer than a quarter tile, so a
- * fast body cannot tunnel through a wall; stops flush at the first block.
- * Sliding along walls falls out of moving each axis on its own.
- */
-static void
-world_move_axis(struct world *w, struct world_player *p, float dist, int xaxis)
-{
-	float	step, maxstep, left = fabsf(dist), sign = dist < 0 ? -1 : 1;
-	float	nx, ny;
 
-	maxstep = (float)(w->area->tile_w < w->area->tile_h ?
-	    w->area->tile_w : w->area->tile_h) / 4.0f;
-	while (left > 0) {
-		step = left < maxstep ? left : maxstep;
-		nx = p->x + (xaxis ? sign * step : 0);
-		ny = p->y + (xaxis ? 0 : sign * step);
-		if (!world_body_fits(w, nx, ny)) {
-			/* Close the remaining gap in small steps. */
-			while (step > 0.01f) {
-				step /= 2;
-				nx = p->x + (xaxis ? sign * step : 0);
-				ny = p->y + (xaxis ? 0 : sign * step);
-				if (world_body_fits(w, nx, ny)) {
-					p->x = nx;
-					p->y = ny;
-				}
-			}
-			return;
+struct world_mob *
+world_mob_find(struct world *w, uint32_t id)
+{
+	if (id < WORLD_MOB_ID_BASE || id - WORLD_MOB_ID_BASE >= w->nmobs)
+		return (NULL);
+	return (&w->mobs[id - WORLD_MOB_ID_BASE]);
+}
+
+/* Copies the quests given out in the area (from the Quest Data API). */
+void
+world_set_quests(struct world *w, const struct world_quest *q, size_t n)
+{
+	free(w->quests);
+	w->quests = NULL;
+	w->nquests = n;
+	if (n == 0)
+		return;
+	w->quests = xcalloc(n, sizeof *w->quests);
+	memcpy(w->quests, q, n * sizeof *q);
+}
+
+int
+world_quest_index(const struct world *w, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nquests; i++) {
+		if (strcmp(w->quests[i].id, id) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+int
+world_npc_index(const struct world *w, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < w->area->nnpcs; i++) {
+		if (strcmp(w->area->npcs[i].id, id) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+/* Adds count of an item. Returns -1 (nothing added) if no slot is free. */
+int
+world_give_item(struct world_player *p, const char *id, uint32_t count)
+{
+	unsigned	i;
+	size_t		len;
+
+	for (i = 0; i < p->nitems; i++) {
+		if (strcmp(p->items[i].id, id) == 0) {
+			p->items[i].count += count;
+			p->changes++;
+			return (0);
 		}
-		p->x = nx;
-		p->y = ny;
-		left -= step;
+	}
+	if (p->nitems == WORLD_INVENTORY_MAX)
+		return (-1);
+	len = utf8_prefix_len(id, WORLD_ITEM_MAX - 1);
+	memcpy(p->items[p->nitems].id, id, len);
+	p->items[p->nitems].id[len] = '\0';
+	p->items[p->nitems].count = count;
+	p->nitems++;
+	p->changes++;
+	return (0);
+}
+
+/* Experience needed to go from level to level + 1. */
+uint32_t
+world_xp_for_level(uint32_t level)
+{
+	return (level * level * 20);
+}
+
+/* Has the player reached an exit? Reported once per arrival. */
+static void
+world_check_exits(struct world *w, struct world_player *p)
+{
+	const struct area	*a = w->area;
+	const struct area_exit	*e;
+	float			 r = WORLD_PLAYER_RADIUS + 0.5f;
+	int			 found = -1;
+	size_t			 i;
+
+	for (i = 0; i < a->nexits && found < 0; i++) {
+		e = &a->exits[i];
+		if (e->kind == AREA_EXIT_DOOR) {
+			if (p->x >= e->x && p->x <= e->x + e->w &&
+			    p->y >= e->y && p->y <= e->y + e->h)
+				found = (int)i;
+			continue;
+		}
+		if ((e->edge == AREA_EDGE_WEST && p->x <= r && p->dx < 0) ||
+		    (e->edge == AREA_EDGE_EAST &&
+		    p->x >= area_width(a) - r && p->dx > 0) ||
+		    (e->edge == AREA_EDGE_NORTH && p->y <= r && p->dy < 0) ||
+		    (e->edge == AREA_EDGE_SOUTH &&
+		    p->y >= area_height(a) - r && p->dy > 0))
+			found = (int)i;
+	}
+	if (found >= 0 && p->at_exit != found)
+		world_emit(w, EVENT_EXIT, p->id, 0, found,
+		    a->exits[found].to_area);
+	p->at_exit = found;
+}
+
+static void
+world_apply_input(struct world *w, const struct world_input *in)
+{
+	struct world_player	*p;
+	float			 len;
+
+	if ((p = world_player_find(w, in->player)) == NULL)
+		return;
+	p->last_seq = in->seq;
+	if (p->respawn_at != 0)
+		return;		/* the dead do nothing */
+	switch (in->kind) {
+	case INPUT_MOVE:
+		/* hypotf does not overflow for large finite components. */
+		len = hypotf(in->dx, in->dy);
+		if (len < 1e-6f || !isfinite(len)) {
+			p->dx = 0;
+			p->dy = 0;
+		} else {
+			p->dx = in->dx / len;
+			p->dy = in->dy / len;
+		}
+		break;
+	case INPUT_ATTACK:
+		combat_player_attack(w, p);
+		break;
+	case INPUT_TALK:
+		quest_talk(w, p, in->arg);
+		break;
+	case INPUT_ACCEPT:
+		quest_accept(w, p, in->arg);
+		break;
 	}
 }
 
 /*
- * One fixed step: apply the inputs in order (each sets the held direction),
- * then move every player. Inputs for unknown players are ignored.
+ * One fixed step: apply the inputs in order, move the players, let the
+ * mobs think and act, bring back the dead. What happened is in
+ * w->events until the next step.
  */
 void
 world_step(struct world *w, const struct world_input *in, size_t n)
 {
 	struct world_player	*p;
-	float			 len, dist;
+	float			 dist;
 	size_t			 i;
 
-	for (i = 0; i < n; i++) {
-		if ((p = world_player_find(w, in[i].player)) == NULL)
-			continue;
-		len = hypotf(in[i].dx, in[i].dy);	/* no overflow */
-		if (len < 1e-6f || !isfinite(len)) {
-			p->dx = 0;
-			p->dy = 0;
-		} else {
-			p->dx = in[i].dx / len;
-			p->dy = in[i].dy / len;
-		}
-		p->last_seq = in[i].seq;
-	}
+	w->nevents = 0;
+	for (i = 0; i < n; i++)
+		world_apply_input(w, &in[i]);
 	dist = w->speed / (float)w->tick_hz;
 	for (i = 0; i < w->nplayers; i++) {
 		p = &w->players[i];
-		if (p->dx != 0)
-			world_move_axis(w, p, p->dx * dist, 1);
-		if (p->dy != 0)
-			world_move_axis(w, p, p->dy * dist, 0);
+		if (p->respawn_at != 0)
+			continue;
+		if (p->dx != 0 || p->dy != 0)
+			move_body(w, &p->x, &p->y, p->dx * dist, p->dy * dist);
+		world_check_exits(w, p);
 	}
+	ai_step(w);
+	combat_respawn_players(w);
 	w->tick++;
+}
+
+/* FNV-1a over the bytes of a value. */
+static uint64_t
+hash_bytes(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char	*b = p;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return (h);
+}
+
+#define HASH(h, v)	hash_bytes((h), &(v), sizeof (v))
+
+/*
+ * A digest of the whole world state, field by field (never padding), for
+ * determinism tests and to compare snapshots.
+ */
+uint64_t
+world_hash(const struct world *w)
+{
+	const struct world_player	*p;
+	const struct world_mob		*m;
+	uint64_t			 h = 14695981039346656037ULL;
+	size_t				 i, j;
+
+	h = HASH(h, w->tick);
+	h = HASH(h, w->rng.s[0]);
+	h = HASH(h, w->rng.s[1]);
+	for (i = 0; i < w->nplayers; i++) {
+		p = &w->players[i];
+		h = HASH(h, p->id);
+		h = HASH(h, p->x);
+		h = HASH(h, p->y);
+		h = HASH(h, p->dx);
+		h = HASH(h, p->dy);
+		h = HASH(h, p->last_seq);
+		h = HASH(h, p->hp);
+		h = HASH(h, p->max_hp);
+		h = HASH(h, p->level);
+		h = HASH(h, p->xp);
+		h = HASH(h, p->next_attack);
+		h = HASH(h, p->respawn_at);
+		for (j = 0; j < p->nitems; j++) {
+			h = hash_bytes(h, p->items[j].id,
+			    strlen(p->items[j].id));
+			h = HASH(h, p->items[j].count);
+		}
+		for (j = 0; j < p->nquests; j++) {
+			h = hash_bytes(h, p->quests[j].id,
+			    strlen(p->quests[j].id));
+			h = hash_bytes(h, p->quests[j].progress,
+			    sizeof p->quests[j].progress);
+			h = HASH(h, p->quests[j].done);
+		}
+	}
+	for (i = 0; i < w->nmobs; i++) {
+		m = &w->mobs[i];
+		h = HASH(h, m->state);
+		h = HASH(h, m->x);
+		h = HASH(h, m->y);
+		h = HASH(h, m->hp);
+		h = HASH(h, m->target);
+		h = HASH(h, m->next_attack);
+		h = HASH(h, m->next_think);
+		h = HASH(h, m->respawn_at);
+	}
+	return (h);
 }

@@ -776,7 +776,7 @@ START_TEST(test_los_clear_blocked)
 	ck_assert_int_eq(los2(a, 8, 8, 56, 56), 0);		/* diagonal */
 	ck_assert_int_eq(los2(a, 2, 30, 40, 20), 0);		/* shallow */
 	ck_assert_int_eq(los2(a, 24, 24, 24, 24), 0);		/* inside */
-	ck_assert_int_eq(los2(a, 24, 24, 60, 60), 0);		/* from inside */
+	ck_assert_int_eq(los2(a, 24, 24, 60, 60), 0);		/* leaving */
 	area_free(a);
 }
 END_TEST

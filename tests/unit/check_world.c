@@ -138,7 +138,7 @@ START_TEST(test_new_free)
 	struct area	*a = make_area(4, 4);
 	struct world	*w;
 
-	w = world_new(a, HZ);
+	w = world_new(a, HZ, 1);
 	ck_assert_ptr_eq(w->area, a);
 	ck_assert_uint_eq(w->tick_hz, HZ);
 	ck_assert_float_eq(w->speed, WORLD_PLAYER_SPEED);
@@ -156,7 +156,7 @@ END_TEST
 START_TEST(test_move_straight)
 {
 	struct area		*a = make_area(40, 40);
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_player	*p;
 	uint32_t		 id;
 
@@ -190,7 +190,7 @@ END_TEST
 START_TEST(test_speed_and_rate)
 {
 	struct area		*a = make_area(40, 40);
-	struct world		*w = world_new(a, 20);
+	struct world		*w = world_new(a, 20, 1);
 	struct world_player	*p;
 	uint32_t		 id;
 
@@ -215,7 +215,7 @@ START_TEST(test_diagonal_normalised)
 		{ 100, -100 }, { 0.2f, 0 }, { 0, -50 }
 	};
 	struct area		*a = make_area(40, 40);
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_player	*p;
 	uint32_t		 id;
 	size_t			 i;
@@ -246,7 +246,7 @@ END_TEST
 START_TEST(test_large_direction)
 {
 	struct area		*a = make_area(40, 40);
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_player	*p;
 	uint32_t		 id;
 
@@ -269,7 +269,7 @@ END_TEST
 START_TEST(test_stop)
 {
 	struct area		*a = make_area(40, 40);
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_player	*p;
 	uint32_t		 id;
 	float			 x;
@@ -303,7 +303,7 @@ START_TEST(test_nonfinite_input)
 		{ NAN, 1 }, { 1, INFINITY }
 	};
 	struct area		*a = make_area(40, 40);
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_player	*p;
 	uint32_t		 id;
 	size_t			 i;
@@ -345,7 +345,7 @@ START_TEST(test_wall_flush)
 	/* A vertical wall at column 20 (x 320..336), horizontal at row 10. */
 	solid_column(a, 20);
 	solid_row(a, 10);
-	w = world_new(a, HZ);
+	w = world_new(a, HZ, 1);
 
 	/* East into the wall's west face. */
 	id = add(w, 200, 400);
@@ -406,7 +406,7 @@ START_TEST(test_wall_slide)
 
 	solid_column(a, 20);
 	solid_row(a, 5);
-	w = world_new(a, HZ);
+	w = world_new(a, HZ, 1);
 
 	/* South-east into the vertical wall: keeps going south. */
 	id = add(w, 300, 200);
@@ -456,7 +456,7 @@ START_TEST(test_no_tunnelling)
 	/* One-tile walls: column 40 (x 640..656), row 40 (y 640..656). */
 	solid_column(a, 40);
 	solid_row(a, 40);
-	w = world_new(a, HZ);
+	w = world_new(a, HZ, 1);
 	w->speed = 5000;	/* 500 units a step, 31 tiles */
 
 	east = add(w, 600, 300);
@@ -505,7 +505,7 @@ START_TEST(test_map_bounds)
 		{ -1, 0 }, { 1, 0 }, { 0, -1 }, { 0, 1 }, { 1, 1 }, { -1, -1 }
 	};
 	struct area		*a = make_area(10, 6);	/* 160 x 96 */
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_player	*p;
 	uint32_t		 id;
 	size_t			 i;
@@ -545,7 +545,7 @@ END_TEST
 START_TEST(test_input_order)
 {
 	struct area		*a = make_area(40, 40);
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_input	 in[5];
 	struct world_player	*p;
 	uint32_t		 id1, id2;
@@ -553,11 +553,11 @@ START_TEST(test_input_order)
 	id1 = add(w, 100, 100);
 	id2 = add(w, 300, 300);
 	memset(in, 0, sizeof in);
-	in[0] = (struct world_input){ id1, 10, 1, 0 };
-	in[1] = (struct world_input){ id2, 7, -1, 0 };
-	in[2] = (struct world_input){ id1, 11, -1, 0 };
-	in[3] = (struct world_input){ id1, 12, 0, 1 };	/* last wins */
-	in[4] = (struct world_input){ id2, 8, 0, -1 };
+	in[0] = (struct world_input){ .player = id1, .seq = 10, .dx = 1, .dy = 0 };
+	in[1] = (struct world_input){ .player = id2, .seq = 7, .dx = -1, .dy = 0 };
+	in[2] = (struct world_input){ .player = id1, .seq = 11, .dx = -1, .dy = 0 };
+	in[3] = (struct world_input){ .player = id1, .seq = 12, .dx = 0, .dy = 1 };	/* last wins */
+	in[4] = (struct world_input){ .player = id2, .seq = 8, .dx = 0, .dy = -1 };
 	world_step(w, in, 5);
 	p = find(w, id1);
 	ck_assert_float_eq(p->x, 100);
@@ -580,7 +580,7 @@ END_TEST
 START_TEST(test_unknown_player)
 {
 	struct area		*a = make_area(40, 40);
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_input	 in[3];
 	struct world_player	*p;
 	uint32_t		 id, gone;
@@ -589,9 +589,9 @@ START_TEST(test_unknown_player)
 	gone = add(w, 200, 200);
 	world_player_remove(w, gone);
 	memset(in, 0, sizeof in);
-	in[0] = (struct world_input){ 999, 1, 1, 0 };
-	in[1] = (struct world_input){ gone, 2, 1, 0 };
-	in[2] = (struct world_input){ 0, 3, 0, 1 };
+	in[0] = (struct world_input){ .player = 999, .seq = 1, .dx = 1, .dy = 0 };
+	in[1] = (struct world_input){ .player = gone, .seq = 2, .dx = 1, .dy = 0 };
+	in[2] = (struct world_input){ .player = 0, .seq = 3, .dx = 0, .dy = 1 };
 	world_step(w, in, 3);
 	ck_assert_uint_eq(w->nplayers, 1);
 	ck_assert_ptr_null(world_player_find(w, 999));
@@ -611,7 +611,7 @@ END_TEST
 START_TEST(test_add)
 {
 	struct area		*a = make_area(10, 10);
-	struct world		*w = world_new(a, HZ);
+	struct world		*w = world_new(a, HZ, 1);
 	struct world_player	*p;
 	char			 longname[100];
 
@@ -648,7 +648,7 @@ START_TEST(test_add_nearest_free)
 
 	/* A wall along row 5 (y 80..96): free just above and just below. */
 	solid_row(a, 5);
-	w = world_new(a, HZ);
+	w = world_new(a, HZ, 1);
 	ck_assert(!world_body_fits(w, 160, 88));
 	p = world_player_add(w, "p", 160, 88);
 	ck_assert_ptr_nonnull(p);
@@ -681,7 +681,7 @@ START_TEST(test_add_tight_room)
 	for (r = 6; r <= 7; r++)
 		for (c = 4; c <= 5; c++)
 			a->solid[r * 10 + c] = 0;
-	w = world_new(a, HZ);
+	w = world_new(a, HZ, 1);
 	p = world_player_add(w, "p", 23.5f, 11.25f);
 	ck_assert_ptr_nonnull(p);
 	assert_clear(w, p);
@@ -705,7 +705,7 @@ START_TEST(test_add_all_solid)
 	struct world	*w;
 
 	memset(a->solid, 1, 30);
-	w = world_new(a, HZ);
+	w = world_new(a, HZ, 1);
 	ck_assert_ptr_null(world_player_add(w, "p", 40, 40));
 	ck_assert_ptr_null(world_player_add(w, "p", -5, 1e6f));
 	ck_assert_uint_eq(w->nplayers, 0);
@@ -714,7 +714,7 @@ START_TEST(test_add_all_solid)
 
 	/* A map smaller than a body has no room either. */
 	a = make_area(1, 1);
-	w = world_new(a, HZ);
+	w = world_new(a, HZ, 1);
 	ck_assert_ptr_null(world_player_add(w, "p", 8, 8));
 	world_free(w);
 	area_free(a);
@@ -724,7 +724,7 @@ END_TEST
 START_TEST(test_remove)
 {
 	struct area	*a = make_area(20, 20);
-	struct world	*w = world_new(a, HZ);
+	struct world	*w = world_new(a, HZ, 1);
 	uint32_t	 ids[40];
 	size_t		 i;
 	int		 k;
@@ -786,6 +786,7 @@ run_world(struct world *w, uint32_t seed)
 	int			 t;
 	uint64_t		 seq = 0;
 
+	memset(in, 0, sizeof in);	/* kind INPUT_MOVE */
 	for (t = 0; t < 1000; t++) {
 		n = lcg(&s) % 8;
 		for (i = 0; i < n; i++) {
@@ -819,8 +820,8 @@ START_TEST(test_determinism)
 		set_solid(a, c, 7);
 	a->solid[15 + 10 * 30] = 0;	/* a door in the wall */
 	a->solid[15 + 11 * 30] = 0;
-	w1 = world_new(a, 20);
-	w2 = world_new(a, 20);
+	w1 = world_new(a, 20, 1);
+	w2 = world_new(a, 20, 1);
 	for (i = 0; i < 6; i++) {
 		ck_assert_ptr_nonnull(world_player_add(w1, "p",
 		    30 + 70 * (float)i, 200));
