@@ -279,6 +279,48 @@ ai_mob_step(struct world *w, struct world_mob *m, size_t idx)
 }
 
 /*
+ * Bodies do not overlap: a mob pressed against another mob or a player is
+ * pushed out by half the overlap (the other half is its neighbour's turn),
+ * never into a wall. Candidates come from the index built this step.
+ */
+static void
+ai_separate(struct world *w, struct world_mob *m, size_t idx)
+{
+	float		 min = 2 * WORLD_PLAYER_RADIUS, ox, oy, d, push;
+	size_t		 n, i;
+	uint32_t	 j;
+
+	n = grid_query(w->grid, m->x, m->y, min + 8, w->near, w->near_cap);
+	if (n > w->near_cap)
+		n = w->near_cap;
+	for (i = 0; i < n; i++) {
+		j = w->near[i];
+		if (j == idx)
+			continue;
+		if (j < w->nmobs) {
+			if (w->mobs[j].state == MOB_DEAD)
+				continue;
+			ox = w->mobs[j].x;
+			oy = w->mobs[j].y;
+		} else {
+			if (w->players[j - w->nmobs].respawn_at != 0)
+				continue;
+			ox = w->players[j - w->nmobs].x;
+			oy = w->players[j - w->nmobs].y;
+		}
+		d = world_distance(m->x, m->y, ox, oy);
+		if (d >= min)
+			continue;
+		push = (j < w->nmobs ? (min - d) / 2 : min - d);
+		if (d < 1e-3f)		/* on top of each other: by index */
+			move_body(w, &m->x, &m->y, j < idx ? push : -push, 0);
+		else
+			move_body(w, &m->x, &m->y, (m->x - ox) / d * push,
+			    (m->y - oy) / d * push);
+	}
+}
+
+/*
  * Every mob's step. The spatial index is rebuilt first from this step's
  * positions (mobs 0..nmobs-1, then players), so looks and attacks cost
  * what is near, not what is in the area.
@@ -299,4 +341,8 @@ ai_step(struct world *w)
 		    w->players[i].x, w->players[i].y);
 	for (i = 0; i < w->nmobs; i++)
 		ai_mob_step(w, &w->mobs[i], i);
+	for (i = 0; i < w->nmobs; i++) {
+		if (w->mobs[i].state != MOB_DEAD)
+			ai_separate(w, &w->mobs[i], i);
+	}
 }
