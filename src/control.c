@@ -234,6 +234,18 @@ control_status_data(struct instance *inst, struct json_object *o)
 	json_object_object_add(o, "writeback", w);
 }
 
+static size_t
+control_living_mobs(struct run *run)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < run->world->nmobs; i++) {
+		if (run->world->mobs[i].state != MOB_DEAD)
+			n++;
+	}
+	return (n);
+}
+
 static void
 control_status(struct instance *inst, struct evhttp_request *req)
 {
@@ -254,7 +266,8 @@ control_status(struct instance *inst, struct evhttp_request *req)
 	    json_object_new_int((int)inst->tick_hz));
 	json_object_object_add(o, "players", json_object_new_int64(
 	    run != NULL ? (int64_t)run->world->nplayers : 0));
-	json_object_object_add(o, "mobs", json_object_new_int(0));
+	json_object_object_add(o, "mobs", json_object_new_int64(
+	    run != NULL ? (int64_t)control_living_mobs(run) : 0));
 	json_object_object_add(o, "pending", json_object_new_int64(
 	    run != NULL ? (int64_t)pending_waiting(&run->pending, now) : 0));
 	json_object_object_add(o, "clients",
