@@ -347,7 +347,7 @@ session_on_input(struct session *s, struct json_object *args, int64_t ack_id)
 		}
 	}
 	if (s->nqueued + 1 + (attack ? 1 : 0) + (npc >= 0 ? 1 : 0) >
-	    SESSION_INPUT_QUEUE) {
+	    SESSION_INPUT_QUEUE - SESSION_INPUT_RESERVED) {
 		session_error(s, "input_overflow", "too many inputs in one "
 		    "tick: input dropped");
 		session_reply(s, ack_id, "input_overflow", 0);
@@ -722,7 +722,9 @@ session_events_json(struct session *s, char **buf, size_t *len)
 
 	for (i = 0; i < w->nevents; i++) {
 		e = &w->events[i];
-		if (e->a != s->player && e->b != s->player)
+		/* b names an entity only for hits (a hit b). */
+		if (e->a != s->player && !(e->kind == EVENT_HIT &&
+		    e->b == s->player))
 			continue;
 		text = json_object_new_string(e->text);
 		*len += (size_t)xasprintf(&item, "%s{\"type\":\"%s\","

@@ -18,7 +18,8 @@ struct json_object;
 struct world_input;
 struct world_player;
 
-#define SESSION_INPUT_QUEUE	64	/* inputs held between two ticks */
+#define SESSION_INPUT_QUEUE	72	/* inputs held between two ticks */
+#define SESSION_INPUT_RESERVED	8	/* of which only the server queues */
 
 enum session_state {
 	SESSION_HANDSHAKE,	/* connected, no namespace joined yet */

@@ -1,0 +1,199 @@
+/*
+ * simbench: how fast one world steps; prints figures, tests nothing. A
+ * 4096 x 4096-unit area (128 x 128 tiles of 32, walls with gaps), --mobs
+ * mobs, --players players walking at WORLD_PLAYER_SPEED, turning every 2 s
+ * or so and sometimes attacking, --ticks steps at 20 Hz. All but the timing
+ * is seeded: the counts and world_hash match on every machine.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/area.h"
+#include "sim/world.h"
+#include "xmalloc.h"
+
+#define HZ	20
+#define TILE	32
+#define SIDE	128		/* tiles */
+#define SPAWNERS 8		/* per side: 64 spawners */
+
+#define USAGE	"usage: simbench [--mobs N] [--players M] [--ticks T] " \
+	"[--seed S]\n"
+
+static uint64_t
+next(uint64_t *s)		/* splitmix64: the inputs' own generator */
+{
+	uint64_t	z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31));
+}
+
+static long
+number(const char *s, long max)
+{
+	char	*end;
+	long	 v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0 || v > max) {
+		fputs(USAGE, stderr);
+		exit(1);
+	}
+	return (v);
+}
+
+static struct area *
+make_area(unsigned mobs)
+{
+	static const struct area_spawner mob = { .respawn_ms = 5000,
+	    .hp = 20, .damage = 2, .speed = 70, .sight = 128, .leash = 320,
+	    .attack_range = 16, .attack_ms = 800, .xp = 5,
+	    .loot_chance = 0.3f };
+	struct area		*a;
+	struct area_spawner	*sp;
+	int			 i, k, n = SPAWNERS * SPAWNERS;
+	float			 cell = (float)(SIDE * TILE) / SPAWNERS;
+
+	a = area_new("bench", SIDE, SIDE, TILE, TILE);
+
+	for (k = 1; k < 4; k++) {	/* walls every 32 tiles, gaps of 4 */
+		for (i = 8; i < SIDE - 8; i++)
+			if (i % 20 >= 4)
+				a->solid[i * SIDE + 32 * k] =
+				    a->solid[32 * k * SIDE + i] = 1;
+	}
+	area_add_spawn(a, 2000, 2000);
+	for (i = 0; i < n && mobs > 0; i++) {
+		sp = area_add_spawner(a);
+		*sp = mob;
+		sp->kind = xstrdup(i % 2 ? "slime" : "wolf");
+		sp->loot = xstrdup("gel");
+		sp->x = (float)(i % SPAWNERS) * cell + 64;
+		sp->y = (float)(i / SPAWNERS) * cell + 64;
+		sp->w = sp->h = cell - 128;
+		sp->count = mobs / (unsigned)n + ((unsigned)i < mobs % n);
+	}
+	return (a);
+}
+
+/* Appends an input from player id to in[*n]. */
+static struct world_input *
+input(struct world_input *in, size_t *n, uint32_t id, int kind)
+{
+	static uint64_t		 seq;
+	struct world_input	*e = &in[(*n)++];
+
+	memset(e, 0, sizeof *e);
+	e->player = id;
+	e->seq = ++seq;
+	e->kind = (uint8_t)kind;
+	return (e);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "mobs", 1, NULL, 'm' },
+	    { "players", 1, NULL, 'p' }, { "ticks", 1, NULL, 't' },
+	    { "seed", 1, NULL, 's' }, { "help", 0, NULL, 'h' }, { 0 } };
+	long			 mobs = 4000, players = 2000, ticks = 1200, t;
+	uint64_t		 seed = 1, s, *ns, *turn, maxev = 0, nev = 0;
+	uint64_t		 total = 0, kinds[EVENT_EXIT + 1] = { 0 };
+	struct world_input	*in, *e;
+	struct world		*w;
+	struct area		*a;
+	struct timespec		 t0, t1;
+	size_t			 n, i, states[MOB_DEAD + 1] = { 0 };
+	int			 ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': mobs = number(optarg, 60000); break;
+		case 'p': players = number(optarg, 100000); break;
+		case 't': ticks = number(optarg, 10000000); break;
+		case 's': seed = (uint64_t)number(optarg, 0x7fffffffL); break;
+		case 'h': fputs(USAGE, stdout); return (0);
+		default: fputs(USAGE, stderr); return (1);
+		}
+	}
+	if (optind != argc || ticks == 0)
+		return (fputs(USAGE, stderr), 1);
+	a = make_area((unsigned)mobs);
+	w = world_new(a, HZ, seed);
+	s = seed;
+	for (i = 0; i < (size_t)players; i++) {
+		if (world_player_add(w, "bench", (float)(next(&s) % 4000) + 48,
+		    (float)(next(&s) % 4000) + 48) == NULL)
+			return (fputs("simbench: no room\n", stderr), 1);
+	}
+	in = xcalloc((size_t)players * 2 + 1, sizeof *in);
+	turn = xcalloc((size_t)players + 1, sizeof *turn);
+	ns = xcalloc((size_t)ticks, sizeof *ns);
+	for (t = 0; t < ticks; t++) {
+		for (i = n = 0; i < w->nplayers; i++) {
+			if ((uint64_t)t >= turn[i]) {	/* a new heading */
+				turn[i] = (uint64_t)t + 30 + next(&s) % 20;
+				e = input(in, &n, w->players[i].id, INPUT_MOVE);
+				e->dx = (float)(next(&s) % 201) - 100;
+				e->dy = (float)(next(&s) % 201) - 100;
+			}
+			if (next(&s) % 10 == 0)
+				input(in, &n, w->players[i].id, INPUT_ATTACK);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		world_step(w, in, n);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ns[t] = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+		    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+		total += ns[t];
+		nev += w->nevents;
+		if (w->nevents > maxev)
+			maxev = w->nevents;
+		for (i = 0; i < w->nevents; i++)
+			kinds[w->events[i].kind]++;
+	}
+	for (i = 0; i < w->nmobs; i++)
+		states[w->mobs[i].state]++;
+	qsort(ns, (size_t)ticks, sizeof *ns, cmp_u64);
+	printf("simbench: %zu mobs, %ld players, %ld ticks at %d Hz, seed %"
+	    PRIu64 "\n", w->nmobs, players, ticks, HZ, seed);
+	printf("machine-dependent:\n  steps/s %.0f (%.1fx real time)\n"
+	    "  step us p50 %.1f p99 %.1f max %.1f (budget %d)\n",
+	    (double)ticks / ((double)total / 1e9),
+	    (double)ticks / HZ / ((double)total / 1e9),
+	    (double)ns[ticks / 2] / 1e3, (double)ns[ticks * 99 / 100] / 1e3,
+	    (double)ns[ticks - 1] / 1e3, 1000000 / HZ);
+	printf("machine-independent:\n  events/step %.1f (max %" PRIu64
+	    ", dropped %" PRIu64 ")\n", (double)nev / (double)ticks, maxev,
+	    w->events_dropped);
+	printf("  hits %" PRIu64 " kills %" PRIu64 " deaths %" PRIu64 " loot %"
+	    PRIu64 " level-ups %" PRIu64 "\n", kinds[EVENT_HIT],
+	    kinds[EVENT_MOB_KILLED], kinds[EVENT_PLAYER_DIED],
+	    kinds[EVENT_LOOT], kinds[EVENT_LEVEL_UP]);
+	printf("  mobs at the end:");
+	for (i = 0; i <= MOB_DEAD; i++)
+		printf(" %s %zu", world_mob_state_name((enum mob_state)i),
+		    states[i]);
+	printf("\n  world_hash %016" PRIx64 "\n", world_hash(w));
+	free(in);
+	free(turn);
+	free(ns);
+	world_free(w);
+	area_free(a);
+	return (0);
+}
