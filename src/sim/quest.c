@@ -67,9 +67,14 @@ quest_check_done(struct world *w, struct world_player *p,
 		world_give_item(p, q->rewards[i].id, q->rewards[i].count);
 	world_emit(w, EVENT_QUEST_DONE, p->id, 0, q->reward_xp, q->id);
 	combat_gain_xp(w, p, q->reward_xp);
+	/* Items went and came: other quests' collect objectives follow. */
+	quest_on_item(w, p);
 }
 
-/* Calls fn for every objective of kind in the player's open quests. */
+/*
+ * Advances every objective of kind on target in the player's open quests:
+ * by one, or (absolute) to the number of target items carried.
+ */
 static void
 quest_advance(struct world *w, struct world_player *p,
     enum quest_objective_kind kind, const char *target, int absolute)
