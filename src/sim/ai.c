@@ -321,12 +321,12 @@ ai_separate(struct world *w, struct world_mob *m, size_t idx)
 }
 
 /*
- * Every mob's step. The spatial index is rebuilt first from this step's
- * positions (mobs 0..nmobs-1, then players), so looks and attacks cost
- * what is near, not what is in the area.
+ * The spatial index from the current positions (mobs 0..nmobs-1, then
+ * players), so looks and attacks cost what is near, not what is in the
+ * area. Built from state alone, it needs no place in a snapshot.
  */
 void
-ai_step(struct world *w)
+ai_index(struct world *w)
 {
 	size_t	i;
 
@@ -339,6 +339,15 @@ ai_step(struct world *w)
 	for (i = 0; i < w->nplayers; i++)
 		grid_insert(w->grid, (uint32_t)(w->nmobs + i),
 		    w->players[i].x, w->players[i].y);
+}
+
+/* Every mob's step, against an index of where everyone is now. */
+void
+ai_step(struct world *w)
+{
+	size_t	i;
+
+	ai_index(w);
 	for (i = 0; i < w->nmobs; i++)
 		ai_mob_step(w, &w->mobs[i], i);
 	for (i = 0; i < w->nmobs; i++) {

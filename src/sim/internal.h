@@ -23,6 +23,7 @@ float	world_distance(float, float, float, float);
 
 /* ai.c */
 void	ai_init(struct world *);
+void	ai_index(struct world *);
 void	ai_step(struct world *);
 void	ai_mob_hurt(struct world *, struct world_mob *, uint32_t);
 

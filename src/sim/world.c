@@ -249,11 +249,11 @@ world_give_item(struct world_player *p, const char *id, uint32_t count)
 	return (0);
 }
 
-/* Experience needed to go from level to level + 1. */
-uint32_t
+/* Total experience needed to go from level to level + 1. */
+uint64_t
 world_xp_for_level(uint32_t level)
 {
-	return (level * level * 20);
+	return ((uint64_t)level * level * 20);
 }
 
 /* Has the player reached an exit? Reported once per arrival. */
@@ -336,6 +336,7 @@ world_step(struct world *w, const struct world_input *in, size_t n)
 	size_t			 i;
 
 	w->nevents = 0;
+	ai_index(w);	/* attacks look at where mobs are now */
 	for (i = 0; i < n; i++)
 		world_apply_input(w, &in[i]);
 	dist = w->speed / (float)w->tick_hz;

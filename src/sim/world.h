@@ -192,7 +192,7 @@ void		 world_set_quests(struct world *, const struct world_quest *,
 int		 world_quest_index(const struct world *, const char *);
 int		 world_npc_index(const struct world *, const char *);
 int		 world_give_item(struct world_player *, const char *, uint32_t);
-uint32_t	 world_xp_for_level(uint32_t);
+uint64_t	 world_xp_for_level(uint32_t);
 uint64_t	 world_hash(const struct world *);
 const char	*world_mob_state_name(enum mob_state);
 

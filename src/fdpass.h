@@ -1,0 +1,70 @@
+/*
+ * fdpass: hands a blob (the migration snapshot) and a set of file
+ * descriptors (listening and client sockets) from one process to another
+ * over a connected AF_UNIX SOCK_SEQPACKET socket. Used once per migration
+ * by both processes while their loops are paused, so it blocks, bounded by
+ * a deadline for the whole transfer (after haproxy's
+ * sock_get_old_sockets: the count first, then acknowledged batches with
+ * metadata for each fd).
+ *
+ * Each fd travels with a 32-bit id given by the sender; the receiver
+ * matches fds by id, never by position. Ids are unique within a transfer.
+ *
+ * Wire format. Every message is one SEQPACKET record and starts with an
+ * 8-byte prefix; all integers are big-endian.
+ *
+ *	u32 magic	FDPASS_MAGIC ("ZFDP")
+ *	u16 version	FDPASS_VERSION
+ *	u16 type	enum fdpass_type
+ *
+ * Sender (S) and receiver (R):
+ *
+ *	S->R HELLO	prefix, u64 blob length, u32 fd count
+ *	R->S READY	prefix (the sizes are acceptable)
+ *	S->R CHUNK	prefix, u64 offset, 1..FDPASS_CHUNK bytes of the
+ *			blob; offsets are contiguous, starting at 0
+ *	S->R BATCH	prefix, u32 index of the first fd, u32 count
+ *			(1..FDPASS_BATCH), count x u32 id; SCM_RIGHTS
+ *			carries exactly count fds, in the order of the ids
+ *	R->S ACK	prefix, u32 fds received so far (after each BATCH;
+ *			the next BATCH waits for it)
+ *	R->S DONE	prefix, u64 blob length, u32 fd count (got
+ *			everything; the sender returns 0 only after this)
+ *	R->S ERROR	prefix, up to FDPASS_CAUSE_MAX bytes of text (why
+ *			the receiver refused; best effort, then it gives up)
+ *
+ * A message of the wrong type, size, magic or version, any fds on a
+ * message other than BATCH, or a truncated message (MSG_TRUNC,
+ * MSG_CTRUNC) ends the transfer; the receiver then closes every fd it got.
+ */
+#ifndef FDPASS_H
+#define FDPASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bump on any change to the messages above; unknown versions are refused. */
+#define FDPASS_VERSION		1
+
+#define FDPASS_MAGIC		0x5a464450U	/* "ZFDP" */
+#define FDPASS_BATCH		253	/* fds a message (SCM_MAX_FD) */
+#define FDPASS_CHUNK		65536	/* most blob bytes per CHUNK */
+#define FDPASS_CAUSE_MAX	256	/* most bytes of text in an ERROR */
+#define FDPASS_PREFIX_LEN	8	/* magic, version, type */
+
+enum fdpass_type {
+	FDPASS_HELLO = 1,	/* S->R: sizes of what follows */
+	FDPASS_READY = 2,	/* R->S: sizes accepted */
+	FDPASS_CHUNK_MSG = 3,	/* S->R: part of the blob */
+	FDPASS_BATCH_MSG = 4,	/* S->R: up to FDPASS_BATCH fds and ids */
+	FDPASS_ACK = 5,		/* R->S: a batch arrived */
+	FDPASS_DONE = 6,	/* R->S: everything arrived */
+	FDPASS_ERROR = 7	/* R->S: refused, with a reason */
+};
+
+int	fdpass_send(int, const void *, size_t, const int *,
+	    const uint32_t *, size_t, int, char **);
+int	fdpass_recv(int, void **, size_t *, int **, uint32_t **, size_t *,
+	    size_t, size_t, int, char **);
+
+#endif

@@ -1,0 +1,419 @@
+/* The snapshot container (snapfmt.h). Pure; never aborts on input. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "snapfmt.h"
+#include "xmalloc.h"
+
+/* Makes room for n more bytes. */
+static uint8_t *
+snapw_grow(struct snapw *w, size_t n)
+{
+	uint8_t	*p;
+
+	if (w->finished)
+		fatalx("snapw: write after snapw_finish");
+	if (n > SIZE_MAX - w->len)
+		fatalx("snapw: snapshot too large");
+	if (w->len + n > w->cap) {
+		while (w->len + n > w->cap)
+			w->cap = w->cap < 256 ? 256 : w->cap * 2;
+		w->buf = xrealloc(w->buf, w->cap);
+	}
+	p = w->buf + w->len;
+	w->len += n;
+	return (p);
+}
+
+static void
+put_le(uint8_t *p, uint64_t v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Starts a snapshot: the header. Free with snapw_free. */
+void
+snapw_init(struct snapw *w)
+{
+	memset(w, 0, sizeof *w);
+	memcpy(snapw_grow(w, SNAP_TAG_LEN), SNAP_MAGIC, SNAP_TAG_LEN);
+	snapw_u32(w, SNAP_FORMAT);
+}
+
+void
+snapw_free(struct snapw *w)
+{
+	if (w == NULL)
+		return;
+	free(w->buf);
+	memset(w, 0, sizeof *w);
+}
+
+/* Opens a section; tag is 4 bytes. Sections do not nest. */
+void
+snapw_section_begin(struct snapw *w, const char *tag)
+{
+	if (w->section != 0)
+		fatalx("snapw: section %.4s opened inside another",
+		    tag);
+	if (memcmp(tag, SNAP_END_TAG, SNAP_TAG_LEN) == 0)
+		fatalx("snapw: %.4s is reserved", tag);
+	w->section = w->len;
+	memcpy(snapw_grow(w, SNAP_TAG_LEN), tag, SNAP_TAG_LEN);
+	snapw_u32(w, 0);		/* patched by snapw_section_end */
+}
+
+/* Closes the open section: patches its length. */
+void
+snapw_section_end(struct snapw *w)
+{
+	size_t	n;
+
+	if (w->section == 0)
+		fatalx("snapw: no open section");
+	n = w->len - w->section - SNAP_SECTION_HEADER;
+	if (n > UINT32_MAX)
+		fatalx("snapw: section %.4s is too large",
+		    (const char *)w->buf + w->section);
+	put_le(w->buf + w->section + SNAP_TAG_LEN, n, 4);
+	w->section = 0;
+}
+
+/* Ends the snapshot with the end marker; buf[0..len) is then complete. */
+void
+snapw_finish(struct snapw *w)
+{
+	if (w->section != 0)
+		fatalx("snapw: section left open");
+	memcpy(snapw_grow(w, SNAP_TAG_LEN), SNAP_END_TAG, SNAP_TAG_LEN);
+	snapw_u32(w, 0);
+	w->finished = 1;
+}
+
+void
+snapw_u8(struct snapw *w, uint8_t v)
+{
+	*snapw_grow(w, 1) = v;
+}
+
+void
+snapw_u16(struct snapw *w, uint16_t v)
+{
+	put_le(snapw_grow(w, 2), v, 2);
+}
+
+void
+snapw_u32(struct snapw *w, uint32_t v)
+{
+	put_le(snapw_grow(w, 4), v, 4);
+}
+
+void
+snapw_u64(struct snapw *w, uint64_t v)
+{
+	put_le(snapw_grow(w, 8), v, 8);
+}
+
+void
+snapw_i32(struct snapw *w, int32_t v)
+{
+	snapw_u32(w, (uint32_t)v);
+}
+
+void
+snapw_i64(struct snapw *w, int64_t v)
+{
+	snapw_u64(w, (uint64_t)v);
+}
+
+/* The IEEE-754 bits, so every value (NaN payloads too) comes back. */
+void
+snapw_f32(struct snapw *w, float v)
+{
+	uint32_t	bits;
+
+	memcpy(&bits, &v, sizeof bits);
+	snapw_u32(w, bits);
+}
+
+/* A u32 length and the bytes, without the NUL. */
+void
+snapw_str(struct snapw *w, const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n > UINT32_MAX)
+		fatalx("snapw: string too long");
+	snapw_u32(w, (uint32_t)n);
+	snapw_bytes(w, s, n);
+}
+
+/* Raw bytes, no length: the reader must know how many. */
+void
+snapw_bytes(struct snapw *w, const void *p, size_t n)
+{
+	if (n != 0)
+		memcpy(snapw_grow(w, n), p, n);
+}
+
+/*
+ * Opens a snapshot: checks the magic and that the format is one this
+ * zoned reads, and leaves r at the first section. The buffer must outlive
+ * r. Returns -1 with a cause (caller frees) otherwise.
+ */
+int
+snapr_open(struct snapr *r, const void *buf, size_t len, unsigned *version,
+    char **cause)
+{
+	const uint8_t	*p = buf;
+	uint32_t	 v;
+
+	memset(r, 0, sizeof *r);
+	r->p = p;
+	r->len = len;
+	if (len < SNAP_TAG_LEN || memcmp(p, SNAP_MAGIC, SNAP_TAG_LEN) != 0) {
+		if (len < SNAP_TAG_LEN &&
+		    (len == 0 || memcmp(p, SNAP_MAGIC, len) == 0))
+			xasprintf(cause, "snapshot is truncated");
+		else
+			xasprintf(cause, "not a zoned snapshot");
+		r->error = SNAPR_INVALID;
+		return (-1);
+	}
+	r->off = SNAP_TAG_LEN;
+	v = snapr_u32(r);
+	if (!snapr_ok(r)) {
+		xasprintf(cause, "snapshot is truncated");
+		return (-1);
+	}
+	if (v > SNAP_FORMAT) {
+		xasprintf(cause, "snapshot format %u is newer than this zoned "
+		    "(%u)", v, SNAP_FORMAT);
+		r->error = SNAPR_INVALID;
+		return (-1);
+	}
+	if (v == 0) {
+		xasprintf(cause, "snapshot format 0 is not valid");
+		r->error = SNAPR_INVALID;
+		return (-1);
+	}
+	r->version = v;
+	if (version != NULL)
+		*version = v;
+	return (0);
+}
+
+/*
+ * The next section: its tag (NUL-terminated) and a reader over its
+ * payload alone, which carries the snapshot's format. Returns 1 for a
+ * section, 0 at the end marker (which must end the buffer), -1 if the
+ * snapshot is truncated or malformed (snapr_strerror says which).
+ */
+int
+snapr_next_section(struct snapr *r, char tag[SNAP_TAG_LEN + 1],
+    struct snapr *section)
+{
+	const uint8_t	*t;
+	uint32_t	 n;
+
+	memset(section, 0, sizeof *section);
+	tag[0] = '\0';
+	if ((t = snapr_bytes(r, SNAP_TAG_LEN)) == NULL)
+		return (-1);
+	n = snapr_u32(r);
+	if (!snapr_ok(r))
+		return (-1);
+	memcpy(tag, t, SNAP_TAG_LEN);
+	tag[SNAP_TAG_LEN] = '\0';
+	if (memcmp(t, SNAP_END_TAG, SNAP_TAG_LEN) == 0) {
+		if (n != 0 || r->off != r->len) {
+			r->error = SNAPR_INVALID;
+			return (-1);
+		}
+		return (0);
+	}
+	if ((t = snapr_bytes(r, n)) == NULL)
+		return (-1);
+	section->p = t;
+	section->len = n;
+	section->version = r->version;
+	return (1);
+}
+
+int
+snapr_ok(const struct snapr *r)
+{
+	return (r->error == SNAPR_OK);
+}
+
+/* Bytes not read yet (0 after an error). */
+size_t
+snapr_left(const struct snapr *r)
+{
+	if (r->error != SNAPR_OK)
+		return (0);
+	return (r->len - r->off);
+}
+
+const char *
+snapr_strerror(const struct snapr *r)
+{
+	switch (r->error) {
+	case SNAPR_OK:
+		return ("not broken");
+	case SNAPR_TRUNCATED:
+		return ("truncated");
+	default:
+		return ("malformed");
+	}
+}
+
+/* n bytes in place, or NULL (and the sticky error) if there are fewer. */
+const void *
+snapr_bytes(struct snapr *r, size_t n)
+{
+	const uint8_t	*p;
+
+	if (r->error != SNAPR_OK)
+		return (NULL);
+	if (n > r->len - r->off) {
+		r->error = SNAPR_TRUNCATED;
+		return (NULL);
+	}
+	p = r->p + r->off;
+	r->off += n;
+	return (p);
+}
+
+static uint64_t
+get_le(struct snapr *r, size_t n)
+{
+	const uint8_t	*p;
+	uint64_t	 v = 0;
+	size_t		 i;
+
+	if ((p = snapr_bytes(r, n)) == NULL)
+		return (0);
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return (v);
+}
+
+uint8_t
+snapr_u8(struct snapr *r)
+{
+	return ((uint8_t)get_le(r, 1));
+}
+
+uint16_t
+snapr_u16(struct snapr *r)
+{
+	return ((uint16_t)get_le(r, 2));
+}
+
+uint32_t
+snapr_u32(struct snapr *r)
+{
+	return ((uint32_t)get_le(r, 4));
+}
+
+uint64_t
+snapr_u64(struct snapr *r)
+{
+	return (get_le(r, 8));
+}
+
+/* Two's complement back to signed without implementation-defined casts. */
+int32_t
+snapr_i32(struct snapr *r)
+{
+	uint32_t	v = snapr_u32(r);
+
+	if (v <= INT32_MAX)
+		return ((int32_t)v);
+	return ((int32_t)(v - (uint32_t)INT32_MAX - 1) + INT32_MIN);
+}
+
+int64_t
+snapr_i64(struct snapr *r)
+{
+	uint64_t	v = snapr_u64(r);
+
+	if (v <= INT64_MAX)
+		return ((int64_t)v);
+	return ((int64_t)(v - (uint64_t)INT64_MAX - 1) + INT64_MIN);
+}
+
+float
+snapr_f32(struct snapr *r)
+{
+	uint32_t	bits = snapr_u32(r);
+	float		v;
+
+	memcpy(&v, &bits, sizeof v);
+	return (v);
+}
+
+/*
+ * A string into dst[size], NUL-terminated: refused (SNAPR_INVALID) if it
+ * needs more than size - 1 bytes or holds a NUL. Returns 0 or -1; on -1
+ * dst is the empty string.
+ */
+int
+snapr_str(struct snapr *r, char *dst, size_t size)
+{
+	const uint8_t	*p;
+	uint32_t	 n;
+
+	if (size > 0)
+		dst[0] = '\0';
+	n = snapr_u32(r);
+	if (!snapr_ok(r))
+		return (-1);
+	if (size == 0 || n > size - 1) {
+		r->error = SNAPR_INVALID;
+		return (-1);
+	}
+	if ((p = snapr_bytes(r, n)) == NULL)
+		return (-1);
+	if (n != 0 && memchr(p, '\0', n) != NULL) {
+		r->error = SNAPR_INVALID;
+		return (-1);
+	}
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+	return (0);
+}
+
+/*
+ * A string of at most max bytes, allocated. Caller frees. NULL (and the
+ * sticky error) if it is longer, holds a NUL or is cut short.
+ */
+char *
+snapr_strdup(struct snapr *r, size_t max)
+{
+	const uint8_t	*p;
+	uint32_t	 n;
+
+	n = snapr_u32(r);
+	if (!snapr_ok(r))
+		return (NULL);
+	if (n > max) {
+		r->error = SNAPR_INVALID;
+		return (NULL);
+	}
+	if ((p = snapr_bytes(r, n)) == NULL)
+		return (NULL);
+	if (n != 0 && memchr(p, '\0', n) != NULL) {
+		r->error = SNAPR_INVALID;
+		return (NULL);
+	}
+	return (xstrndup((const char *)p, n));
+}

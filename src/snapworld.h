@@ -1,0 +1,27 @@
+/*
+ * The world's section of a snapshot (tag "WRLD"): tick, tick rate, speed,
+ * RNG, ids, the quest definitions, every player and every mob, and a
+ * fingerprint of the area they live in. Pure: bytes <-> struct world.
+ * The layout is in snapworld.c; its version is the container's
+ * SNAP_FORMAT (snapfmt.h).
+ */
+#ifndef SNAPWORLD_H
+#define SNAPWORLD_H
+
+#include <stdint.h>
+
+struct area;
+struct snapr;
+struct snapw;
+struct world;
+
+#define SNAPWORLD_TAG		"WRLD"
+#define SNAPWORLD_PLAYERS_MAX	1000000
+#define SNAPWORLD_QUESTS_MAX	65536
+#define SNAPWORLD_AREA_NAME_MAX	4096
+
+void		 snapworld_write(struct snapw *, const struct world *);
+int		 snapworld_read(struct snapr *, struct world *, char **);
+uint64_t	 snapworld_area_hash(const struct area *);
+
+#endif
