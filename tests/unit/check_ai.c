@@ -16,6 +16,7 @@
 
 #include "sim/area.h"
 #include "sim/world.h"
+#include "simfix.h"
 #include "xmalloc.h"
 
 #define TILE	32
@@ -27,8 +28,6 @@
 #define LOOK_EVERY 4		/* AI_LOOK_EVERY in ai.c */
 #define TICKS(ms) (((uint64_t)(ms) * HZ + 999) / 1000)
 
-static uint64_t	seq;
-
 /* An open cols x rows area of TILE x TILE tiles, players spawning at sx, sy. */
 static struct area *
 make_area(int cols, int rows, float sx, float sy)
@@ -38,12 +37,6 @@ make_area(int cols, int rows, float sx, float sy)
 	a = area_new("test", cols, rows, TILE, TILE);
 	area_add_spawn(a, sx, sy);
 	return (a);
-}
-
-static void
-set_solid(struct area *a, int col, int row)
-{
-	a->solid[(size_t)row * (size_t)a->cols + (size_t)col] = 1;
 }
 
 /* A spawner of count mobs in (x, y, w, h) with numbers easy to reason on. */
@@ -72,63 +65,11 @@ add_spawner(struct area *a, const char *kind, float x, float y, float w,
 	return (sp);
 }
 
-/* Adds a player exactly at (x, y) and returns its id. */
-static uint32_t
-add(struct world *w, float x, float y)
-{
-	struct world_player	*p;
-
-	p = world_player_add(w, "p", x, y);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_float_eq(p->x, x);
-	ck_assert_float_eq(p->y, y);
-	return (p->id);
-}
-
-static struct world_player *
-find(struct world *w, uint32_t id)
-{
-	struct world_player	*p;
-
-	p = world_player_find(w, id);
-	ck_assert_ptr_nonnull(p);
-	return (p);
-}
-
-/* One step with one input. */
-static void
-act(struct world *w, uint32_t id, int kind, float dx, float dy)
-{
-	struct world_input	in;
-
-	memset(&in, 0, sizeof in);
-	in.player = id;
-	in.seq = ++seq;
-	in.kind = (uint8_t)kind;
-	in.dx = dx;
-	in.dy = dy;
-	world_step(w, &in, 1);
-}
-
-static void
-steps(struct world *w, int n)
-{
-	while (n-- > 0)
-		world_step(w, NULL, 0);
-}
-
 /* Did this step report kind from a to b (0 matches any)? */
 static int
 has_event(const struct world *w, int kind, uint32_t a, uint32_t b)
 {
-	size_t	i;
-
-	for (i = 0; i < w->nevents; i++) {
-		if (w->events[i].kind == kind && (a == 0 ||
-		    w->events[i].a == a) && (b == 0 || w->events[i].b == b))
-			return (1);
-	}
-	return (0);
+	return (simfix_event(w, kind, a, b) != NULL);
 }
 
 static int
@@ -141,20 +82,7 @@ busy(const struct world_mob *m)
 static void
 assert_clear(const struct world *w, const struct world_mob *m)
 {
-	const struct area	*a = w->area;
-	int			 c0, c1, r0, r1, c, row;
-
-	ck_assert(isfinite(m->x) && isfinite(m->y));
-	c0 = (int)floorf((m->x - R + EPS) / (float)a->tile_w);
-	c1 = (int)floorf((m->x + R - EPS) / (float)a->tile_w);
-	r0 = (int)floorf((m->y - R + EPS) / (float)a->tile_h);
-	r1 = (int)floorf((m->y + R - EPS) / (float)a->tile_h);
-	for (row = r0; row <= r1; row++) {
-		for (c = c0; c <= c1; c++)
-			ck_assert_msg(!area_solid_tile(a, c, row),
-			    "mob at %f,%f is inside tile %d,%d", (double)m->x,
-			    (double)m->y, c, row);
-	}
+	simfix_assert_no_solid(w->area, m->x, m->y, "mob");
 }
 
 START_TEST(test_ids_spawners)
@@ -191,7 +119,7 @@ START_TEST(test_ids_spawners)
 	ck_assert_str_eq(world_mob_state_name(MOB_IDLE), "idle");
 	ck_assert_str_eq(world_mob_state_name(MOB_DEAD), "dead");
 	/* Player ids stay below the mobs'. */
-	ck_assert_uint_lt(add(w, 700, 700), WORLD_MOB_ID_BASE);
+	ck_assert_uint_lt(simfix_add(w, 700, 700), WORLD_MOB_ID_BASE);
 	world_free(w);
 	area_free(a);
 }
@@ -219,8 +147,8 @@ START_TEST(test_wander_near_home)
 	size_t			 i;
 
 	for (row = 13; row <= 17; row++) {
-		set_solid(a, 18, row);
-		set_solid(a, 19, row);
+		simfix_set_solid(a, 18, row);
+		simfix_set_solid(a, 19, row);
 	}
 	add_spawner(a, "a", 496, 496, 0, 0, 1);
 	add_spawner(a, "b", 200, 1000, 0, 0, 1);
@@ -233,7 +161,7 @@ START_TEST(test_wander_near_home)
 		hy[i] = w->mobs[i].home_y;
 	}
 	for (t = 0; t < 2000; t++) {
-		steps(w, 1);
+		simfix_steps(w, 1);
 		ck_assert_uint_eq(w->nevents, 0);
 		for (i = 0; i < w->nmobs; i++) {
 			m = &w->mobs[i];
@@ -271,12 +199,12 @@ START_TEST(test_no_players_cheap)
 	size_t			 i;
 
 	for (row = 5; row < 35; row++)
-		set_solid(a, 20, row);
+		simfix_set_solid(a, 20, row);
 	add_spawner(a, "a", 100, 100, 400, 400, 20)->sight = 400;
 	add_spawner(a, "b", 700, 700, 300, 300, 20)->sight = 400;
 	w = world_new(a, HZ, 5);
 	for (t = 0; t < 2000; t++) {
-		steps(w, 1);
+		simfix_steps(w, 1);
 		ck_assert_uint_eq(w->nevents, 0);
 		for (i = 0; i < w->nmobs; i++) {
 			m = &w->mobs[i];
@@ -308,14 +236,14 @@ first_chase(int wall, float px, int n)
 
 	if (wall) {
 		for (row = 0; row < 20; row++)
-			set_solid(a, 8, row);
+			simfix_set_solid(a, 8, row);
 	}
 	add_spawner(a, "a", 160, 320, 0, 0, 1)->sight = 200;
 	w = world_new(a, HZ, 21);
 	m = &w->mobs[0];
-	pid = add(w, px, 320);
+	pid = simfix_add(w, px, 320);
 	for (t = 0; t < n && found < 0; t++) {
-		steps(w, 1);
+		simfix_steps(w, 1);
 		if (busy(m)) {
 			ck_assert_int_eq(m->state, MOB_CHASE);
 			ck_assert_uint_eq(m->target, pid);
@@ -358,17 +286,18 @@ START_TEST(test_chase_around_wall)
 	int			 t, row, pathed = 0, reached = -1;
 
 	for (row = 0; row < 12; row++)
-		set_solid(a, 12, row);	/* x 384..416; a gap below 384 */
+		/* x 384..416; a gap below 384 */
+		simfix_set_solid(a, 12, row);
 	sp = add_spawner(a, "a", 272, 144, 0, 0, 1);
 	sp->sight = 200;
 	sp->speed = 80;
 	w = world_new(a, HZ, 8);
 	m = &w->mobs[0];
-	pid = add(w, 372, 144);
-	p = find(w, pid);
+	pid = simfix_add(w, 372, 144);
+	p = simfix_find(w, pid);
 	p->hp = p->max_hp = 10000;
 	for (t = 0; t < LOOK_EVERY && !busy(m); t++)
-		steps(w, 1);
+		simfix_steps(w, 1);
 	ck_assert(busy(m));
 	ck_assert_uint_eq(m->target, pid);
 	/* The player steps behind the wall. */
@@ -376,7 +305,7 @@ START_TEST(test_chase_around_wall)
 	p->y = 144;
 	ck_assert(world_body_fits(w, p->x, p->y));
 	for (t = 0; t < 400 && reached < 0; t++) {
-		steps(w, 1);
+		simfix_steps(w, 1);
 		assert_clear(w, m);
 		ck_assert(busy(m));
 		ck_assert_uint_eq(m->target, pid);
@@ -390,7 +319,7 @@ START_TEST(test_chase_around_wall)
 	ck_assert_float_gt(m->x, 416);		/* went round */
 	/* And it hits. */
 	for (t = 0; t < (int)TICKS(sp->attack_ms) + 2; t++) {
-		steps(w, 1);
+		simfix_steps(w, 1);
 		if (has_event(w, EVENT_HIT, m->id, pid))
 			break;
 	}
@@ -420,11 +349,11 @@ check_cooldown(unsigned attack_ms, int damage)
 	sp->damage = damage;
 	w = world_new(a, HZ, 3);
 	mid = w->mobs[0].id;
-	pid = add(w, 220, 200);
-	p = find(w, pid);
+	pid = simfix_add(w, 220, 200);
+	p = simfix_find(w, pid);
 	p->hp = p->max_hp = 100000;
 	for (t = 0; t < 300; t++) {
-		steps(w, 1);
+		simfix_steps(w, 1);
 		for (i = 0; i < w->nevents; i++) {
 			e = &w->events[i];
 			if (e->kind != EVENT_HIT || e->a != mid)
@@ -473,16 +402,16 @@ START_TEST(test_leash_return_heal)
 	sp->leash = 150;
 	w = world_new(a, HZ, 4);
 	m = &w->mobs[0];
-	pid = add(w, 240, 192);
-	steps(w, 1);
-	act(w, pid, INPUT_ATTACK, 0, 0);
+	pid = simfix_add(w, 240, 192);
+	simfix_steps(w, 1);
+	simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
 	ck_assert(has_event(w, EVENT_HIT, pid, m->id));
 	ck_assert_int_eq(m->hp, 30 - 5);
 	ck_assert(busy(m));
 	ck_assert_uint_eq(m->target, pid);
-	act(w, pid, INPUT_MOVE, 1, 0);
+	simfix_act(w, pid, INPUT_MOVE, 1, 0, 0);
 	for (t = 0; t < 600 && !home; t++) {
-		steps(w, 1);
+		simfix_steps(w, 1);
 		if (!gave_up && m->state == MOB_RETURN) {
 			gave_up = 1;
 			ck_assert_uint_eq(m->target, 0);
@@ -533,14 +462,14 @@ START_TEST(test_death_respawn)
 	sp->speed = 0;
 	w = world_new(a, HZ, 12);
 	m = &w->mobs[0];
-	pid = add(w, 800, 800);
-	p = find(w, pid);
+	pid = simfix_add(w, 800, 800);
+	p = simfix_find(w, pid);
 	for (cycle = 0; cycle < 6; cycle++) {
 		ck_assert_int_eq(m->state, MOB_IDLE);
 		p->x = m->x + 30;
 		p->y = m->y;
-		steps(w, 1);
-		act(w, pid, INPUT_ATTACK, 0, 0);
+		simfix_steps(w, 1);
+		simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
 		ck_assert(has_event(w, EVENT_MOB_KILLED, pid, m->id));
 		killed = w->tick - 1;
 		ck_assert_int_eq(m->state, MOB_DEAD);
@@ -550,18 +479,18 @@ START_TEST(test_death_respawn)
 		for (k = 1; k < back; k++) {
 			if (k == TICKS(WORLD_PLAYER_ATTACK_MS) + 1) {
 				/* Ready again, but nothing alive to hit. */
-				act(w, pid, INPUT_ATTACK, 0, 0);
+				simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
 				ck_assert_uint_eq(p->next_attack, w->tick - 1 +
 				    TICKS(WORLD_PLAYER_ATTACK_MS));
 				/* Out of the way: nothing pushes it back. */
 				p->x = 800;
 				p->y = 800;
 			} else
-				steps(w, 1);
+				simfix_steps(w, 1);
 			ck_assert(!has_event(w, EVENT_HIT, 0, 0));
 			ck_assert_int_eq(m->state, MOB_DEAD);
 		}
-		steps(w, 1);
+		simfix_steps(w, 1);
 		ck_assert_int_eq(m->state, MOB_IDLE);
 		ck_assert_int_eq(m->hp, sp->hp);
 		ck_assert_uint_eq(m->respawn_at, 0);
@@ -596,20 +525,20 @@ START_TEST(test_hurt_turns)
 	sp->speed = 0;
 	w = world_new(a, HZ, 2);
 	m = &w->mobs[0];
-	pid = add(w, 240, 200);
+	pid = simfix_add(w, 240, 200);
 	for (t = 0; t < 40; t++) {
-		steps(w, 1);
+		simfix_steps(w, 1);
 		ck_assert(!busy(m));
 		ck_assert_uint_eq(m->target, 0);
 	}
-	act(w, pid, INPUT_ATTACK, 0, 0);
+	simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
 	ck_assert(has_event(w, EVENT_HIT, pid, m->id));
 	ck_assert_int_eq(m->state, MOB_CHASE);
 	ck_assert_uint_eq(m->target, pid);
 	/* In its reach, it hits back at once. */
-	p = find(w, pid);
+	p = simfix_find(w, pid);
 	p->x = 220;
-	steps(w, 1);
+	simfix_steps(w, 1);
 	ck_assert_int_eq(m->state, MOB_ATTACK);
 	ck_assert(has_event(w, EVENT_HIT, m->id, pid));
 	world_free(w);
@@ -635,10 +564,10 @@ det_area(void)
 
 	for (row = 0; row < 30; row++) {
 		if (row < 12 || row > 14)
-			set_solid(a, 20, row);
+			simfix_set_solid(a, 20, row);
 	}
 	for (c = 2; c < 18; c += 5)
-		set_solid(a, c, 8);
+		simfix_set_solid(a, c, 8);
 	sp = add_spawner(a, "slime", 160, 320, 320, 320, 8);
 	sp->hp = 12;
 	sp->sight = 150;

@@ -16,6 +16,7 @@
 
 #include "sim/area.h"
 #include "sim/world.h"
+#include "simfix.h"
 #include "xmalloc.h"
 
 #define TILE	32
@@ -24,8 +25,6 @@
 #define TICKS(ms) (((uint64_t)(ms) * HZ + 999) / 1000)
 #define SPAWN_X	800.0f		/* players respawn here */
 #define SPAWN_Y	560.0f
-
-static uint64_t	seq;
 
 /* An open 30 x 20 area of TILE x TILE tiles. */
 static struct area *
@@ -38,84 +37,11 @@ make_area(void)
 	return (a);
 }
 
-/*
- * A mob standing at (x, y) that neither looks, moves nor hurts, dies in
- * one hit and stays dead.
- */
+/* A dummy mob (see simfix_add_dummy) that stays dead. */
 static struct area_spawner *
 add_dummy(struct area *a, const char *kind, float x, float y)
 {
-	struct area_spawner	*sp;
-
-	sp = area_add_spawner(a);
-	sp->kind = xstrdup(kind);
-	sp->x = x;
-	sp->y = y;
-	sp->count = 1;
-	sp->respawn_ms = 1000000;
-	sp->hp = 1;
-	sp->leash = 1000;
-	sp->attack_range = 16;
-	sp->attack_ms = 1000;
-	return (sp);
-}
-
-static uint32_t
-add(struct world *w, float x, float y)
-{
-	struct world_player	*p;
-
-	p = world_player_add(w, "p", x, y);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_float_eq(p->x, x);
-	ck_assert_float_eq(p->y, y);
-	return (p->id);
-}
-
-static struct world_player *
-find(struct world *w, uint32_t id)
-{
-	struct world_player	*p;
-
-	p = world_player_find(w, id);
-	ck_assert_ptr_nonnull(p);
-	return (p);
-}
-
-static void
-act(struct world *w, uint32_t id, int kind, float dx, float dy, int32_t arg)
-{
-	struct world_input	in;
-
-	memset(&in, 0, sizeof in);
-	in.player = id;
-	in.seq = ++seq;
-	in.kind = (uint8_t)kind;
-	in.dx = dx;
-	in.dy = dy;
-	in.arg = arg;
-	world_step(w, &in, 1);
-}
-
-static void
-steps(struct world *w, int n)
-{
-	while (n-- > 0)
-		world_step(w, NULL, 0);
-}
-
-/* This step's first event of kind from a to b (0 matches any), or NULL. */
-static const struct world_event *
-event(const struct world *w, int kind, uint32_t a, uint32_t b)
-{
-	size_t	i;
-
-	for (i = 0; i < w->nevents; i++) {
-		if (w->events[i].kind == kind && (a == 0 ||
-		    w->events[i].a == a) && (b == 0 || w->events[i].b == b))
-			return (&w->events[i]);
-	}
-	return (NULL);
+	return (simfix_add_dummy(a, kind, x, y, 1000000));
 }
 
 static size_t
@@ -136,17 +62,17 @@ static void
 kill_mob(struct world *w, uint32_t pid, size_t i)
 {
 	struct world_mob	*m = &w->mobs[i];
-	struct world_player	*p = find(w, pid);
+	struct world_player	*p = simfix_find(w, pid);
 	int			 t;
 
 	ck_assert_int_ne(m->state, MOB_DEAD);
 	p->x = m->x + 30;
 	p->y = m->y;
 	ck_assert(world_body_fits(w, p->x, p->y));
-	steps(w, (int)TICKS(WORLD_PLAYER_ATTACK_MS));
+	simfix_steps(w, (int)TICKS(WORLD_PLAYER_ATTACK_MS));
 	for (t = 0; t < 100; t++) {
-		act(w, pid, INPUT_ATTACK, 0, 0, 0);
-		if (event(w, EVENT_MOB_KILLED, pid, m->id) != NULL)
+		simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
+		if (simfix_event(w, EVENT_MOB_KILLED, pid, m->id) != NULL)
 			return;
 	}
 	ck_abort_msg("mob %zu survived", i);
@@ -166,20 +92,23 @@ START_TEST(test_nearest_in_reach)
 	add_dummy(a, "out", 400, 248);		/* 52: out of reach */
 	w = world_new(a, HZ, 1);
 	hp_c = w->mobs[2].hp;
-	pid = add(w, 400, 300);
-	steps(w, 1);		/* the attack uses the last step's index */
-	act(w, pid, INPUT_ATTACK, 0, 0, 0);
-	ck_assert_ptr_nonnull(event(w, EVENT_HIT, pid, w->mobs[1].id));
+	pid = simfix_add(w, 400, 300);
+	/* the attack uses the last step's index */
+	simfix_steps(w, 1);
+	simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
+	ck_assert_ptr_nonnull(simfix_event(w, EVENT_HIT, pid, w->mobs[1].id));
 	ck_assert_uint_eq(count(w, EVENT_HIT), 1);
-	ck_assert_ptr_nonnull(event(w, EVENT_MOB_KILLED, pid, w->mobs[1].id));
+	ck_assert_ptr_nonnull(simfix_event(w, EVENT_MOB_KILLED, pid,
+	    w->mobs[1].id));
 	ck_assert_int_eq(w->mobs[1].state, MOB_DEAD);
 	/* The dead one no longer counts: the next nearest is hit. */
-	steps(w, (int)TICKS(WORLD_PLAYER_ATTACK_MS));
-	act(w, pid, INPUT_ATTACK, 0, 0, 0);
-	ck_assert_ptr_nonnull(event(w, EVENT_MOB_KILLED, pid, w->mobs[0].id));
+	simfix_steps(w, (int)TICKS(WORLD_PLAYER_ATTACK_MS));
+	simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
+	ck_assert_ptr_nonnull(simfix_event(w, EVENT_MOB_KILLED, pid,
+	    w->mobs[0].id));
 	/* Nothing left in reach. */
-	steps(w, (int)TICKS(WORLD_PLAYER_ATTACK_MS));
-	act(w, pid, INPUT_ATTACK, 0, 0, 0);
+	simfix_steps(w, (int)TICKS(WORLD_PLAYER_ATTACK_MS));
+	simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
 	ck_assert_uint_eq(count(w, EVENT_HIT), 0);
 	ck_assert_int_eq(w->mobs[2].hp, hp_c);
 	world_free(w);
@@ -190,10 +119,10 @@ START_TEST(test_nearest_in_reach)
 	add_dummy(a, "a", 400 + 40, 300)->hp = 100;
 	add_dummy(a, "b", 400 - 40, 300)->hp = 100;
 	w = world_new(a, HZ, 1);
-	pid = add(w, 400, 300);
-	steps(w, 1);
-	act(w, pid, INPUT_ATTACK, 0, 0, 0);
-	ck_assert_ptr_nonnull(event(w, EVENT_HIT, pid, w->mobs[0].id));
+	pid = simfix_add(w, 400, 300);
+	simfix_steps(w, 1);
+	simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
+	ck_assert_ptr_nonnull(simfix_event(w, EVENT_HIT, pid, w->mobs[0].id));
 	ck_assert_int_eq(w->mobs[1].hp, 100);
 	world_free(w);
 	area_free(a);
@@ -215,17 +144,17 @@ START_TEST(test_cooldown_damage)
 
 	add_dummy(a, "rock", 300, 300)->hp = 100000;
 	w = world_new(a, HZ, 1);
-	pid = add(w, 330, 300);
-	p = find(w, pid);
-	steps(w, 1);
+	pid = simfix_add(w, 330, 300);
+	p = simfix_find(w, pid);
+	simfix_steps(w, 1);
 	for (level = 1; level <= 4; level += 3) {
 		p->level = level;
 		dmg = 3 + 2 * (int32_t)level;
 		n = 0;
 		for (t = 0; t < 100; t++) {
 			hp = w->mobs[0].hp;
-			act(w, pid, INPUT_ATTACK, 0, 0, 0);
-			if ((e = event(w, EVENT_HIT, pid, 0)) == NULL) {
+			simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
+			if ((e = simfix_event(w, EVENT_HIT, pid, 0)) == NULL) {
 				ck_assert_int_eq(w->mobs[0].hp, hp);
 				continue;
 			}
@@ -263,11 +192,11 @@ START_TEST(test_xp_levels)
 	add_dummy(a, "ogre", 600, 200)->xp = 300;
 	add_dummy(a, "rat", 200, 400)->xp = 0;
 	w = world_new(a, HZ, 1);
-	pid = add(w, SPAWN_X, SPAWN_Y);
-	p = find(w, pid);
+	pid = simfix_add(w, SPAWN_X, SPAWN_Y);
+	p = simfix_find(w, pid);
 
 	kill_mob(w, pid, 0);
-	e = event(w, EVENT_MOB_KILLED, pid, w->mobs[0].id);
+	e = simfix_event(w, EVENT_MOB_KILLED, pid, w->mobs[0].id);
 	ck_assert_int_eq(e->value, 19);
 	ck_assert_str_eq(e->text, "rat");
 	ck_assert_uint_eq(p->xp, 19);
@@ -282,9 +211,9 @@ START_TEST(test_xp_levels)
 	ck_assert_int_eq(p->max_hp, 25);
 	ck_assert_int_eq(p->hp, 25);
 	ck_assert_uint_eq(count(w, EVENT_LEVEL_UP), 1);
-	e = event(w, EVENT_LEVEL_UP, pid, 0);
+	e = simfix_event(w, EVENT_LEVEL_UP, pid, 0);
 	ck_assert_int_eq(e->value, 2);
-	ck_assert(e > event(w, EVENT_MOB_KILLED, pid, 0));
+	ck_assert(e > simfix_event(w, EVENT_MOB_KILLED, pid, 0));
 
 	/* 320 in all: levels 3, 4 and 5 at once. */
 	p->hp = 1;
@@ -345,11 +274,11 @@ START_TEST(test_loot)
 	sp = add_dummy(a, "ghost", 500, 400);
 	sp->respawn_ms = 200;
 	w = world_new(a, HZ, 1);
-	pid = add(w, SPAWN_X, SPAWN_Y);
-	p = find(w, pid);
+	pid = simfix_add(w, SPAWN_X, SPAWN_Y);
+	p = simfix_find(w, pid);
 	for (k = 1; k <= 8; k++) {
 		kill_mob(w, pid, 0);
-		e = event(w, EVENT_LOOT, pid, w->mobs[0].id);
+		e = simfix_event(w, EVENT_LOOT, pid, w->mobs[0].id);
 		ck_assert_ptr_nonnull(e);
 		ck_assert_str_eq(e->text, "gel");
 		ck_assert_int_eq(e->value, 1);
@@ -359,7 +288,7 @@ START_TEST(test_loot)
 		ck_assert_uint_eq(count(w, EVENT_LOOT), 0);
 		kill_mob(w, pid, 2);
 		ck_assert_uint_eq(count(w, EVENT_LOOT), 0);
-		steps(w, (int)TICKS(200));	/* back to life */
+		simfix_steps(w, (int)TICKS(200));	/* back to life */
 	}
 	ck_assert_uint_eq(item_count(p, "wing"), 0);
 	ck_assert_uint_eq(p->nitems, 1);
@@ -387,8 +316,8 @@ START_TEST(test_inventory_full)
 	sp->loot = xstrdup("item05");
 	sp->loot_chance = 1;
 	w = world_new(a, HZ, 1);
-	pid = add(w, SPAWN_X, SPAWN_Y);
-	p = find(w, pid);
+	pid = simfix_add(w, SPAWN_X, SPAWN_Y);
+	p = simfix_find(w, pid);
 	for (i = 0; i < WORLD_INVENTORY_MAX; i++) {
 		snprintf(id, sizeof id, "item%02d", i);
 		ck_assert_int_eq(world_give_item(p, id, 1), 0);
@@ -396,13 +325,13 @@ START_TEST(test_inventory_full)
 	ck_assert_int_eq(world_give_item(p, "extra", 1), -1);
 	ck_assert_uint_eq(p->nitems, WORLD_INVENTORY_MAX);
 	kill_mob(w, pid, 0);
-	ck_assert_ptr_nonnull(event(w, EVENT_MOB_KILLED, pid, 0));
+	ck_assert_ptr_nonnull(simfix_event(w, EVENT_MOB_KILLED, pid, 0));
 	ck_assert_uint_eq(count(w, EVENT_LOOT), 0);
 	ck_assert_uint_eq(p->nitems, WORLD_INVENTORY_MAX);
 	ck_assert_uint_eq(item_count(p, "gel"), 0);
 	ck_assert_uint_eq(p->xp, 7);
 	kill_mob(w, pid, 1);
-	ck_assert_ptr_nonnull(event(w, EVENT_LOOT, pid, 0));
+	ck_assert_ptr_nonnull(simfix_event(w, EVENT_LOOT, pid, 0));
 	ck_assert_uint_eq(item_count(p, "item05"), 2);
 	ck_assert_uint_eq(p->nitems, WORLD_INVENTORY_MAX);
 	world_free(w);
@@ -437,13 +366,13 @@ START_TEST(test_player_death)
 		sp->speed = 60;
 	}
 	w = world_new(a, HZ, 1);
-	pid = add(w, 340, 300);
-	p = find(w, pid);
+	pid = simfix_add(w, 340, 300);
+	p = simfix_find(w, pid);
 	p->max_hp = 30;
 	p->hp = 30;
 	for (t = 0; t < 300; t++) {
-		steps(w, 1);
-		if ((e = event(w, EVENT_PLAYER_DIED, pid, 0)) != NULL)
+		simfix_steps(w, 1);
+		if ((e = simfix_event(w, EVENT_PLAYER_DIED, pid, 0)) != NULL)
 			break;
 		ck_assert_int_gt(p->hp, 0);
 	}
@@ -462,13 +391,13 @@ START_TEST(test_player_death)
 	for (k = 1; k < back; k++) {
 		switch (k % 4) {
 		case 0:
-			act(w, pid, INPUT_MOVE, 1, 0, 0);
+			simfix_act(w, pid, INPUT_MOVE, 1, 0, 0);
 			break;
 		case 1:
-			act(w, pid, INPUT_ATTACK, 0, 0, 0);
+			simfix_act(w, pid, INPUT_ATTACK, 0, 0, 0);
 			break;
 		default:
-			steps(w, 1);
+			simfix_steps(w, 1);
 			break;
 		}
 		ck_assert_uint_eq(w->nevents, 0);	/* no hits at all */
@@ -476,21 +405,21 @@ START_TEST(test_player_death)
 		ck_assert_float_eq(p->x, x);
 		ck_assert_float_eq(p->y, y);
 		ck_assert_float_eq(p->dx, 0);
-		ck_assert_uint_eq(p->last_seq, seq);
+		ck_assert_uint_eq(p->last_seq, simfix_seq);
 		for (i = 0; i < w->nmobs; i++) {
 			ck_assert_uint_eq(w->mobs[i].target, 0);
 			ck_assert(w->mobs[i].state != MOB_CHASE &&
 			    w->mobs[i].state != MOB_ATTACK);
 		}
 	}
-	steps(w, 1);
-	ck_assert_ptr_nonnull(event(w, EVENT_PLAYER_RESPAWNED, pid, 0));
+	simfix_steps(w, 1);
+	ck_assert_ptr_nonnull(simfix_event(w, EVENT_PLAYER_RESPAWNED, pid, 0));
 	ck_assert_uint_eq(p->respawn_at, 0);
 	ck_assert_int_eq(p->hp, 30);
 	ck_assert_float_eq(p->x, SPAWN_X);
 	ck_assert_float_eq(p->y, SPAWN_Y);
 	/* Alive again: inputs count. */
-	act(w, pid, INPUT_MOVE, 1, 0, 0);
+	simfix_act(w, pid, INPUT_MOVE, 1, 0, 0);
 	ck_assert_float_gt(p->x, SPAWN_X);
 	world_free(w);
 	area_free(a);

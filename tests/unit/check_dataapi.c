@@ -23,13 +23,12 @@
 #include "dataapi.h"
 #include "filestore.h"
 #include "log.h"
+#include "tmpdir.h"
 
 #define ANN	"{\"id\":\"ann\",\"name\":\"Ann\",\"version\":3}"
 #define NREQ	5
 
-static char	top[512];		/* made by the unchecked fixture */
-static char	dir[1024];		/* this test's root, inside top */
-static char	base_url[1100];		/* file://dir */
+static char	base_url[1100];		/* file://tmpdir_dir */
 static int	in_send;		/* inside dataapi_send */
 
 /* What one callback saw. */
@@ -53,58 +52,17 @@ static const struct dataapi_config config_default = {
 
 /* ---- fixtures and helpers ------------------------------------------- */
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return (remove(path));
-}
-
 static void
 top_setup(void)
 {
-	snprintf(top, sizeof top, "/tmp/check_dataapi.XXXXXX");
-	if (mkdtemp(top) == NULL) {
-		perror("mkdtemp");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void
-top_teardown(void)
-{
-	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_top_setup("check_dataapi");
 }
 
 static void
 dir_setup(void)
 {
-	int	n;
-
-	n = snprintf(dir, sizeof dir, "%s/tXXXXXX", top);
-	ck_assert_int_lt(n, (int)sizeof dir);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(base_url, sizeof base_url, "file://%s", dir);
-}
-
-/* Creates DIR/rel (and its directories) holding text. */
-static void
-put_file(const char *rel, const char *text)
-{
-	char	 path[PATH_MAX], *p;
-	FILE	*f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, rel);
-	for (p = path + strlen(dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		ck_assert_msg(mkdir(path, 0755) == 0 || errno == EEXIST,
-		    "mkdir %s: %s", path, strerror(errno));
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_uint_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-	ck_assert_int_eq(fclose(f), 0);
+	tmpdir_dir_setup();
+	snprintf(base_url, sizeof base_url, "file://%s", tmpdir_dir);
 }
 
 static void
@@ -185,8 +143,8 @@ direct(const char *method, const char *path, int *status, char **body)
 {
 	size_t	len;
 
-	*status = filestore_handle(dir, path, method, NULL, NULL, 0, body,
-	    &len);
+	*status = filestore_handle(tmpdir_dir, path, method, NULL, NULL, 0,
+	    body, &len);
 }
 
 static void
@@ -206,7 +164,7 @@ START_TEST(test_later_once)
 	char			*want;
 	int			 status;
 
-	put_file("characters/ann.json", ANN);
+	tmpdir_put_file("characters/ann.json", ANN);
 	ck_assert_ptr_nonnull(base = event_base_new());
 	api = dataapi_new(base, &config_default);
 	check_stats(api, 0, 0, 0, 0);
@@ -236,7 +194,7 @@ START_TEST(test_later_once)
 	check_stats(api, 2, 0, 0, 0);
 
 	/* A 500 is counted as a failure. */
-	put_file("characters/bad.json", "[]");
+	tmpdir_put_file("characters/bad.json", "[]");
 	call_clear(&c);
 	submit(api, "GET", "/characters/bad", NULL, NULL, &c);
 	run_until(base, api, 3);
@@ -272,7 +230,7 @@ START_TEST(test_put)
 	struct json_object	*o, *v;
 	char			 path[PATH_MAX], body[128], if_match[8];
 
-	put_file("characters/ann.json", ANN);
+	tmpdir_put_file("characters/ann.json", ANN);
 	ck_assert_ptr_nonnull(base = event_base_new());
 	api = dataapi_new(base, &config_default);
 
@@ -293,7 +251,7 @@ START_TEST(test_put)
 	ck_assert_int_eq(c2.calls, 1);
 	ck_assert_int_eq(c2.status, 200);
 
-	snprintf(path, sizeof path, "%s/characters/ann.json", dir);
+	snprintf(path, sizeof path, "%s/characters/ann.json", tmpdir_dir);
 	ck_assert_ptr_nonnull(o = json_object_from_file(path));
 	ck_assert(json_object_object_get_ex(o, "version", &v));
 	ck_assert_int_eq(json_object_get_int(v), 4);
@@ -333,7 +291,7 @@ START_TEST(test_in_order)
 	for (i = 0; i < NREQ; i++) {
 		snprintf(rel, sizeof rel, "characters/c%d.json", i);
 		snprintf(text, sizeof text, "{\"id\":\"c%d\",\"n\":%d}", i, i);
-		put_file(rel, text);
+		tmpdir_put_file(rel, text);
 	}
 	for (i = 0; i < NREQ; i++) {
 		c[i].index = i;
@@ -374,7 +332,7 @@ START_TEST(test_cancel)
 	struct call		 a, x, y, z;
 	char			 path[PATH_MAX];
 
-	put_file("characters/ann.json", ANN);
+	tmpdir_put_file("characters/ann.json", ANN);
 	ck_assert_ptr_nonnull(base = event_base_new());
 	api = dataapi_new(base, &config_default);
 
@@ -389,7 +347,7 @@ START_TEST(test_cancel)
 	/* A cancelled failure still counts as one. */
 	r = submit(api, "GET", "/characters/../x", NULL, NULL, &a);
 	dataapi_cancel(r);
-	put_file("characters/bad.json", "[]");
+	tmpdir_put_file("characters/bad.json", "[]");
 	r = submit(api, "GET", "/characters/bad", NULL, NULL, &a);
 	dataapi_cancel(r);
 	run_until(base, api, 3);
@@ -421,7 +379,7 @@ START_TEST(test_cancel)
 	event_base_free(base);
 
 	/* The cancelled PUT was still carried out. */
-	snprintf(path, sizeof path, "%s/characters/ann.json", dir);
+	snprintf(path, sizeof path, "%s/characters/ann.json", tmpdir_dir);
 	{
 		struct json_object	*o, *v;
 
@@ -463,7 +421,7 @@ START_TEST(test_free)
 	struct call		 c[NREQ];
 	int			 i;
 
-	put_file("characters/ann.json", ANN);
+	tmpdir_put_file("characters/ann.json", ANN);
 	ck_assert_ptr_nonnull(base = event_base_new());
 	memset(c, 0, sizeof c);
 
@@ -610,7 +568,7 @@ dataapi_suite(void)
 
 	s = suite_create("dataapi");
 	tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, top_setup, top_teardown);
+	tcase_add_unchecked_fixture(tc, top_setup, tmpdir_top_teardown);
 	tcase_add_checked_fixture(tc, dir_setup, NULL);
 	tcase_add_test(tc, test_later_once);
 	tcase_add_test(tc, test_put);

@@ -23,65 +23,17 @@
 
 #include "filestore.h"
 #include "log.h"
+#include "tmpdir.h"
 
 #define ANN	"{\"id\":\"ann\",\"name\":\"Ann\",\"level\":7,\"version\":3}"
 
-static char	top[512];	/* made by the unchecked fixture */
-static char	dir[1024];	/* this test's root, inside top */
 
 /* ---- fixtures and helpers ------------------------------------------- */
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return (remove(path));
-}
 
 static void
 top_setup(void)
 {
-	snprintf(top, sizeof top, "/tmp/check_filestore.XXXXXX");
-	if (mkdtemp(top) == NULL) {
-		perror("mkdtemp");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void
-top_teardown(void)
-{
-	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void
-dir_setup(void)
-{
-	int	n;
-
-	n = snprintf(dir, sizeof dir, "%s/tXXXXXX", top);
-	ck_assert_int_lt(n, (int)sizeof dir);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-/* Creates DIR/rel (and its directories) holding text. */
-static void
-put_file(const char *rel, const char *text)
-{
-	char	 path[PATH_MAX], *p;
-	FILE	*f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, rel);
-	for (p = path + strlen(dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		ck_assert_msg(mkdir(path, 0755) == 0 || errno == EEXIST,
-		    "mkdir %s: %s", path, strerror(errno));
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_uint_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-	ck_assert_int_eq(fclose(f), 0);
+	tmpdir_top_setup("check_filestore");
 }
 
 static void
@@ -89,7 +41,7 @@ make_dir(const char *rel)
 {
 	char	path[PATH_MAX];
 
-	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	snprintf(path, sizeof path, "%s/%s", tmpdir_dir, rel);
 	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path,
 	    strerror(errno));
 }
@@ -101,7 +53,7 @@ file_json(const char *rel)
 	char			 path[PATH_MAX];
 	struct json_object	*o;
 
-	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	snprintf(path, sizeof path, "%s/%s", tmpdir_dir, rel);
 	o = json_object_from_file(path);
 	ck_assert_msg(o != NULL, "%s: not JSON", path);
 	ck_assert(json_object_is_type(o, json_type_object));
@@ -113,7 +65,7 @@ file_exists(const char *rel)
 {
 	char	path[PATH_MAX];
 
-	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	snprintf(path, sizeof path, "%s/%s", tmpdir_dir, rel);
 	return (access(path, F_OK) == 0);
 }
 
@@ -128,7 +80,7 @@ only_files(const char *rel, ...)
 	va_list		 ap;
 	int		 found;
 
-	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	snprintf(path, sizeof path, "%s/%s", tmpdir_dir, rel);
 	ck_assert_ptr_nonnull(d = opendir(path));
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
@@ -157,7 +109,7 @@ req(const char *method, const char *path, const char *if_match,
 	size_t			 len = 12345;
 	int			 status;
 
-	status = filestore_handle(dir, path, method, if_match, body,
+	status = filestore_handle(tmpdir_dir, path, method, if_match, body,
 	    body != NULL ? strlen(body) : 0, &resp, &len);
 	ck_assert_msg(resp != NULL, "%s %s: no body", method, path);
 	ck_assert_msg(strlen(resp) == len, "%s %s: length %zu, body '%s'",
@@ -222,7 +174,7 @@ array_field(struct json_object *o, const char *key, const char *want)
 static void
 ann(void)
 {
-	put_file("characters/ann.json", ANN);
+	tmpdir_put_file("characters/ann.json", ANN);
 }
 
 /* ---- characters ----------------------------------------------------- */
@@ -287,7 +239,8 @@ START_TEST(test_put_ok)
 				    "\"version\":3}";
 
 	ann();
-	put_file("characters/bob.json", "{\"id\":\"bob\",\"version\":1}");
+	tmpdir_put_file("characters/bob.json",
+	    "{\"id\":\"bob\",\"version\":1}");
 	ck_assert_int_eq(req("PUT", "/characters/ann", "3", body, &o), 200);
 	ck_assert_int_eq(int_field(o, "version"), 4);
 	ck_assert_uint_eq(json_object_object_length(o), 1);
@@ -347,8 +300,8 @@ START_TEST(test_put_bad_body)
 		ck_assert_msg(req("PUT", "/characters/ann", "3", bad[i],
 		    NULL) == 400, "body '%s'", bad[i]);
 	}
-	ck_assert_int_eq(filestore_handle(dir, "/characters/ann", "PUT", "3",
-	    NULL, 0, &resp, &len), 400);
+	ck_assert_int_eq(filestore_handle(tmpdir_dir, "/characters/ann", "PUT",
+	    "3", NULL, 0, &resp, &len), 400);
 	free(resp);
 	o = file_json("characters/ann.json");
 	want = json_tokener_parse(ANN);
@@ -465,7 +418,7 @@ START_TEST(test_unknown_routes)
 	size_t			 i;
 
 	ann();
-	put_file("areas/meadow/quests.json", "{\"quests\":[]}");
+	tmpdir_put_file("areas/meadow/quests.json", "{\"quests\":[]}");
 	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		ck_assert_msg(get(paths[i]) == 404, "GET '%s'", paths[i]);
 		ck_assert_msg(req("POST", paths[i], NULL, "{}", NULL) == 404,
@@ -532,7 +485,7 @@ START_TEST(test_character_quests)
 	ck_assert(!file_exists("characters/ann"));
 
 	/* The file's content when there is one. */
-	put_file("characters/ann/quests.json", progress);
+	tmpdir_put_file("characters/ann/quests.json", progress);
 	ck_assert_int_eq(req("GET", "/characters/ann/quests", NULL, NULL, &o),
 	    200);
 	want = json_tokener_parse(progress);
@@ -542,7 +495,7 @@ START_TEST(test_character_quests)
 	json_object_put(o);
 
 	/* Progress without a character document is still unknown. */
-	put_file("characters/bob/quests.json", progress);
+	tmpdir_put_file("characters/bob/quests.json", progress);
 	ck_assert_int_eq(get("/characters/bob/quests"), 404);
 }
 END_TEST
@@ -598,7 +551,8 @@ START_TEST(test_accept_existing)
 	struct json_object	*o;
 
 	ann();
-	put_file("characters/ann/quests.json", "{\"main_story\":\"act2\","
+	tmpdir_put_file("characters/ann/quests.json",
+	    "{\"main_story\":\"act2\","
 	    "\"class_stories\":[],\"completed_side_quests\":[\"q0\"],"
 	    "\"accepted\":[\"q5\"],\"extra\":{\"kept\":true}}");
 
@@ -619,7 +573,7 @@ START_TEST(test_accept_existing)
 	only_files("characters/ann", "quests.json", NULL);
 
 	/* A file without an "accepted" array gets one. */
-	put_file("characters/ann/quests.json", "{\"main_story\":null}");
+	tmpdir_put_file("characters/ann/quests.json", "{\"main_story\":null}");
 	ck_assert_int_eq(req("POST", "/characters/ann/quests/q7/accept", NULL,
 	    NULL, NULL), 200);
 	o = file_json("characters/ann/quests.json");
@@ -640,7 +594,7 @@ START_TEST(test_area_quests)
 	ck_assert_uint_eq(array_field(o, "quests", NULL), 0);
 	json_object_put(o);
 
-	put_file("areas/meadow/quests.json", quests);
+	tmpdir_put_file("areas/meadow/quests.json", quests);
 	ck_assert_int_eq(req("GET", "/areas/meadow/quests", NULL, NULL, &o),
 	    200);
 	want = json_tokener_parse(quests);
@@ -679,7 +633,7 @@ START_TEST(test_accept_null_entries)
 	int			 status;
 
 	ann();
-	put_file("characters/ann/quests.json", "{\"accepted\":[null],"
+	tmpdir_put_file("characters/ann/quests.json", "{\"accepted\":[null],"
 	    "\"completed_side_quests\":[null]}");
 	status = req("POST", "/characters/ann/quests/q1/accept", NULL, NULL,
 	    NULL);
@@ -703,20 +657,20 @@ START_TEST(test_broken_files)
 	size_t			 i;
 
 	for (i = 0; i < sizeof broken / sizeof broken[0]; i++) {
-		put_file("characters/ann.json", broken[i]);
+		tmpdir_put_file("characters/ann.json", broken[i]);
 		ck_assert_msg(get("/characters/ann") == 500, "'%s'",
 		    broken[i]);
 		ck_assert_msg(req("PUT", "/characters/ann", "3",
 		    "{\"id\":\"ann\"}", NULL) == 500, "'%s'", broken[i]);
 
-		put_file("characters/bob.json", "{\"id\":\"bob\"}");
-		put_file("characters/bob/quests.json", broken[i]);
+		tmpdir_put_file("characters/bob.json", "{\"id\":\"bob\"}");
+		tmpdir_put_file("characters/bob/quests.json", broken[i]);
 		ck_assert_msg(get("/characters/bob/quests") == 500, "'%s'",
 		    broken[i]);
 		ck_assert_msg(req("POST", "/characters/bob/quests/q1/accept",
 		    NULL, NULL, NULL) == 500, "'%s'", broken[i]);
 
-		put_file("areas/meadow/quests.json", broken[i]);
+		tmpdir_put_file("areas/meadow/quests.json", broken[i]);
 		ck_assert_msg(get("/areas/meadow/quests") == 500, "'%s'",
 		    broken[i]);
 	}
@@ -735,7 +689,7 @@ START_TEST(test_unreadable_files)
 	make_dir("characters/ann.json");
 	ck_assert_int_eq(get("/characters/ann"), 500);
 	ck_assert_int_eq(req("PUT", "/characters/ann", "0", "{}", NULL), 500);
-	put_file("characters/bob.json", "{\"id\":\"bob\"}");
+	tmpdir_put_file("characters/bob.json", "{\"id\":\"bob\"}");
 	make_dir("characters/bob");
 	make_dir("characters/bob/quests.json");
 	ck_assert_int_eq(get("/characters/bob/quests"), 500);
@@ -747,7 +701,7 @@ START_TEST(test_unreadable_files)
 	ck_assert_int_eq(get("/areas/meadow/quests"), 500);
 
 	/* A file over FILESTORE_MAX_FILE (sparse, so it costs nothing). */
-	snprintf(path, sizeof path, "%s/characters/cat.json", dir);
+	snprintf(path, sizeof path, "%s/characters/cat.json", tmpdir_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(write(fd, "{", 1), 1);
@@ -757,8 +711,9 @@ START_TEST(test_unreadable_files)
 
 	/* Without permission (meaningless for root, who reads anything). */
 	if (geteuid() != 0) {
-		put_file("characters/dan.json", "{\"id\":\"dan\"}");
-		snprintf(path, sizeof path, "%s/characters/dan.json", dir);
+		tmpdir_put_file("characters/dan.json", "{\"id\":\"dan\"}");
+		snprintf(path, sizeof path, "%s/characters/dan.json",
+		    tmpdir_dir);
 		ck_assert_int_eq(chmod(path, 0), 0);
 		ck_assert_int_eq(get("/characters/dan"), 500);
 	}
@@ -773,8 +728,8 @@ filestore_suite(void)
 
 	s = suite_create("filestore");
 	tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, top_setup, top_teardown);
-	tcase_add_checked_fixture(tc, dir_setup, NULL);
+	tcase_add_unchecked_fixture(tc, top_setup, tmpdir_top_teardown);
+	tcase_add_checked_fixture(tc, tmpdir_dir_setup, NULL);
 	tcase_add_test(tc, test_get_character);
 	tcase_add_test(tc, test_put_preconditions);
 	tcase_add_test(tc, test_put_ok);

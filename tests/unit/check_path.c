@@ -7,8 +7,8 @@
  * corners, along edges, ends on boundaries) and on random segments
  * against an exact oracle in integers.
  *
- * This file defines the xmalloc.h functions itself, counting calls, so
- * the linker takes them instead of libutil's xmalloc.o.
+ * countalloc.c defines the xmalloc.h functions, counting calls, so the
+ * linker takes them instead of libutil's xmalloc.o.
  */
 #include "config.h"
 
@@ -25,92 +25,8 @@
 #include "sim/area.h"
 #include "sim/path.h"
 #include "sim/rng.h"
+#include "countalloc.h"
 #include "xmalloc.h"
-
-/* ---- counting allocators ------------------------------------------------ */
-
-static unsigned long	nallocs;
-
-void *
-xmalloc(size_t size)
-{
-	void	*p;
-
-	nallocs++;
-	if ((p = malloc(size)) == NULL)
-		abort();
-	return (p);
-}
-
-void *
-xcalloc(size_t nmemb, size_t size)
-{
-	void	*p;
-
-	nallocs++;
-	if ((p = calloc(nmemb, size)) == NULL)
-		abort();
-	return (p);
-}
-
-void *
-xrealloc(void *ptr, size_t size)
-{
-	return (xreallocarray(ptr, 1, size));
-}
-
-void *
-xreallocarray(void *ptr, size_t nmemb, size_t size)
-{
-	void	*p;
-
-	nallocs++;
-	if (size != 0 && nmemb > SIZE_MAX / size)
-		abort();
-	if ((p = realloc(ptr, nmemb * size)) == NULL)
-		abort();
-	return (p);
-}
-
-char *
-xstrdup(const char *s)
-{
-	return (xstrndup(s, strlen(s)));
-}
-
-char *
-xstrndup(const char *s, size_t n)
-{
-	char	*p;
-
-	nallocs++;
-	if ((p = strndup(s, n)) == NULL)
-		abort();
-	return (p);
-}
-
-int
-xasprintf(char **ret, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = xvasprintf(ret, fmt, ap);
-	va_end(ap);
-	return (n);
-}
-
-int
-xvasprintf(char **ret, const char *fmt, va_list ap)
-{
-	int	n;
-
-	nallocs++;
-	if ((n = vasprintf(ret, fmt, ap)) == -1)
-		abort();
-	return (n);
-}
 
 /* ---- maps --------------------------------------------------------------- */
 

@@ -15,6 +15,7 @@
 
 #include "sim/area.h"
 #include "sim/world.h"
+#include "simfix.h"
 #include "xmalloc.h"
 
 #define TILE	32
@@ -44,7 +45,6 @@ static struct area	*A;
 static struct world	*W;
 static struct world_player *P;	/* valid while no player is added */
 static uint32_t		 PID;
-static uint64_t		 seq;
 
 static void
 add_npc(struct area *a, const char *id, float x, float y)
@@ -56,25 +56,6 @@ add_npc(struct area *a, const char *id, float x, float y)
 	n->name = xstrdup(id);
 	n->x = x;
 	n->y = y;
-}
-
-/* One mob at (x, y) that stands still, harms nobody, dies in one hit. */
-static struct area_spawner *
-add_dummy(struct area *a, const char *kind, float x, float y)
-{
-	struct area_spawner	*sp;
-
-	sp = area_add_spawner(a);
-	sp->kind = xstrdup(kind);
-	sp->x = x;
-	sp->y = y;
-	sp->count = 1;
-	sp->respawn_ms = 200;
-	sp->hp = 1;
-	sp->leash = 1000;
-	sp->attack_range = 16;
-	sp->attack_ms = 1000;
-	return (sp);
 }
 
 static void
@@ -117,10 +98,10 @@ setup(void)
 	area_add_spawn(A, 100, 100);
 	add_npc(A, "elder", ELDER_X, ELDER_Y);
 	add_npc(A, "smith", SMITH_X, SMITH_Y);
-	sp = add_dummy(A, "slime", 200, 560);
+	sp = simfix_add_dummy(A, "slime", 200, 560, 200);
 	sp->loot = xstrdup("gel");
 	sp->loot_chance = 1;
-	add_dummy(A, "bat", 600, 560);
+	simfix_add_dummy(A, "bat", 600, 560, 200);
 
 	quest(&q[Q_SLAY], "slay", 10);
 	objective(&q[Q_SLAY], QUEST_KILL, "slime", 3);
@@ -161,14 +142,7 @@ teardown(void)
 static void
 act(int kind, int32_t arg)
 {
-	struct world_input	in;
-
-	memset(&in, 0, sizeof in);
-	in.player = PID;
-	in.seq = ++seq;
-	in.kind = (uint8_t)kind;
-	in.arg = arg;
-	world_step(W, &in, 1);
+	simfix_act(W, PID, kind, 0, 0, arg);
 }
 
 /* This step's first event of kind (b matches any if -1), or NULL. */
@@ -316,7 +290,7 @@ START_TEST(test_accept_cap)
 		objective(&q[i], QUEST_KILL, "dragon", 1);
 		memset(&in[i], 0, sizeof in[i]);
 		in[i].player = PID;
-		in[i].seq = ++seq;
+		in[i].seq = ++simfix_seq;
 		in[i].kind = INPUT_ACCEPT;
 		in[i].arg = (int32_t)i;
 	}

@@ -21,6 +21,7 @@
 
 #include "sim/area.h"
 #include "sim/world.h"
+#include "simfix.h"
 #include "snapfmt.h"
 #include "snapworld.h"
 
@@ -59,12 +60,6 @@ sdup(const char *s)
 	return (strcpy(d, s));
 }
 
-static void
-set_solid(struct area *a, int col, int row)
-{
-	a->solid[(size_t)row * (size_t)a->cols + (size_t)col] = 1;
-}
-
 /*
  * A 40 x 30 map with a wall (a gap in its middle) and a block, an exit
  * east, slimes on one side, bats on the other and an elder. changed
@@ -82,12 +77,12 @@ make_area(const char *name, int changed)
 	a = area_new(name, COLS, ROWS, TILE, TILE);
 	for (r = 4; r < 26; r++) {
 		if (r != 14 && r != 15)
-			set_solid(a, 20, r);
+			simfix_set_solid(a, 20, r);
 	}
 	for (c = 8; c <= 10; c++)
-		set_solid(a, c, 22);
+		simfix_set_solid(a, c, 22);
 	if (changed)
-		set_solid(a, 30, 2);
+		simfix_set_solid(a, 30, 2);
 	area_add_spawn(a, 40, 40);
 	e = area_add_exit(a);
 	e->kind = AREA_EXIT_EDGE;

@@ -14,6 +14,7 @@
 
 #include "sim/area.h"
 #include "sim/world.h"
+#include "simfix.h"
 
 #define TILE	16
 #define R	WORLD_PLAYER_RADIUS
@@ -30,18 +31,12 @@ make_area(int cols, int rows)
 }
 
 static void
-set_solid(struct area *a, int col, int row)
-{
-	a->solid[(size_t)row * (size_t)a->cols + (size_t)col] = 1;
-}
-
-static void
 solid_column(struct area *a, int col)
 {
 	int	row;
 
 	for (row = 0; row < a->rows; row++)
-		set_solid(a, col, row);
+		simfix_set_solid(a, col, row);
 }
 
 static void
@@ -50,50 +45,13 @@ solid_row(struct area *a, int row)
 	int	col;
 
 	for (col = 0; col < a->cols; col++)
-		set_solid(a, col, row);
-}
-
-/* Adds a player where it fits and returns its id. */
-static uint32_t
-add(struct world *w, float x, float y)
-{
-	struct world_player	*p;
-
-	p = world_player_add(w, "p", x, y);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_float_eq(p->x, x);
-	ck_assert_float_eq(p->y, y);
-	return (p->id);
-}
-
-static struct world_player *
-find(struct world *w, uint32_t id)
-{
-	struct world_player	*p;
-
-	p = world_player_find(w, id);
-	ck_assert_ptr_nonnull(p);
-	return (p);
+		simfix_set_solid(a, col, row);
 }
 
 static void
 input(struct world *w, uint32_t id, uint64_t seq, float dx, float dy)
 {
-	struct world_input	in;
-
-	memset(&in, 0, sizeof in);
-	in.player = id;
-	in.seq = seq;
-	in.dx = dx;
-	in.dy = dy;
-	world_step(w, &in, 1);
-}
-
-static void
-steps(struct world *w, int n)
-{
-	while (n-- > 0)
-		world_step(w, NULL, 0);
+	simfix_input(w, id, seq, 0, dx, dy, 0);
 }
 
 /*
@@ -104,22 +62,12 @@ static void
 assert_clear(const struct world *w, const struct world_player *p)
 {
 	const struct area	*a = w->area;
-	int			 c0, c1, r0, r1, c, row;
 
 	ck_assert(isfinite(p->x) && isfinite(p->y));
 	ck_assert(p->x - R >= -EPS && p->y - R >= -EPS);
 	ck_assert(p->x + R <= area_width(a) + EPS);
 	ck_assert(p->y + R <= area_height(a) + EPS);
-	c0 = (int)floorf((p->x - R + EPS) / (float)a->tile_w);
-	c1 = (int)floorf((p->x + R - EPS) / (float)a->tile_w);
-	r0 = (int)floorf((p->y - R + EPS) / (float)a->tile_h);
-	r1 = (int)floorf((p->y + R - EPS) / (float)a->tile_h);
-	for (row = r0; row <= r1; row++) {
-		for (c = c0; c <= c1; c++)
-			ck_assert_msg(!area_solid_tile(a, c, row),
-			    "body at %f,%f is inside tile %d,%d", (double)p->x,
-			    (double)p->y, c, row);
-	}
+	simfix_assert_no_solid(a, p->x, p->y, "body");
 	ck_assert(world_body_fits(w, p->x, p->y));
 }
 
@@ -160,9 +108,9 @@ START_TEST(test_move_straight)
 	struct world_player	*p;
 	uint32_t		 id;
 
-	id = add(w, 320, 320);
+	id = simfix_add(w, 320, 320);
 	input(w, id, 1, 1, 0);
-	p = find(w, id);
+	p = simfix_find(w, id);
 	ck_assert_float_eq_tol(p->x, 320 + STEP, 1e-3);
 	ck_assert_float_eq(p->y, 320);
 	ck_assert_float_eq(p->dx, 1);
@@ -170,7 +118,7 @@ START_TEST(test_move_straight)
 	ck_assert_uint_eq(p->last_seq, 1);
 
 	/* The direction is held without new input. */
-	steps(w, 4);
+	simfix_steps(w, 4);
 	ck_assert_float_eq_tol(p->x, 320 + 5 * STEP, 1e-3);
 	ck_assert_float_eq(p->y, 320);
 
@@ -195,12 +143,12 @@ START_TEST(test_speed_and_rate)
 	uint32_t		 id;
 
 	/* speed / tick_hz per step. */
-	id = add(w, 100, 100);
+	id = simfix_add(w, 100, 100);
 	input(w, id, 1, 1, 0);
-	p = find(w, id);
+	p = simfix_find(w, id);
 	ck_assert_float_eq_tol(p->x, 100 + WORLD_PLAYER_SPEED / 20, 1e-3);
 	w->speed = 200;
-	steps(w, 1);
+	simfix_steps(w, 1);
 	ck_assert_float_eq_tol(p->x, 100 + WORLD_PLAYER_SPEED / 20 + 10,
 	    1e-3);
 	world_free(w);
@@ -221,9 +169,9 @@ START_TEST(test_diagonal_normalised)
 	size_t			 i;
 	float			 x0, y0, len, ddx, ddy;
 
-	id = add(w, 320, 320);
+	id = simfix_add(w, 320, 320);
 	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		p = find(w, id);
+		p = simfix_find(w, id);
 		x0 = p->x;
 		y0 = p->y;
 		input(w, id, i + 1, dirs[i][0], dirs[i][1]);
@@ -251,9 +199,9 @@ START_TEST(test_large_direction)
 	uint32_t		 id;
 
 	/* Any finite length is normalised, even one whose square overflows. */
-	id = add(w, 320, 320);
+	id = simfix_add(w, 320, 320);
 	input(w, id, 1, 1e30f, -1e30f);
-	p = find(w, id);
+	p = simfix_find(w, id);
 	ck_assert_float_eq_tol(p->dx, (float)M_SQRT1_2, 1e-5);
 	ck_assert_float_eq_tol(p->dy, -(float)M_SQRT1_2, 1e-5);
 	ck_assert_float_eq_tol(p->x, 320 + STEP * (float)M_SQRT1_2, 1e-3);
@@ -274,15 +222,15 @@ START_TEST(test_stop)
 	uint32_t		 id;
 	float			 x;
 
-	id = add(w, 320, 320);
+	id = simfix_add(w, 320, 320);
 	input(w, id, 1, 1, 0);
 	input(w, id, 2, 0, 0);
-	p = find(w, id);
+	p = simfix_find(w, id);
 	x = p->x;
 	ck_assert_float_eq(p->dx, 0);
 	ck_assert_float_eq(p->dy, 0);
 	ck_assert_uint_eq(p->last_seq, 2);
-	steps(w, 10);
+	simfix_steps(w, 10);
 	ck_assert_float_eq(p->x, x);
 	ck_assert_float_eq(p->y, 320);
 
@@ -309,18 +257,18 @@ START_TEST(test_nonfinite_input)
 	size_t			 i;
 	float			 x, y;
 
-	id = add(w, 320, 320);
+	id = simfix_add(w, 320, 320);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		/* Moving, then a non-finite direction: it stops. */
 		input(w, id, 2 * i + 1, 1, 1);
-		p = find(w, id);
+		p = simfix_find(w, id);
 		x = p->x;
 		y = p->y;
 		input(w, id, 2 * i + 2, bad[i][0], bad[i][1]);
 		ck_assert_msg(p->dx == 0 && p->dy == 0, "case %zu", i);
 		ck_assert_float_eq(p->x, x);
 		ck_assert_float_eq(p->y, y);
-		steps(w, 3);
+		simfix_steps(w, 3);
 		ck_assert_float_eq(p->x, x);
 		ck_assert_float_eq(p->y, y);
 		assert_clear(w, p);
@@ -348,46 +296,46 @@ START_TEST(test_wall_flush)
 	w = world_new(a, HZ, 1);
 
 	/* East into the wall's west face. */
-	id = add(w, 200, 400);
+	id = simfix_add(w, 200, 400);
 	for (i = 0; i < 30; i++) {
 		input(w, id, (uint64_t)i + 1, 1, 0);
-		assert_clear(w, find(w, id));
+		assert_clear(w, simfix_find(w, id));
 	}
-	p = find(w, id);
+	p = simfix_find(w, id);
 	assert_flush(p->x + R, 20 * TILE);
 	ck_assert_float_eq(p->y, 400);
 
 	/* West into the wall's east face. */
-	id = add(w, 500, 400);
+	id = simfix_add(w, 500, 400);
 	for (i = 0; i < 30; i++) {
 		input(w, id, (uint64_t)i + 1, -1, 0);
-		assert_clear(w, find(w, id));
+		assert_clear(w, simfix_find(w, id));
 	}
-	p = find(w, id);
+	p = simfix_find(w, id);
 	assert_flush(p->x - R, 21 * TILE);
 	ck_assert_float_eq(p->y, 400);
 
 	/* North into the row's south face, south into its north face. */
-	id = add(w, 100, 300);
+	id = simfix_add(w, 100, 300);
 	for (i = 0; i < 30; i++) {
 		input(w, id, (uint64_t)i + 1, 0, -1);
-		assert_clear(w, find(w, id));
+		assert_clear(w, simfix_find(w, id));
 	}
-	p = find(w, id);
+	p = simfix_find(w, id);
 	assert_flush(p->y - R, 11 * TILE);
 	ck_assert_float_eq(p->x, 100);
-	id = add(w, 100, 40);
+	id = simfix_add(w, 100, 40);
 	for (i = 0; i < 30; i++) {
 		input(w, id, (uint64_t)i + 1, 0, 1);
-		assert_clear(w, find(w, id));
+		assert_clear(w, simfix_find(w, id));
 	}
-	p = find(w, id);
+	p = simfix_find(w, id);
 	assert_flush(p->y + R, 10 * TILE);
 	ck_assert_float_eq(p->x, 100);
 
 	/* Pressing on stays put. */
-	steps(w, 10);
-	p = find(w, id);
+	simfix_steps(w, 10);
+	p = simfix_find(w, id);
 	assert_flush(p->y + R, 10 * TILE);
 	assert_clear(w, p);
 	world_free(w);
@@ -409,15 +357,15 @@ START_TEST(test_wall_slide)
 	w = world_new(a, HZ, 1);
 
 	/* South-east into the vertical wall: keeps going south. */
-	id = add(w, 300, 200);
+	id = simfix_add(w, 300, 200);
 	for (i = 0; i < 5; i++)
 		input(w, id, (uint64_t)i + 1, 1, 1);
-	p = find(w, id);
+	p = simfix_find(w, id);
 	assert_flush(p->x + R, 20 * TILE);
 	assert_clear(w, p);
 	for (i = 0; i < 10; i++) {
 		y = p->y;
-		steps(w, 1);
+		simfix_steps(w, 1);
 		assert_flush(p->x + R, 20 * TILE);
 		assert_clear(w, p);
 		/* The parallel component continues at its full share. */
@@ -426,14 +374,14 @@ START_TEST(test_wall_slide)
 	}
 
 	/* North-west into the horizontal wall: keeps going west. */
-	id = add(w, 200, 120);
+	id = simfix_add(w, 200, 120);
 	for (i = 0; i < 5; i++)
 		input(w, id, (uint64_t)i + 1, -1, -1);
-	p = find(w, id);
+	p = simfix_find(w, id);
 	assert_flush(p->y - R, 6 * TILE);
 	for (i = 0; i < 5; i++) {
 		x = p->x;
-		steps(w, 1);
+		simfix_steps(w, 1);
 		assert_flush(p->y - R, 6 * TILE);
 		assert_clear(w, p);
 		ck_assert_float_eq_tol(x - p->x, STEP * (float)M_SQRT1_2,
@@ -459,10 +407,10 @@ START_TEST(test_no_tunnelling)
 	w = world_new(a, HZ, 1);
 	w->speed = 5000;	/* 500 units a step, 31 tiles */
 
-	east = add(w, 600, 300);
-	west = add(w, 700, 300);
-	diag = add(w, 600, 600);
-	down = add(w, 300, 600);
+	east = simfix_add(w, 600, 300);
+	west = simfix_add(w, 700, 300);
+	diag = simfix_add(w, 600, 600);
+	down = simfix_add(w, 300, 600);
 	for (i = 0; i < 5; i++) {
 		memset(in, 0, sizeof in);
 		in[0].player = east;
@@ -476,20 +424,20 @@ START_TEST(test_no_tunnelling)
 		in[3].dy = 1;
 		world_step(w, in, 4);
 
-		p = find(w, east);
+		p = simfix_find(w, east);
 		assert_clear(w, p);
 		ck_assert(p->x < 640);
 		assert_flush(p->x + R, 640);
-		p = find(w, west);
+		p = simfix_find(w, west);
 		assert_clear(w, p);
 		ck_assert(p->x > 656);
 		assert_flush(p->x - R, 656);
-		p = find(w, diag);
+		p = simfix_find(w, diag);
 		assert_clear(w, p);
 		ck_assert(p->x < 640 && p->y < 640);
 		assert_flush(p->x + R, 640);
 		assert_flush(p->y + R, 640);
-		p = find(w, down);
+		p = simfix_find(w, down);
 		assert_clear(w, p);
 		ck_assert(p->y < 640);
 		assert_flush(p->y + R, 640);
@@ -511,13 +459,13 @@ START_TEST(test_map_bounds)
 	size_t			 i;
 	int			 j;
 
-	id = add(w, 80, 48);
+	id = simfix_add(w, 80, 48);
 	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		for (j = 0; j < 30; j++) {
 			input(w, id, 1, dirs[i][0], dirs[i][1]);
-			assert_clear(w, find(w, id));
+			assert_clear(w, simfix_find(w, id));
 		}
-		p = find(w, id);
+		p = simfix_find(w, id);
 		if (dirs[i][0] < 0)
 			assert_flush(p->x - R, 0);
 		if (dirs[i][0] > 0)
@@ -531,7 +479,7 @@ START_TEST(test_map_bounds)
 	/* Also at a very high speed. */
 	w->speed = 1e6f;
 	input(w, id, 2, -1, 0);
-	p = find(w, id);
+	p = simfix_find(w, id);
 	assert_clear(w, p);
 	assert_flush(p->x - R, 0);
 	input(w, id, 3, 0, 1);
@@ -550,8 +498,8 @@ START_TEST(test_input_order)
 	struct world_player	*p;
 	uint32_t		 id1, id2;
 
-	id1 = add(w, 100, 100);
-	id2 = add(w, 300, 300);
+	id1 = simfix_add(w, 100, 100);
+	id2 = simfix_add(w, 300, 300);
 	memset(in, 0, sizeof in);
 	in[0] = (struct world_input){ .player = id1, .seq = 10, .dx = 1, .dy = 0 };
 	in[1] = (struct world_input){ .player = id2, .seq = 7, .dx = -1, .dy = 0 };
@@ -559,19 +507,19 @@ START_TEST(test_input_order)
 	in[3] = (struct world_input){ .player = id1, .seq = 12, .dx = 0, .dy = 1 };	/* last wins */
 	in[4] = (struct world_input){ .player = id2, .seq = 8, .dx = 0, .dy = -1 };
 	world_step(w, in, 5);
-	p = find(w, id1);
+	p = simfix_find(w, id1);
 	ck_assert_float_eq(p->x, 100);
 	ck_assert_float_eq_tol(p->y, 100 + STEP, 1e-3);
 	ck_assert_uint_eq(p->last_seq, 12);
-	p = find(w, id2);
+	p = simfix_find(w, id2);
 	ck_assert_float_eq(p->x, 300);
 	ck_assert_float_eq_tol(p->y, 300 - STEP, 1e-3);
 	ck_assert_uint_eq(p->last_seq, 8);
 
 	/* A step without input leaves last_seq alone. */
-	steps(w, 1);
-	ck_assert_uint_eq(find(w, id1)->last_seq, 12);
-	ck_assert_uint_eq(find(w, id2)->last_seq, 8);
+	simfix_steps(w, 1);
+	ck_assert_uint_eq(simfix_find(w, id1)->last_seq, 12);
+	ck_assert_uint_eq(simfix_find(w, id2)->last_seq, 8);
 	world_free(w);
 	area_free(a);
 }
@@ -585,8 +533,8 @@ START_TEST(test_unknown_player)
 	struct world_player	*p;
 	uint32_t		 id, gone;
 
-	id = add(w, 100, 100);
-	gone = add(w, 200, 200);
+	id = simfix_add(w, 100, 100);
+	gone = simfix_add(w, 200, 200);
 	world_player_remove(w, gone);
 	memset(in, 0, sizeof in);
 	in[0] = (struct world_input){ .player = 999, .seq = 1, .dx = 1, .dy = 0 };
@@ -596,7 +544,7 @@ START_TEST(test_unknown_player)
 	ck_assert_uint_eq(w->nplayers, 1);
 	ck_assert_ptr_null(world_player_find(w, 999));
 	ck_assert_ptr_null(world_player_find(w, gone));
-	p = find(w, id);
+	p = simfix_find(w, id);
 	ck_assert_float_eq(p->x, 100);
 	ck_assert_float_eq(p->y, 100);
 	ck_assert_float_eq(p->dx, 0);
@@ -730,7 +678,7 @@ START_TEST(test_remove)
 	int		 k;
 
 	for (i = 0; i < 40; i++)
-		ids[i] = add(w, 20 + (float)(i % 10) * 25, 20 +
+		ids[i] = simfix_add(w, 20 + (float)(i % 10) * 25, 20 +
 		    (float)(i / 10) * 25);
 	for (i = 0; i < 40; i++)
 		ck_assert_uint_eq(ids[i], i + 1);
@@ -747,16 +695,16 @@ START_TEST(test_remove)
 		if (i == 0 || i == 39 || i % 3 == 0)
 			ck_assert_ptr_null(world_player_find(w, ids[i]));
 		else
-			ck_assert_uint_eq(find(w, ids[i])->id, ids[i]);
+			ck_assert_uint_eq(simfix_find(w, ids[i])->id, ids[i]);
 	}
 	for (i = 1; i < w->nplayers; i++)
 		ck_assert_uint_lt(w->players[i - 1].id, w->players[i].id);
 
 	/* New ids keep growing; the order holds. */
-	ck_assert_uint_eq(add(w, 200, 200), 41);
+	ck_assert_uint_eq(simfix_add(w, 200, 200), 41);
 	for (i = 1; i < w->nplayers; i++)
 		ck_assert_uint_lt(w->players[i - 1].id, w->players[i].id);
-	ck_assert_uint_eq(find(w, 41)->id, 41);
+	ck_assert_uint_eq(simfix_find(w, 41)->id, 41);
 	ck_assert_ptr_null(world_player_find(w, 0));
 
 	/* Remove everything. */
@@ -817,7 +765,7 @@ START_TEST(test_determinism)
 	/* Walls and pillars so collisions happen. */
 	solid_column(a, 15);
 	for (c = 0; c < 30; c += 4)
-		set_solid(a, c, 7);
+		simfix_set_solid(a, c, 7);
 	a->solid[15 + 10 * 30] = 0;	/* a door in the wall */
 	a->solid[15 + 11 * 30] = 0;
 	w1 = world_new(a, 20, 1);
