@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "atomicfile.h"
 #include "filestore.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -135,10 +136,9 @@ read_json(const char *path, char **cause)
 static int
 write_json(const char *path, struct json_object *o, char **cause)
 {
-	char		*tmp, *dir, *slash;
+	char		*dir, *slash;
 	const char	*text;
 	size_t		 len;
-	int		 fd;
 
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
@@ -148,35 +148,9 @@ write_json(const char *path, struct json_object *o, char **cause)
 		free(dir);
 		return (-1);
 	}
-	xasprintf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	text = jsonutil_string(o, &len);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
-	    fsync(fd) == -1) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		free(tmp);
-		free(dir);
-		return (-1);
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		free(dir);
-		return (-1);
-	}
-	/* The rename itself must survive a crash: sync the directory. */
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fsync(fd);
-		close(fd);
-	}
-	free(tmp);
 	free(dir);
-	return (0);
+	text = jsonutil_string(o, &len);
+	return (atomicfile_write(path, text, len, 0644, cause));
 }
 
 static int

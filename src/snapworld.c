@@ -580,26 +580,6 @@ parse(struct snapr *r, const struct world *w, struct snapworld_state *st,
 }
 
 /*
- * The spatial index as ai_step leaves it, rebuilt from the restored
- * positions (a player's attack at the next step looks it up).
- */
-static void
-reindex(struct world *w)
-{
-	size_t	i;
-
-	grid_clear(w->grid);
-	for (i = 0; i < w->nmobs; i++) {
-		if (w->mobs[i].state != MOB_DEAD)
-			grid_insert(w->grid, (uint32_t)i, w->mobs[i].x,
-			    w->mobs[i].y);
-	}
-	for (i = 0; i < w->nplayers; i++)
-		grid_insert(w->grid, (uint32_t)(w->nmobs + i),
-		    w->players[i].x, w->players[i].y);
-}
-
-/*
  * Restores the section read by r (the payload of a "WRLD" section) into
  * w, a world made by world_new with the same area (tick rate and seed do
  * not matter: the snapshot's replace them). All or nothing: the section
@@ -647,6 +627,5 @@ snapworld_read(struct snapr *r, struct world *w, char **cause)
 		w->near = xreallocarray(w->near, need, sizeof *w->near);
 		w->near_cap = need;
 	}
-	reindex(w);
 	return (0);
 }

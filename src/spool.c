@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "atomicfile.h"
 #include "jsonutil.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -23,9 +24,8 @@ spool_save(const char *path, const struct spool_entry *e, size_t n,
 {
 	struct json_object	*o, *a, *w;
 	const char		*text;
-	char			*tmp, *dir, *slash;
 	size_t			 i, len;
-	int			 fd, rc = -1;
+	int			 rc = -1;
 
 	if (n == 0) {
 		if (unlink(path) == -1 && errno != ENOENT) {
@@ -49,35 +49,10 @@ spool_save(const char *path, const struct spool_entry *e, size_t n,
 	}
 	json_object_object_add(o, "writes", a);
 	text = jsonutil_string(o, &len);
-	xasprintf(&tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
-	    fsync(fd) == -1) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
+	if (atomicfile_write(path, text, len, 0600, cause) != 0)
 		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		if ((fd = open(*dir != '\0' ? dir : "/", O_RDONLY |
-		    O_DIRECTORY | O_CLOEXEC)) != -1) {
-			fsync(fd);
-			close(fd);
-		}
-	}
-	free(dir);
 	rc = 0;
 out:
-	free(tmp);
 	json_object_put(o);
 	return (rc);
 }
