@@ -37,6 +37,7 @@ struct dataapi_request {
 	int				 too_big;
 	struct event			*deferred;	/* file:// answers */
 	int				 file_status;
+	const char			*refused;	/* queue full: why */
 	uint64_t			 started_us;
 	int				 cancelled;
 	TAILQ_ENTRY(dataapi_request)	 entry;
@@ -51,6 +52,7 @@ struct dataapi {
 	struct event		*timer;
 	struct dataapi_requests	 queued;	/* waiting for a slot */
 	struct dataapi_requests	 running;	/* in curl or deferred */
+	struct dataapi_requests	 refused;	/* queue full, failing */
 	struct dataapi_stats	 stats;
 };
 
@@ -89,8 +91,12 @@ dataapi_finish(struct dataapi_request *r, int status, const char *error,
 	struct dataapi		*api = r->api;
 	struct dataapi_response	 resp;
 
-	TAILQ_REMOVE(&api->running, r, entry);
-	api->stats.in_flight--;
+	if (r->refused != NULL)
+		TAILQ_REMOVE(&api->refused, r, entry);
+	else {
+		TAILQ_REMOVE(&api->running, r, entry);
+		api->stats.in_flight--;
+	}
 	memset(&resp, 0, sizeof resp);
 	resp.status = status;
 	resp.body = r->resp != NULL ? r->resp : "";
@@ -253,7 +259,7 @@ dataapi_file_cb(evutil_socket_t fd, short kind, void *arg)
 {
 	struct dataapi_request	*r = arg;
 
-	dataapi_finish(r, r->file_status, NULL, 0);
+	dataapi_finish(r, r->file_status, r->refused, 0);
 }
 
 static void
@@ -346,6 +352,7 @@ dataapi_new(struct event_base *base, const struct dataapi_config *config)
 	api->config = *config;
 	TAILQ_INIT(&api->queued);
 	TAILQ_INIT(&api->running);
+	TAILQ_INIT(&api->refused);
 	api->timer = evtimer_new(base, dataapi_timer_cb, api);
 	if ((api->multi = curl_multi_init()) == NULL)
 		fatalx("curl_multi_init failed");
@@ -374,13 +381,16 @@ dataapi_free(struct dataapi *api)
 	resp.body = "";
 	resp.error = "shutting down";
 	while ((r = TAILQ_FIRST(&api->queued)) != NULL ||
-	    (r = TAILQ_FIRST(&api->running)) != NULL) {
+	    (r = TAILQ_FIRST(&api->running)) != NULL ||
+	    (r = TAILQ_FIRST(&api->refused)) != NULL) {
 		if (r->easy != NULL)
 			curl_multi_remove_handle(api->multi, r->easy);
 		if (r == TAILQ_FIRST(&api->queued))
 			TAILQ_REMOVE(&api->queued, r, entry);
-		else
+		else if (r == TAILQ_FIRST(&api->running))
 			TAILQ_REMOVE(&api->running, r, entry);
+		else
+			TAILQ_REMOVE(&api->refused, r, entry);
 		if (!r->cancelled)
 			r->cb(&resp, r->arg);
 		dataapi_request_free(r);
@@ -418,6 +428,19 @@ dataapi_send(struct dataapi *api, const char *method, const char *base,
 	}
 	r->cb = cb;
 	r->arg = arg;
+	if (api->config.max_queued != 0 &&
+	    api->stats.queued >= api->config.max_queued) {
+		/*
+		 * Memory stays bounded however fast requests come: this one
+		 * fails like an unreachable API (from the loop, as always).
+		 */
+		r->refused = "too many requests waiting for the data API";
+		r->started_us = monotonic_ns() / 1000;
+		TAILQ_INSERT_TAIL(&api->refused, r, entry);
+		r->deferred = event_new(api->base, -1, 0, dataapi_file_cb, r);
+		event_active(r->deferred, 0, 0);
+		return (r);
+	}
 	TAILQ_INSERT_TAIL(&api->queued, r, entry);
 	api->stats.queued++;
 	dataapi_start_queued(api);

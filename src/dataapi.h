@@ -20,6 +20,7 @@ struct dataapi_config {
 	unsigned	 connect_timeout_ms;
 	unsigned	 max_in_flight;
 	size_t		 max_response;		/* bytes of a response body */
+	size_t		 max_queued;		/* waiting; 0: no bound */
 };
 
 struct dataapi_response {

@@ -107,6 +107,7 @@ lifecycle_data_init(struct instance *inst, char **cause)
 	dc.timeout_ms = (unsigned)options_number(o, OPT_API_TIMEOUT);
 	dc.connect_timeout_ms = dc.timeout_ms;
 	dc.max_in_flight = (unsigned)options_number(o, OPT_API_MAX_IN_FLIGHT);
+	dc.max_queued = 65536;
 	dc.max_response = 16 * 1024 * 1024;
 	inst->api = dataapi_new(inst->base, &dc);
 	inst->wb = writeback_new(inst->base, inst->api, dir, 0,

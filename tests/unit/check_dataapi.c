@@ -47,7 +47,7 @@ struct call {
 };
 
 static const struct dataapi_config config_default = {
-	1000, 1000, 4, 1024 * 1024
+	1000, 1000, 4, 1024 * 1024, 0
 };
 
 /* ---- fixtures and helpers ------------------------------------------- */
@@ -276,7 +276,7 @@ END_TEST
 START_TEST(test_in_order)
 {
 	static const struct dataapi_config config = {
-		1000, 1000, 1, 1024 * 1024
+		1000, 1000, 1, 1024 * 1024, 0
 	};
 	struct event_base	*base;
 	struct dataapi		*api;
@@ -324,7 +324,7 @@ END_TEST
 START_TEST(test_cancel)
 {
 	static const struct dataapi_config config = {
-		1000, 1000, 1, 1024 * 1024
+		1000, 1000, 1, 1024 * 1024, 0
 	};
 	struct event_base	*base;
 	struct dataapi		*api;
@@ -410,10 +410,10 @@ check_shut(const struct call *c)
 START_TEST(test_free)
 {
 	static const struct dataapi_config config = {
-		1000, 1000, 2, 1024 * 1024
+		1000, 1000, 2, 1024 * 1024, 0
 	};
 	static const struct dataapi_config one = {
-		1000, 1000, 1, 1024 * 1024
+		1000, 1000, 1, 1024 * 1024, 0
 	};
 	struct event_base	*base;
 	struct dataapi		*api;
@@ -483,6 +483,43 @@ START_TEST(test_free)
 	check_shut(&c[2]);
 	for (i = 0; i < NREQ; i++)
 		call_clear(&c[i]);
+	event_base_free(base);
+}
+END_TEST
+
+/* Past max_queued waiting requests, more fail at once (from the loop). */
+START_TEST(test_queue_bound)
+{
+	static const struct dataapi_config config = {
+		1000, 1000, 1, 1024 * 1024, 2
+	};
+	struct event_base	*base;
+	struct dataapi		*api;
+	struct call		 c[5];
+	int			 i;
+
+	ck_assert_ptr_nonnull(base = event_base_new());
+	api = dataapi_new(base, &config);
+	memset(c, 0, sizeof c);
+	tmpdir_put_file("characters/q.json", "{\"id\":\"q\"}");
+	for (i = 0; i < 5; i++) {
+		c[i].index = i;
+		submit(api, "GET", "/characters/q", NULL, NULL, &c[i]);
+		ck_assert_int_eq(c[i].calls, 0);	/* never inside send */
+	}
+	run_until(base, api, 5);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(c[i].status, 200);	/* 1 running + 2 */
+	for (i = 3; i < 5; i++) {
+		ck_assert_int_eq(c[i].calls, 1);
+		ck_assert_int_eq(c[i].status, 0);
+		ck_assert_int_eq(c[i].error, 1);
+	}
+	ck_assert_uint_eq(dataapi_stats(api)->in_flight, 0);
+	ck_assert_uint_eq(dataapi_stats(api)->queued, 0);
+	for (i = 0; i < 5; i++)
+		call_clear(&c[i]);
+	dataapi_free(api);
 	event_base_free(base);
 }
 END_TEST
@@ -575,6 +612,7 @@ dataapi_suite(void)
 	tcase_add_test(tc, test_in_order);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_free);
+	tcase_add_test(tc, test_queue_bound);
 	tcase_add_test(tc, test_valid_base);
 	tcase_add_test(tc, test_escape);
 	suite_add_tcase(s, tc);
