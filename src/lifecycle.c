@@ -110,7 +110,7 @@ lifecycle_data_init(struct instance *inst, char **cause)
 	dc.max_queued = 65536;
 	dc.max_response = 16 * 1024 * 1024;
 	inst->api = dataapi_new(inst->base, &dc);
-	inst->wb = writeback_new(inst->base, inst->api, dir, 0,
+	inst->wb = writeback_new(inst->base, inst->api, dir,
 	    lifecycle_lost_cb, inst);
 	log_info("character-api=%s quest-api=%s", inst->character_base,
 	    inst->quest_base);

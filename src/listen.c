@@ -154,8 +154,3 @@ listener_address(struct listener *l)
 	return (l->address);
 }
 
-evutil_socket_t
-listener_fd(struct listener *l)
-{
-	return (evconnlistener_get_fd(l->ev));
-}

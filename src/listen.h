@@ -14,7 +14,6 @@ struct listener	*listener_new(struct event_base *, const char *,
 void		 listener_free(struct listener *);
 int		 listener_port(struct listener *);
 const char	*listener_address(struct listener *);
-evutil_socket_t	 listener_fd(struct listener *);
 int		 socket_local_port(evutil_socket_t);
 
 #endif

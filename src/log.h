@@ -16,9 +16,7 @@ enum log_level {
 
 void	 log_open(const char *, enum log_level, int);
 void	 log_set_level(enum log_level);
-enum log_level log_get_level(void);
 int	 log_level_parse(const char *, enum log_level *);
-const char *log_level_name(enum log_level);
 
 void	 log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -70,15 +70,12 @@ main_allocated_cb(int status, const char *cause, void *arg)
 static void
 main_stop_cb(evutil_socket_t sig, short events, void *arg)
 {
-	struct timeval	tv = { 0, 200000 };
-
 	if (stopping++) {
 		log_warn("signal %d again: exiting now", (int)sig);
 		event_base_loopbreak(base);
 		return;
 	}
 	log_info("signal %d: stopping (again to stop at once)", (int)sig);
-	(void)tv;
 	lifecycle_shutdown(&instance, main_stopped_cb, NULL);
 }
 

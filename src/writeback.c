@@ -66,7 +66,7 @@ static void	owned_next(struct owned *);
 /* Caller frees with writeback_free. */
 struct writeback *
 writeback_new(struct event_base *base, struct dataapi *api,
-    const char *state_dir, unsigned unused, writeback_lost_cb lost_cb,
+    const char *state_dir, writeback_lost_cb lost_cb,
     void *arg)
 {
 	struct writeback	*wb;
@@ -310,17 +310,6 @@ writeback_release(struct owned *o)
 		writeback_spool(o->wb);
 	if (o->req == NULL && !evtimer_pending(o->retry, NULL))
 		owned_write(o);
-}
-
-void
-writeback_release_all(struct writeback *wb)
-{
-	struct owned	*o, *next;
-
-	for (o = TAILQ_FIRST(&wb->owned); o != NULL; o = next) {
-		next = TAILQ_NEXT(o, entry);
-		writeback_release(o);
-	}
 }
 
 /* Anything waiting for an answer? (Spooled retries do not count.) */

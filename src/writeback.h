@@ -35,7 +35,7 @@ struct writeback_stats {
 };
 
 struct writeback *writeback_new(struct event_base *, struct dataapi *,
-		     const char *, unsigned, writeback_lost_cb, void *);
+		     const char *, writeback_lost_cb, void *);
 void		 writeback_free(struct writeback *);
 int		 writeback_replay(struct writeback *, char **);
 struct owned	*writeback_own(struct writeback *, const char *, const char *,
@@ -48,7 +48,6 @@ void		 writeback_set(struct owned *, const char *,
 		     struct json_object *);
 void		 writeback_release(struct owned *);
 void		 writeback_flush_dirty(struct writeback *);
-void		 writeback_release_all(struct writeback *);
 void		 writeback_when_idle(struct writeback *, writeback_idle_cb,
 		     void *);
 int		 writeback_busy(struct writeback *);

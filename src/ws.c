@@ -141,12 +141,6 @@ ws_peer(struct ws *ws)
 	return (ws->peer);
 }
 
-int
-ws_is_open(struct ws *ws)
-{
-	return (ws->state == WS_OPEN);
-}
-
 size_t
 ws_output_queued(struct ws *ws)
 {

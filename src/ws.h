@@ -57,7 +57,6 @@ int		 ws_send_parts(struct ws *, int, const void *, size_t,
 void		 ws_close(struct ws *, uint16_t, const char *);
 void		 ws_abort(struct ws *, const char *);
 size_t		 ws_output_queued(struct ws *);
-int		 ws_is_open(struct ws *);
 const char	*ws_peer(struct ws *);
 
 #endif
