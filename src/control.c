@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <json-c/json.h>
 
 #include "areaload.h"
@@ -24,6 +25,7 @@
 #include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
+#include "migrate.h"
 #include "pending.h"
 #include "prepare.h"
 #include "writeback.h"
@@ -234,6 +236,29 @@ control_status_data(struct instance *inst, struct json_object *o)
 	json_object_object_add(o, "writeback", w);
 }
 
+static void
+control_status_migration(struct instance *inst, struct json_object *o)
+{
+	struct json_object		*m, *last;
+	const struct migrate_stats	*ms = &inst->migrate;
+
+	m = json_object_new_object();
+	control_add_int(m, "count", ms->count);
+	control_add_int(m, "failed", ms->failed);
+	json_object_object_add(m, "under_way",
+	    json_object_new_boolean(inst->migration != NULL));
+	last = json_object_new_object();
+	json_object_object_add(last, "pause_ms", json_object_new_double(
+	    (double)ms->last_pause_us / 1000.0));
+	control_add_int(last, "snapshot_bytes", ms->last_bytes);
+	control_add_int(last, "fds", ms->last_fds);
+	control_add_int(last, "sessions", ms->last_sessions);
+	json_object_object_add(last, "error", ms->last_error[0] != '\0' ?
+	    json_object_new_string(ms->last_error) : NULL);
+	json_object_object_add(m, "last", last);
+	json_object_object_add(o, "migration", m);
+}
+
 static size_t
 control_living_mobs(struct run *run)
 {
@@ -278,7 +303,8 @@ control_status(struct instance *inst, struct evhttp_request *req)
 	json_object_object_add(o, "uptime_s", json_object_new_int64(
 	    (int64_t)((now - inst->started_ms) / 1000)));
 	json_object_object_add(o, "client_port", json_object_new_int(
-	    listener_port(inst->client_listener)));
+	    inst->client_listener != NULL ?
+	    listener_port(inst->client_listener) : 0));
 	json_object_object_add(o, "control_port",
 	    json_object_new_int(inst->control_port));
 	if (run != NULL) {
@@ -297,6 +323,7 @@ control_status(struct instance *inst, struct evhttp_request *req)
 		    json_object_get(run->neighbours));
 	}
 	control_status_data(inst, o);
+	control_status_migration(inst, o);
 	cfg = json_object_new_object();
 	for (i = 0; i < OPT__COUNT; i++) {
 		const char *v = options_get(inst->options, (enum option_id)i);
@@ -364,6 +391,10 @@ control_allocate(struct instance *inst, struct evhttp_request *req)
 	    lifecycle_valid_neighbours(nb, &cause) != 0) {
 		control_error(req, 400, "%s", cause);
 		free(cause);
+		goto out;
+	}
+	if (inst->migration != NULL) {
+		control_error(req, 409, "a live migration is under way");
 		goto out;
 	}
 	if (inst->state != STATE_IDLE) {
@@ -572,6 +603,10 @@ control_drain(struct instance *inst, struct evhttp_request *req)
 {
 	struct json_object	*o;
 
+	if (inst->migration != NULL) {
+		control_error(req, 409, "a live migration is under way");
+		return;
+	}
 	if (inst->state != STATE_RUNNING) {
 		control_conflict(req, inst);
 		return;
@@ -581,6 +616,52 @@ control_drain(struct instance *inst, struct evhttp_request *req)
 	json_object_object_add(o, "state", json_object_new_string(
 	    lifecycle_state_name(inst->state)));
 	control_reply(req, 202, o);
+}
+
+static void
+control_migrate_done_cb(int status, struct json_object *o, void *arg)
+{
+	struct control_wait	*w = arg;
+
+	if (status != 200) {
+		log_info("control %s -> %d: %s", w->what, status,
+		    json_object_get_string(json_object_object_get(o,
+		    "error")));
+	}
+	control_wait_done(w, status, o);
+}
+
+/* POST /v1/migrate [{"binary"}]: answered once it is over, either way. */
+static void
+control_migrate(struct instance *inst, struct evhttp_request *req)
+{
+	struct json_object	*body = NULL, *v;
+	struct control_wait	*w;
+	const char		*binary = NULL;
+	char			*cause;
+	int			 status;
+
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) != 0) {
+		if ((body = control_body(req)) == NULL)
+			return;
+		if (json_object_object_get_ex(body, "binary", &v) &&
+		    !json_object_is_type(v, json_type_null)) {
+			if (!json_object_is_type(v, json_type_string)) {
+				control_error(req, 400, "binary must be a "
+				    "string");
+				goto out;
+			}
+			binary = json_object_get_string(v);
+		}
+	}
+	w = control_wait_new(req, "POST /v1/migrate");
+	if (migrate_start(inst, binary, control_migrate_done_cb, w, &status,
+	    &cause) != 0) {
+		control_wait_error(w, status, cause);
+		free(cause);
+	}
+out:
+	json_object_put(body);
 }
 
 static void
@@ -628,6 +709,22 @@ control_metrics(struct instance *inst, struct evhttp_request *req)
 	    (double)dataapi_stats(inst->api)->last_us / 1e6,
 	    writeback_stats(inst->wb)->spooled,
 	    (unsigned long long)writeback_stats(inst->wb)->conflicts);
+	evbuffer_add_printf(out,
+	    "# TYPE zoned_migrations_total counter\n"
+	    "zoned_migrations_total %llu\n"
+	    "# TYPE zoned_migrations_failed_total counter\n"
+	    "zoned_migrations_failed_total %llu\n"
+	    "# HELP zoned_migration_pause_seconds The last migration: from "
+	    "the old process's last tick to the new one's first.\n"
+	    "# TYPE zoned_migration_pause_seconds gauge\n"
+	    "zoned_migration_pause_seconds %.6f\n"
+	    "# TYPE zoned_migration_snapshot_bytes gauge\n"
+	    "zoned_migration_snapshot_bytes %zu\n"
+	    "# TYPE zoned_migration_fds gauge\nzoned_migration_fds %zu\n",
+	    (unsigned long long)inst->migrate.count,
+	    (unsigned long long)inst->migrate.failed,
+	    (double)inst->migrate.last_pause_us / 1e6,
+	    inst->migrate.last_bytes, inst->migrate.last_fds);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, NULL, NULL);
@@ -651,6 +748,17 @@ control_request_cb(struct evhttp_request *req, void *arg)
 
 	if (path == NULL)
 		path = "/";
+	/*
+	 * One request per connection: a kept-alive connection would stay
+	 * with this process when a live migration hands the port over.
+	 */
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Connection", "close");
+	if (inst->handed_over) {
+		control_error(req, 503, "this process handed over to a "
+		    "replacement: connect again");
+		return;
+	}
 	if (strcmp(path, "/healthz") == 0) {
 		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 			control_not_allowed(req, "GET");
@@ -712,8 +820,7 @@ control_request_cb(struct evhttp_request *req, void *arg)
 		if (cmd != EVHTTP_REQ_POST)
 			control_not_allowed(req, "POST");
 		else
-			control_error(req, 501, "live migration is not "
-			    "implemented yet");
+			control_migrate(inst, req);
 	} else if (strcmp(path, "/metrics") == 0) {
 		if (cmd != EVHTTP_REQ_GET)
 			control_not_allowed(req, "GET");
@@ -751,6 +858,69 @@ control_read_token(const char *path, char **token, char **cause)
 	return (0);
 }
 
+static void
+control_setup(struct instance *inst)
+{
+	inst->control = evhttp_new(inst->base);
+	evhttp_set_allowed_methods(inst->control, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_HEAD);
+	evhttp_set_max_body_size(inst->control, CONTROL_MAX_BODY);
+	evhttp_set_max_headers_size(inst->control, 16384);
+	evhttp_set_timeout(inst->control, 30);
+	evhttp_set_gencb(inst->control, control_request_cb, inst);
+}
+
+/*
+ * A replacement's control plane, on the listening socket the old process
+ * passed (after the commit). The token is read again from the file.
+ */
+void
+control_init_fd(struct instance *inst, evutil_socket_t fd)
+{
+	const char	*file;
+	char		*cause;
+
+	file = options_get(inst->options, OPT_CONTROL_TOKEN_FILE);
+	if (file != NULL && control_read_token(file, &inst->token,
+	    &cause) != 0) {
+		/* The old process checked it; keep the plane closed. */
+		log_error("%s: the control plane refuses everything", cause);
+		free(cause);
+		inst->token = xstrdup("\x01unusable");
+	}
+	control_setup(inst);
+	evutil_make_socket_nonblocking(fd);
+	inst->control_bound = evhttp_accept_socket_with_handle(inst->control,
+	    fd);
+	if (inst->control_bound == NULL)
+		fatalx("control: cannot take over the listening socket");
+	inst->control_port = socket_local_port(fd);
+	log_info("listening on=control port=%d (taken over)",
+	    inst->control_port);
+}
+
+evutil_socket_t
+control_listen_fd(struct instance *inst)
+{
+	return (evhttp_bound_socket_get_fd(inst->control_bound));
+}
+
+/* Accepting stops (callers wait in the backlog) or starts again. */
+void
+control_enable(struct instance *inst, int on)
+{
+	struct evconnlistener	*l;
+
+	if (inst->control_bound == NULL)
+		return;
+	l = evhttp_bound_socket_get_listener(inst->control_bound);
+	if (on)
+		evconnlistener_enable(l);
+	else
+		evconnlistener_disable(l);
+}
+
 /* Returns -2 for a configuration error (the token file), -1 otherwise. */
 int
 control_init(struct instance *inst, char **cause)
@@ -768,14 +938,7 @@ control_init(struct instance *inst, char **cause)
 		*cause = why;
 		return (-1);
 	}
-	inst->control = evhttp_new(inst->base);
-	evhttp_set_allowed_methods(inst->control, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_HEAD);
-	evhttp_set_max_body_size(inst->control, CONTROL_MAX_BODY);
-	evhttp_set_max_headers_size(inst->control, 16384);
-	evhttp_set_timeout(inst->control, 30);
-	evhttp_set_gencb(inst->control, control_request_cb, inst);
+	control_setup(inst);
 	bound = evhttp_bind_socket_with_handle(inst->control, host,
 	    (ev_uint16_t)port);
 	if (bound == NULL) {
@@ -785,6 +948,7 @@ control_init(struct instance *inst, char **cause)
 		free(host);
 		return (-1);
 	}
+	inst->control_bound = bound;
 	inst->control_port = socket_local_port(
 	    evhttp_bound_socket_get_fd(bound));
 	if (strchr(host, ':') != NULL)
@@ -807,4 +971,5 @@ control_free(struct instance *inst)
 	if (inst->control != NULL)
 		evhttp_free(inst->control);
 	inst->control = NULL;
+	inst->control_bound = NULL;
 }

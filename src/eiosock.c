@@ -11,6 +11,8 @@
 #include "eiosock.h"
 #include "httpup.h"
 #include "log.h"
+#include "snapfmt.h"
+#include "ticker.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -18,6 +20,7 @@ struct eiosock {
 	struct ws			*ws;
 	struct event			*ping_timer;
 	int				 awaiting_pong;
+	uint64_t			 timer_due;	/* monotonic ms; 0: off */
 	struct eiosock_config		 config;
 	const struct eiosock_callbacks	*cb;
 	void				*arg;
@@ -41,6 +44,7 @@ eiosock_timer_add(struct eiosock *s, unsigned ms)
 {
 	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
 
+	s->timer_due = monotonic_ms() + ms;
 	evtimer_add(s->ping_timer, &tv);
 }
 
@@ -263,4 +267,83 @@ void
 eiosock_close(struct eiosock *s, uint16_t code, const char *reason)
 {
 	ws_close(s->ws, code, reason);
+}
+
+/*
+ * Live migration: u8 timer armed, u64 when it fires (monotonic ms: the
+ * clock is the host's, so the client's deadlines keep running), u8
+ * awaiting pong, str sid; then the WebSocket (ws.c).
+ */
+int
+eiosock_migratable(struct eiosock *s)
+{
+	return (ws_migratable(s->ws));
+}
+
+evutil_socket_t
+eiosock_fd(struct eiosock *s)
+{
+	return (ws_fd(s->ws));
+}
+
+void
+eiosock_save(struct eiosock *s, struct snapw *w)
+{
+	int	armed = evtimer_pending(s->ping_timer, NULL);
+
+	snapw_u8(w, armed ? 1 : 0);
+	snapw_u64(w, armed ? s->timer_due : 0);
+	snapw_u8(w, (uint8_t)s->awaiting_pong);
+	snapw_str(w, s->sid);
+	ws_save(s->ws, w);
+}
+
+struct eiosock *
+eiosock_restore(struct event_base *base, evutil_socket_t fd,
+    const struct eiosock_config *config, const struct eiosock_callbacks *cb,
+    void *arg, struct snapr *r, char **cause)
+{
+	struct eiosock	*s;
+	struct ws_config wc;
+	uint8_t		 armed, awaiting;
+	uint64_t	 due;
+	char		 sid[EIO_SID_LEN + 1];
+
+	armed = snapr_u8(r);
+	due = snapr_u64(r);
+	awaiting = snapr_u8(r);
+	snapr_str(r, sid, sizeof sid);
+	if (!snapr_ok(r)) {
+		xasprintf(cause, "engine.io: %s", snapr_strerror(r));
+		return (NULL);
+	}
+	s = xcalloc(1, sizeof *s);
+	s->config = *config;
+	s->cb = cb;
+	s->arg = arg;
+	s->ping_timer = evtimer_new(base, eiosock_ping_cb, s);
+	s->awaiting_pong = awaiting != 0;
+	s->timer_due = armed ? due : 0;
+	memcpy(s->sid, sid, sizeof s->sid);
+	wc.max_message = config->max_payload;
+	wc.output_limit = config->output_limit;
+	wc.handshake_ms = 10000;
+	if ((s->ws = ws_restore(base, fd, &wc, &eiosock_ws_callbacks, s, r,
+	    cause)) == NULL) {
+		event_free(s->ping_timer);
+		free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+void
+eiosock_resume(struct eiosock *s)
+{
+	uint64_t	now = monotonic_ms();
+
+	if (s->timer_due != 0)
+		eiosock_timer_add(s, s->timer_due > now ?
+		    (unsigned)(s->timer_due - now) : 0);
+	ws_resume(s->ws);
 }

@@ -15,6 +15,8 @@
 
 struct event_base;
 struct eiosock;
+struct snapr;
+struct snapw;
 
 struct eiosock_config {
 	const char	*path;		/* "/socket.io/" */
@@ -44,5 +46,15 @@ void		 eiosock_close(struct eiosock *, uint16_t, const char *);
 const char	*eiosock_sid(struct eiosock *);
 const char	*eiosock_peer(struct eiosock *);
 size_t		 eiosock_output_queued(struct eiosock *);
+
+/* Live migration (eiosock.c says what travels). */
+int		 eiosock_migratable(struct eiosock *);
+evutil_socket_t	 eiosock_fd(struct eiosock *);
+void		 eiosock_save(struct eiosock *, struct snapw *);
+struct eiosock	*eiosock_restore(struct event_base *, evutil_socket_t,
+		     const struct eiosock_config *,
+		     const struct eiosock_callbacks *, void *, struct snapr *,
+		     char **);
+void		 eiosock_resume(struct eiosock *);
 
 #endif

@@ -770,3 +770,56 @@ fail:
 	free(buf);
 	return (-1);
 }
+
+/*
+ * The commit that follows a transfer: the receiver sends RESTORED once it
+ * rebuilt everything without touching the fds (or ERROR with why), and
+ * the sender answers COMMIT; only then may the receiver use them.
+ */
+int
+fdpass_send_verdict(int sock, enum fdpass_type type, const char *text,
+    int timeout_ms, char **cause)
+{
+	struct fdpass_io	io;
+	unsigned char		buf[FDPASS_REPLY_MAX];
+	size_t			n = text != NULL ? strlen(text) : 0;
+
+	if (n > FDPASS_CAUSE_MAX)
+		n = FDPASS_CAUSE_MAX;
+	fdpass_start(&io, sock, timeout_ms, 0);
+	fdpass_prefix(buf, type);
+	if (n != 0)
+		memcpy(buf + FDPASS_PREFIX_LEN, text, n);
+	return (fdpass_send_buf(&io, buf, FDPASS_PREFIX_LEN + n, cause));
+}
+
+/*
+ * Waits for RESTORED or COMMIT and returns its type; -1 with cause on an
+ * ERROR (its text), a close, junk or the deadline.
+ */
+int
+fdpass_recv_verdict(int sock, int timeout_ms, char **cause)
+{
+	struct fdpass_io	io;
+	unsigned char		buf[FDPASS_REPLY_MAX];
+	size_t			len;
+	uint16_t		type;
+
+	fdpass_start(&io, sock, timeout_ms, 0);
+	if (fdpass_recv_msg(&io, buf, sizeof buf, &len, NULL, NULL, 0,
+	    cause) != 0)
+		return (-1);
+	if (fdpass_check_prefix(buf, len, &type, cause) == -1)
+		return (-1);
+	if (type == FDPASS_ERROR) {
+		fdpass_peer_refused(buf, len, cause);
+		return (-1);
+	}
+	if ((type != FDPASS_RESTORED && type != FDPASS_COMMIT) ||
+	    len != FDPASS_PREFIX_LEN) {
+		xasprintf(cause, "unexpected message after the fd transfer "
+		    "(type %u, %zu bytes)", type, len);
+		return (-1);
+	}
+	return (type);
+}

@@ -33,6 +33,14 @@
  *	R->S ERROR	prefix, up to FDPASS_CAUSE_MAX bytes of text (why
  *			the receiver refused; best effort, then it gives up)
  *
+ * Then the commit (fdpass_send_verdict, fdpass_recv_verdict):
+ *
+ *	R->S RESTORED	prefix: rebuilt from the blob without using the
+ *			fds; or ERROR as above
+ *	S->R COMMIT	prefix: the sender let go; only now may the receiver
+ *			use the fds. Without it (a close, the deadline) the
+ *			receiver closes them unused and the sender carries on
+ *
  * A message of the wrong type, size, magic or version, any fds on a
  * message other than BATCH, or a truncated message (MSG_TRUNC,
  * MSG_CTRUNC) ends the transfer; the receiver then closes every fd it got.
@@ -59,12 +67,17 @@ enum fdpass_type {
 	FDPASS_BATCH_MSG = 4,	/* S->R: up to FDPASS_BATCH fds and ids */
 	FDPASS_ACK = 5,		/* R->S: a batch arrived */
 	FDPASS_DONE = 6,	/* R->S: everything arrived */
-	FDPASS_ERROR = 7	/* R->S: refused, with a reason */
+	FDPASS_ERROR = 7,	/* R->S: refused, with a reason */
+	FDPASS_RESTORED = 8,	/* R->S: rebuilt, waiting for COMMIT */
+	FDPASS_COMMIT = 9	/* S->R: the fds are the receiver's now */
 };
 
 int	fdpass_send(int, const void *, size_t, const int *,
 	    const uint32_t *, size_t, int, char **);
 int	fdpass_recv(int, void **, size_t *, int **, uint32_t **, size_t *,
 	    size_t, size_t, int, char **);
+int	fdpass_send_verdict(int, enum fdpass_type, const char *, int,
+	    char **);
+int	fdpass_recv_verdict(int, int, char **);
 
 #endif

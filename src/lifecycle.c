@@ -22,6 +22,7 @@
 #include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
+#include "migrate.h"
 #include "session.h"
 #include "sim/area.h"
 #include "sim/world.h"
@@ -70,7 +71,7 @@ lifecycle_replayed_cb(void *arg)
  * What the spool holds is written back before the instance reports idle.
  */
 static int
-lifecycle_data_init(struct instance *inst, char **cause)
+lifecycle_data_init(struct instance *inst, int replay, char **cause)
 {
 	struct options		*o = inst->options;
 	struct dataapi_config	 dc;
@@ -114,6 +115,8 @@ lifecycle_data_init(struct instance *inst, char **cause)
 	    lifecycle_lost_cb, inst);
 	log_info("character-api=%s quest-api=%s", inst->character_base,
 	    inst->quest_base);
+	if (!replay)
+		return (0);	/* the old process's spool comes with it */
 	if (writeback_replay(inst->wb, cause) != 0)
 		return (-2);
 	writeback_when_idle(inst->wb, lifecycle_replayed_cb, &replayed);
@@ -126,17 +129,11 @@ lifecycle_data_init(struct instance *inst, char **cause)
 	return (0);
 }
 
-/*
- * Opens the listeners and the control plane. On failure *cause says why and
- * the result is -2 for a configuration error, -1 for a system one.
- */
-int
-lifecycle_init(struct instance *inst, struct event_base *base,
-    struct options *o, char **cause)
+/* What every start shares: settings, the state directory, the APIs. */
+static int
+lifecycle_init_common(struct instance *inst, struct event_base *base,
+    struct options *o, int replay, char **cause)
 {
-	char	*why;
-	int	 rv;
-
 	memset(inst, 0, sizeof *inst);
 	TAILQ_INIT(&inst->sessions);
 	inst->base = base;
@@ -159,9 +156,34 @@ lifecycle_init(struct instance *inst, struct event_base *base,
 	inst->sio_config.connect_timeout = (unsigned)options_number(o,
 	    OPT_CONNECT_TIMEOUT);
 	inst->sio_config.close_on_refusal = 1;
+	inst->takeover_fds[0] = inst->takeover_fds[1] = -1;
 	TAILQ_INIT(&inst->preps);
+	return (lifecycle_data_init(inst, replay, cause));
+}
 
-	if ((rv = lifecycle_data_init(inst, cause)) != 0)
+/*
+ * A replacement (--takeover): like lifecycle_init, but the spool, the
+ * listeners and everything else come from the old process (takeover.c).
+ */
+int
+lifecycle_init_takeover(struct instance *inst, struct event_base *base,
+    struct options *o, char **cause)
+{
+	return (lifecycle_init_common(inst, base, o, 0, cause));
+}
+
+/*
+ * Opens the listeners and the control plane. On failure *cause says why and
+ * the result is -2 for a configuration error, -1 for a system one.
+ */
+int
+lifecycle_init(struct instance *inst, struct event_base *base,
+    struct options *o, char **cause)
+{
+	char	*why;
+	int	 rv;
+
+	if ((rv = lifecycle_init_common(inst, base, o, 1, cause)) != 0)
 		return (rv);
 	inst->client_listener = listener_new(base,
 	    options_get(o, OPT_CLIENT_LISTEN), lifecycle_accept_cb, inst, &why);
@@ -185,8 +207,8 @@ lifecycle_init(struct instance *inst, struct event_base *base,
 	return (0);
 }
 
-static void
-run_free(struct run *run)
+void
+lifecycle_run_free(struct run *run)
 {
 	if (run == NULL)
 		return;
@@ -276,6 +298,19 @@ lifecycle_tick_cb(uint64_t tick, void *arg)
 	struct session	*s;
 	size_t		 n = 0, need, len;
 
+	/* A migration takes over at a tick boundary, before the step. */
+	if (inst->handed_over || (inst->migration != NULL &&
+	    migrate_tick(inst)))
+		return;
+	if (inst->stopped_ns != 0) {
+		/* The first tick after a migration: how long the world stood. */
+		inst->migrate.last_pause_us = (monotonic_ns() -
+		    inst->stopped_ns) / 1000;
+		inst->stopped_ns = 0;
+		log_info("migration: first tick=%llu pause_ms=%.3f",
+		    (unsigned long long)run->world->tick,
+		    (double)inst->migrate.last_pause_us / 1000.0);
+	}
 	need = inst->nsessions * SESSION_INPUT_QUEUE;
 	if (need > run->inputs_cap) {
 		run->inputs_cap = need * 2;
@@ -292,6 +327,22 @@ lifecycle_tick_cb(uint64_t tick, void *arg)
 		session_send_state(s, run->players_json, len, run->world->tick);
 	if (tick % 64 == 0)
 		pending_sweep(&run->pending, monotonic_ms());
+}
+
+/*
+ * A replacement adopts the listening sockets of the old process (after
+ * the commit): clients waiting in their backlogs are served from here.
+ */
+void
+lifecycle_adopt_listeners(struct instance *inst)
+{
+	inst->client_listener = listener_new_fd(inst->base,
+	    inst->takeover_fds[0], lifecycle_accept_cb, inst);
+	listener_enable(inst->client_listener, 1);
+	control_init_fd(inst, inst->takeover_fds[1]);
+	inst->takeover_fds[0] = inst->takeover_fds[1] = -1;
+	log_info("listening on=client address=%s (taken over)",
+	    listener_address(inst->client_listener));
 }
 
 /* Neighbours: [{area, control_url, client_url}], all strings. */
@@ -369,6 +420,28 @@ lifecycle_writeback_cb(evutil_socket_t fd, short events, void *arg)
 	writeback_flush_dirty(inst->wb);
 }
 
+/*
+ * inst->run starts ticking at first_tick (now, or one period from now)
+ * and writing back every writeback-interval.
+ */
+void
+lifecycle_run_start(struct instance *inst, uint64_t first_tick, int at_once)
+{
+	struct run	*run = inst->run;
+	struct timeval	 tv;
+
+	inst->state = STATE_RUNNING;
+	run->ticker = ticker_new(inst->base, inst->tick_hz, lifecycle_tick_cb,
+	    inst);
+	ticker_start(run->ticker, first_tick, at_once);
+	run->writeback_timer = event_new(inst->base, -1, EV_PERSIST,
+	    lifecycle_writeback_cb, inst);
+	tv.tv_sec = (time_t)options_number(inst->options,
+	    OPT_WRITEBACK_INTERVAL);
+	tv.tv_usec = 0;
+	evtimer_add(run->writeback_timer, &tv);
+}
+
 /* The area's quests arrived (or not): running, or back to idle. */
 static void
 lifecycle_quests_cb(const struct dataapi_response *r, void *arg)
@@ -379,7 +452,6 @@ lifecycle_quests_cb(const struct dataapi_response *r, void *arg)
 	struct json_object	*q = NULL, *list;
 	struct world_quest	*defs;
 	size_t			 nq;
-	struct timeval		 tv;
 	char			*cause = NULL, *why = NULL;
 	int			 status = 502;
 
@@ -407,7 +479,7 @@ lifecycle_quests_cb(const struct dataapi_response *r, void *arg)
 		free(cause);
 		log_warn("state=idle area=%s not allocated: %s",
 		    run->area->name, why);
-		run_free(run);
+		lifecycle_run_free(run);
 		inst->state = STATE_IDLE;
 		cb(status, why, inst->loading_arg);
 		free(why);
@@ -418,16 +490,7 @@ lifecycle_quests_cb(const struct dataapi_response *r, void *arg)
 	world_set_quests(run->world, defs, nq);
 	free(defs);
 	inst->run = run;
-	inst->state = STATE_RUNNING;
-	run->ticker = ticker_new(inst->base, inst->tick_hz, lifecycle_tick_cb,
-	    inst);
-	ticker_start(run->ticker, 0);
-	run->writeback_timer = event_new(inst->base, -1, EV_PERSIST,
-	    lifecycle_writeback_cb, inst);
-	tv.tv_sec = (time_t)options_number(inst->options,
-	    OPT_WRITEBACK_INTERVAL);
-	tv.tv_usec = 0;
-	evtimer_add(run->writeback_timer, &tv);
+	lifecycle_run_start(inst, 0, 0);
 	log_info("state=running area=%s size=%dx%d tiles tick_hz=%u "
 	    "quests=%zu", run->area->name, run->area->cols, run->area->rows,
 	    inst->tick_hz, json_object_array_length(list));
@@ -512,7 +575,7 @@ lifecycle_drain(struct instance *inst, const char *why)
 		next = TAILQ_NEXT(s, entry);
 		session_kick(s, "shutdown", why);
 	}
-	run_free(inst->run);
+	lifecycle_run_free(inst->run);
 	inst->run = NULL;
 	inst->state = STATE_IDLE;
 	log_info("state=idle");
@@ -528,12 +591,13 @@ lifecycle_shutdown(struct instance *inst, void (*done)(void *), void *arg)
 	struct session	*s, *next;
 
 	inst->stopping = 1;
+	migrate_abort(inst, "the server is shutting down");
 	if (inst->loading_req != NULL) {
 		dataapi_cancel(inst->loading_req);
 		inst->loading_req = NULL;
 		inst->loading_cb(503, "the server is shutting down",
 		    inst->loading_arg);
-		run_free(inst->loading);
+		lifecycle_run_free(inst->loading);
 		inst->loading = NULL;
 		inst->state = STATE_IDLE;
 	}
@@ -557,12 +621,14 @@ lifecycle_free(struct instance *inst)
 		prepare_abort_all(inst);
 	control_free(inst);
 	listener_free(inst->client_listener);
-	run_free(inst->run);
+	lifecycle_run_free(inst->run);
 	inst->run = NULL;
 	if (inst->loading_req != NULL)
 		dataapi_cancel(inst->loading_req);
-	run_free(inst->loading);
+	lifecycle_run_free(inst->loading);
 	inst->loading = NULL;
+	if (inst->wind_down_ev != NULL)
+		event_free(inst->wind_down_ev);
 	writeback_free(inst->wb);
 	dataapi_free(inst->api);
 	free(inst->character_base);

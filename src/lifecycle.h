@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <event2/util.h>
+
 #include "options.h"
 #include "pending.h"
 #include "siosock.h"
@@ -20,12 +22,14 @@ struct area;
 struct dataapi;
 struct dataapi_request;
 struct evhttp;
+struct evhttp_bound_socket;
 struct event;
 struct prepare;
 struct writeback;
 struct event_base;
 struct json_object;
 struct listener;
+struct migration;
 struct session;
 struct ticker;
 struct world;
@@ -58,6 +62,18 @@ struct run {
 TAILQ_HEAD(session_list, session);
 TAILQ_HEAD(prepare_list, prepare);
 
+/* Live migrations, as /v1/status and /metrics report them. */
+struct migrate_stats {
+	uint64_t	 count;		/* taken over (carried to the new) */
+	uint64_t	 failed;	/* called off here */
+	uint64_t	 last_pause_us;	/* world stopped: old's stop to new's
+					   first tick */
+	size_t		 last_bytes;	/* snapshot */
+	size_t		 last_fds;
+	size_t		 last_sessions;
+	char		 last_error[256];
+};
+
 /* The answer to an allocation: 200, or 404/422/502/504 with a cause. */
 typedef void (*lifecycle_allocate_cb)(int, const char *, void *);
 
@@ -68,6 +84,7 @@ struct instance {
 	struct run		*run;
 	struct listener		*client_listener;
 	struct evhttp		*control;
+	struct evhttp_bound_socket *control_bound;
 	int			 control_port;
 	char			*token;		/* NULL: no token required */
 	struct session_list	 sessions;
@@ -90,10 +107,29 @@ struct instance {
 	struct run		*loading;
 	lifecycle_allocate_cb	 loading_cb;
 	void			*loading_arg;
+	/* Live migration (migrate.c, takeover.c, snapshot.c). */
+	char			**argv;		/* to start a replacement */
+	char			*exe;		/* the binary we run */
+	struct migration	*migration;	/* under way, or NULL */
+	struct migrate_stats	 migrate;
+	int			 handed_over;	/* a replacement runs on */
+	evutil_socket_t		 takeover_fds[2]; /* listeners, until resume */
+	uint64_t		 stopped_ns;	/* the old process's last tick */
+	uint64_t		 wind_down_ms;	/* handed over: exit by then */
+	struct event		*wind_down_ev;
 };
+
+/* Ids the listening sockets travel under (sessions use their own ids). */
+#define LIFECYCLE_FD_CLIENT	0xfffffff0U
+#define LIFECYCLE_FD_CONTROL	0xfffffff1U
 
 int		 lifecycle_init(struct instance *, struct event_base *,
 		     struct options *, char **);
+int		 lifecycle_init_takeover(struct instance *,
+		     struct event_base *, struct options *, char **);
+void		 lifecycle_run_start(struct instance *, uint64_t, int);
+void		 lifecycle_run_free(struct run *);
+void		 lifecycle_adopt_listeners(struct instance *);
 void		 lifecycle_free(struct instance *);
 void		 lifecycle_allocate(struct instance *, const char *,
 		     struct json_object *, lifecycle_allocate_cb, void *);

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -130,6 +131,68 @@ listener_new(struct event_base *base, const char *address,
 		    l->port);
 	free(host);
 	return (l);
+}
+
+/* The address of a bound socket, as "host:port" or "[host]:port". */
+static void
+listener_name(struct listener *l, evutil_socket_t fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof ss;
+	char			host[INET6_ADDRSTRLEN] = "?";
+
+	memset(&ss, 0, sizeof ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
+			    sin_addr, host, sizeof host);
+		else if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->
+			    sin6_addr, host, sizeof host);
+	}
+	l->port = socket_local_port(fd);
+	snprintf(l->address, sizeof l->address, ss.ss_family == AF_INET6 ?
+	    "[%s]:%d" : "%s:%d", host, l->port);
+}
+
+/* A listener on a socket that already listens (passed by a migration). */
+struct listener *
+listener_new_fd(struct event_base *base, evutil_socket_t fd,
+    listener_accept_cb cb, void *arg)
+{
+	struct listener	*l;
+
+	l = xcalloc(1, sizeof *l);
+	l->cb = cb;
+	l->arg = arg;
+	evutil_make_socket_nonblocking(fd);
+	l->ev = evconnlistener_new(base, listener_accept, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+	    LEV_OPT_DISABLED, 0, fd);
+	if (l->ev == NULL)
+		fatalx("evconnlistener_new failed");
+	evconnlistener_set_error_cb(l->ev, listener_error);
+	l->resume = evtimer_new(base, listener_resume_cb, l);
+	listener_name(l, fd);
+	return (l);
+}
+
+evutil_socket_t
+listener_fd(struct listener *l)
+{
+	return (evconnlistener_get_fd(l->ev));
+}
+
+/* Accepting stops (clients wait in the kernel's backlog) or starts. */
+void
+listener_enable(struct listener *l, int on)
+{
+	if (on)
+		evconnlistener_enable(l->ev);
+	else {
+		evtimer_del(l->resume);
+		evconnlistener_disable(l->ev);
+	}
 }
 
 void

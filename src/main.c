@@ -17,9 +17,13 @@
 
 #include <event2/event.h>
 
+#include <json-c/json.h>
+
 #include "lifecycle.h"
 #include "log.h"
+#include "migrate.h"
 #include "options.h"
+#include "takeover.h"
 #include "xmalloc.h"
 
 /* sysexits(3) */
@@ -54,6 +58,63 @@ main_stopped_cb(void *arg)
 
 	log_info("write-backs done: exiting");
 	event_base_loopexit(base, &tv);
+}
+
+static void
+main_migrated_cb(int status, struct json_object *o, void *arg)
+{
+	if (status != 200)
+		log_warn("SIGUSR2: migration failed: %s",
+		    json_object_get_string(json_object_object_get(o, "error")));
+	json_object_put(o);
+}
+
+/* SIGUSR2, as nginx: start a copy of the binary and hand over to it. */
+static void
+main_migrate_cb(evutil_socket_t sig, short events, void *arg)
+{
+	char	*cause;
+	int	 status;
+
+	log_info("signal %d: live migration to %s", (int)sig, instance.exe);
+	if (migrate_start(&instance, NULL, main_migrated_cb, NULL, &status,
+	    &cause) != 0) {
+		log_warn("SIGUSR2: migration not started: %s", cause);
+		free(cause);
+	}
+}
+
+/*
+ * What a replacement is started with: our arguments without --takeover
+ * (a replacement's replacement gets a fresh one), and our binary's path
+ * as it is now, so that an upgraded file there is what runs next.
+ */
+static void
+main_save_command(int argc, char **argv)
+{
+	char	**saved, buf[4096];
+	ssize_t	  n;
+	int	  i, j = 0;
+
+	saved = xcalloc((size_t)argc + 1, sizeof *saved);
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--takeover") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--takeover=", 11) == 0)
+			continue;
+		saved[j++] = argv[i];
+	}
+	instance.argv = saved;
+	n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		instance.exe = xstrdup(buf);
+	} else
+		instance.exe = realpath(argv[0], NULL);
+	if (instance.exe == NULL)
+		instance.exe = xstrdup(argv[0]);
 }
 
 static void
@@ -142,10 +203,10 @@ main_write_pid(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct event	*ev_term, *ev_int;
+	struct event	*ev_term, *ev_int, *ev_usr2;
 	enum log_level	 level;
 	char		*cause;
-	const char	*area, *pidfile;
+	const char	*area, *pidfile, *takeover;
 	int		 action, status, daemon, allocated = 0;
 
 	options_init(&options);
@@ -168,13 +229,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "zoned: config: %s\n", cause);
 		exit(EX_CONFIG);
 	}
-	if (options_get(&options, OPT_TAKEOVER) != NULL) {
-		fprintf(stderr, "zoned: --takeover: live migration is not "
-		    "supported by this version\n");
-		exit(EX_UNAVAILABLE);
-	}
+	takeover = options_get(&options, OPT_TAKEOVER);
 	log_level_parse(options_get(&options, OPT_LOG_LEVEL), &level);
 	daemon = options_flag(&options, OPT_DAEMON);
+	/* A replacement is detached already if the old one was. */
 	log_open("zoned", level, daemon);
 
 	signal(SIGPIPE, SIG_IGN);
@@ -183,18 +241,29 @@ main(int argc, char **argv)
 	event_set_log_callback(main_event_log_cb);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	if ((status = lifecycle_init(&instance, base, &options, &cause)) != 0) {
+	if (takeover != NULL) {
+		if ((status = lifecycle_init_takeover(&instance, base,
+		    &options, &cause)) != 0 ||
+		    takeover_run(&instance, takeover, &cause) != 0) {
+			/* Nothing was used: the old process keeps it all. */
+			log_error("takeover: %s", cause);
+			_exit(EX_UNAVAILABLE);
+		}
+	} else if ((status = lifecycle_init(&instance, base, &options,
+	    &cause)) != 0) {
 		log_error("%s", cause);
 		exit(status == -2 ? EX_CONFIG : EX_OSERR);
 	}
-	if ((area = options_get(&options, OPT_AREA)) != NULL) {
+	main_save_command(argc, argv);
+	if (takeover == NULL &&
+	    (area = options_get(&options, OPT_AREA)) != NULL) {
 		/* Allocated before detaching, so a failure reaches the shell. */
 		lifecycle_allocate(&instance, area, NULL, main_allocated_cb,
 		    &allocated);
 		while (!allocated)
 			event_base_loop(base, EVLOOP_ONCE);
 	}
-	if (daemon) {
+	if (daemon && takeover == NULL) {
 		/* libevent backends do not survive fork: start afresh. */
 		main_daemonize();
 		if (event_reinit(base) != 0)
@@ -205,19 +274,25 @@ main(int argc, char **argv)
 
 	ev_term = evsignal_new(base, SIGTERM, main_stop_cb, NULL);
 	ev_int = evsignal_new(base, SIGINT, main_stop_cb, NULL);
+	ev_usr2 = evsignal_new(base, SIGUSR2, main_migrate_cb, NULL);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_usr2, NULL);
 	log_info("zoned %s started pid=%ld tick_hz=%lld", PACKAGE_VERSION,
 	    (long)getpid(), options_number(&options, OPT_TICK_HZ));
 
 	event_base_dispatch(base);
 
 	log_info("stopped");
-	if (pidfile != NULL)
+	/* After a hand-over the pid file is the replacement's. */
+	if (pidfile != NULL && !instance.handed_over)
 		unlink(pidfile);
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_usr2);
 	lifecycle_free(&instance);
+	free(instance.argv);
+	free(instance.exe);
 	event_base_free(base);
 	options_free(&options);
 	return (0);

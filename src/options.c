@@ -60,6 +60,9 @@ const struct option_entry options_table[OPT__COUNT] = {
 	    0 },
 	[OPT_API_TIMEOUT] = { "api-timeout", 0, OPTION_NUMBER, "MS", "5000",
 	    100, 600000, "time allowed for one Data API request", 0 },
+	[OPT_MIGRATE_TIMEOUT] = { "migrate-timeout", 0, OPTION_NUMBER, "MS",
+	    "5000", 100, 600000, "time allowed for each step of a live "
+	    "migration before it is called off", 0 },
 	[OPT_API_MAX_IN_FLIGHT] = { "api-max-in-flight", 0, OPTION_NUMBER,
 	    "N", "32", 1, 10000,
 	    "Data API requests under way at once; more wait their turn", 0 },

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pending.h"
+#include "snapfmt.h"
 #include "xmalloc.h"
 
 void
@@ -248,4 +249,85 @@ pending_waiting(const struct pending_table *t, uint64_t now)
 			n++;
 	}
 	return (n);
+}
+
+/*
+ * Live migration, section "PEND": u32 entries, then each: str ticket, str
+ * character id, str character (JSON), u8 has from_area, str from_area, u8
+ * has quests, str quests, u64 expires_at, u64 settled_at (monotonic ms:
+ * the host's clock, so deadlines carry over), u8 state.
+ */
+void
+pending_save(const struct pending_table *t, struct snapw *w)
+{
+	const struct pending	*p;
+	size_t			 i;
+
+	snapw_u32(w, (uint32_t)t->n);
+	for (i = 0; i < t->n; i++) {
+		p = &t->entries[i];
+		snapw_str(w, p->ticket);
+		snapw_str(w, p->character_id);
+		snapw_str(w, p->character != NULL ? p->character : "");
+		snapw_u8(w, p->from_area != NULL);
+		snapw_str(w, p->from_area != NULL ? p->from_area : "");
+		snapw_u8(w, p->quests != NULL);
+		snapw_str(w, p->quests != NULL ? p->quests : "");
+		snapw_u64(w, p->expires_at);
+		snapw_u64(w, p->settled_at);
+		snapw_u8(w, (uint8_t)p->state);
+	}
+}
+
+/* Into an empty table; on -1 (*cause set) the caller clears it. */
+int
+pending_restore(struct pending_table *t, struct snapr *r, char **cause)
+{
+	struct pending	*p;
+	uint32_t	 i, n;
+	uint8_t		 has;
+
+	n = snapr_u32(r);
+	if (snapr_ok(r) && n > t->max) {
+		xasprintf(cause, "tickets: %u over the limit of %zu", n,
+		    t->max);
+		return (-1);
+	}
+	for (i = 0; i < n && snapr_ok(r); i++) {
+		if (t->n == t->cap) {
+			t->cap = t->cap == 0 ? 16 : t->cap * 2;
+			t->entries = xreallocarray(t->entries, t->cap,
+			    sizeof *t->entries);
+		}
+		p = &t->entries[t->n++];
+		memset(p, 0, sizeof *p);
+		p->ticket = snapr_strdup(r, PENDING_TICKET_MAX);
+		p->character_id = snapr_strdup(r, 4096);
+		p->character = snapr_strdup(r, 64 * 1024 * 1024);
+		has = snapr_u8(r);
+		p->from_area = snapr_strdup(r, 4096);
+		if (!has) {
+			free(p->from_area);
+			p->from_area = NULL;
+		}
+		has = snapr_u8(r);
+		p->quests = snapr_strdup(r, 64 * 1024 * 1024);
+		if (!has) {
+			free(p->quests);
+			p->quests = NULL;
+		}
+		p->expires_at = snapr_u64(r);
+		p->settled_at = snapr_u64(r);
+		p->state = snapr_u8(r);
+		if (snapr_ok(r) && (p->state > PENDING_USED ||
+		    !pending_valid_ticket(p->ticket))) {
+			xasprintf(cause, "tickets: entry %u is not valid", i);
+			return (-1);
+		}
+	}
+	if (!snapr_ok(r)) {
+		xasprintf(cause, "tickets: %s", snapr_strerror(r));
+		return (-1);
+	}
+	return (0);
 }

@@ -60,4 +60,11 @@ size_t		 pending_waiting(const struct pending_table *, uint64_t);
 const struct pending *pending_find_character(const struct pending_table *,
 		     const char *, uint64_t);
 
+/* Live migration (pending.c says what travels). */
+struct snapr;
+struct snapw;
+void		 pending_save(const struct pending_table *, struct snapw *);
+int		 pending_restore(struct pending_table *, struct snapr *,
+		     char **);
+
 #endif

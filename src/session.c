@@ -18,6 +18,7 @@
 #include "sim/area.h"
 #include "sim/world.h"
 #include "siosock.h"
+#include "snapfmt.h"
 #include "ticker.h"
 #include "utf8.h"
 #include "writeback.h"
@@ -636,6 +637,17 @@ session_leave(struct session *s, const char *why)
 	s->state = SESSION_CLOSING;
 }
 
+/*
+ * A migration does not take a connection that is closing: its player
+ * leaves now, so that its character is released with the snapshot.
+ */
+void
+session_leave_world(struct session *s, const char *why)
+{
+	if (s->state == SESSION_PLAYING)
+		session_leave(s, why);
+}
+
 /* Another instance owns the character now: the player must go. */
 void
 session_lost(struct session *s, const char *why)
@@ -783,4 +795,174 @@ session_kick(struct session *s, const char *code, const char *message)
 	}
 	session_leave(s, message);
 	siosock_close(s->sock, WS_CLOSE_NORMAL, message);
+}
+
+/*
+ * Live migration, section "SESS": u32 sessions, then each:
+ *	u32 id (also the id its socket travels under), u8 state, u32 player,
+ *	str character id, u8 owns its character, u8 has quests, str quests,
+ *	u64 last seq, u64 skipped states, u32 synced, u32 queued inputs,
+ *	each u64 seq, u8 kind, f32 dx, f32 dy, i32 arg;
+ *	then its Socket.IO connection (siosock.c).
+ * A session that is closing does not move: the old process finishes it.
+ */
+int
+session_migratable(struct session *s)
+{
+	return (s->state != SESSION_CLOSING && siosock_migratable(s->sock));
+}
+
+evutil_socket_t
+session_fd(struct session *s)
+{
+	return (siosock_fd(s->sock));
+}
+
+void
+session_save(struct session *s, struct snapw *w)
+{
+	size_t	i;
+
+	snapw_u32(w, s->id);
+	snapw_u8(w, (uint8_t)s->state);
+	snapw_u32(w, s->player);
+	snapw_str(w, s->character_id != NULL ? s->character_id : "");
+	snapw_u8(w, s->owned != NULL);
+	snapw_u8(w, s->quests != NULL);
+	snapw_str(w, s->quests != NULL ? s->quests : "");
+	snapw_u64(w, s->last_seq);
+	snapw_u64(w, s->skipped_states);
+	snapw_u32(w, s->synced);
+	snapw_u32(w, (uint32_t)s->nqueued);
+	for (i = 0; i < s->nqueued; i++) {
+		snapw_u64(w, s->queue[i].seq);
+		snapw_u8(w, s->queue[i].kind);
+		snapw_f32(w, s->queue[i].dx);
+		snapw_f32(w, s->queue[i].dy);
+		snapw_i32(w, s->queue[i].arg);
+	}
+	siosock_save(s->sock, w);
+}
+
+/* The id a session's socket travels under (session_save writes it). */
+uint32_t
+session_peek_id(const struct snapr *r)
+{
+	struct snapr	copy = *r;
+
+	return (snapr_u32(&copy));
+}
+
+static int
+session_restore_fields(struct session *s, struct snapr *r, uint8_t *owns,
+    char **cause)
+{
+	struct run	*run = s->instance->run;
+	size_t		 i;
+	uint8_t		 state, has_quests;
+
+	s->id = snapr_u32(r);
+	state = snapr_u8(r);
+	s->player = snapr_u32(r);
+	s->character_id = snapr_strdup(r, 4096);
+	*owns = snapr_u8(r);
+	has_quests = snapr_u8(r);
+	s->quests = snapr_strdup(r, 16 * 1024 * 1024);
+	s->last_seq = snapr_u64(r);
+	s->skipped_states = snapr_u64(r);
+	s->synced = snapr_u32(r);
+	s->nqueued = snapr_u32(r);
+	if (!snapr_ok(r) || s->nqueued > SESSION_INPUT_QUEUE) {
+		s->nqueued = 0;
+		xasprintf(cause, "session: %s", snapr_ok(r) ?
+		    "too many inputs" : snapr_strerror(r));
+		return (-1);
+	}
+	for (i = 0; i < s->nqueued; i++) {
+		s->queue[i].seq = snapr_u64(r);
+		s->queue[i].kind = snapr_u8(r);
+		s->queue[i].dx = snapr_f32(r);
+		s->queue[i].dy = snapr_f32(r);
+		s->queue[i].arg = snapr_i32(r);
+	}
+	if (!snapr_ok(r)) {
+		xasprintf(cause, "session: %s", snapr_strerror(r));
+		return (-1);
+	}
+	if (!has_quests) {
+		free(s->quests);
+		s->quests = NULL;
+	}
+	if (state != SESSION_HANDSHAKE && state != SESSION_PLAYING) {
+		xasprintf(cause, "session %u: state %u cannot move", s->id,
+		    state);
+		return (-1);
+	}
+	s->state = state;
+	if (s->state == SESSION_PLAYING && (run == NULL ||
+	    world_player_find(run->world, s->player) == NULL || !*owns ||
+	    *s->character_id == '\0')) {
+		xasprintf(cause, "session %u: player %u is not in the world",
+		    s->id, s->player);
+		return (-1);
+	}
+	if (*s->character_id == '\0') {
+		free(s->character_id);
+		s->character_id = NULL;
+	}
+	return (0);
+}
+
+/*
+ * A session from a snapshot, on fd (owned from here on, unless -1 is
+ * returned with *cause). Its character must be restored already.
+ */
+int
+session_restore(struct instance *inst, struct snapr *r, evutil_socket_t fd,
+    char **cause)
+{
+	struct session	*s;
+	uint8_t		 owns = 0;
+
+	s = xcalloc(1, sizeof *s);
+	s->instance = inst;
+	if (session_restore_fields(s, r, &owns, cause) != 0)
+		goto fail;
+	if (owns && (s->owned = writeback_find(inst->wb,
+	    s->character_id)) == NULL) {
+		xasprintf(cause, "session %u: character %s is not owned",
+		    s->id, s->character_id);
+		goto fail;
+	}
+	if ((s->sock = siosock_restore(inst->base, fd, &inst->sio_config,
+	    &session_callbacks, s, r, cause)) == NULL)
+		goto fail;
+	if (s->id > inst->next_session_id)
+		inst->next_session_id = s->id;
+	TAILQ_INSERT_TAIL(&inst->sessions, s, entry);
+	inst->nsessions++;
+	return (0);
+fail:
+	free(s->character_id);
+	free(s->quests);
+	free(s);
+	return (-1);
+}
+
+/* After the commit: the restored session's I/O starts. */
+void
+session_resume(struct session *s)
+{
+	siosock_resume(s->sock);
+}
+
+/*
+ * In the old process after the commit: the session lives on elsewhere.
+ * Freed without a word to the client or the world.
+ */
+void
+session_forget(struct session *s)
+{
+	s->owned = NULL;
+	session_free(s);
 }

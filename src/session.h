@@ -27,6 +27,9 @@ enum session_state {
 	SESSION_CLOSING		/* leaving; freed once the socket is closed */
 };
 
+struct snapr;
+struct snapw;
+
 struct session_input {
 	uint64_t	 seq;
 	uint8_t		 kind;		/* enum world_input_kind */
@@ -61,5 +64,16 @@ void		 session_load_character(struct world_player *,
 void		 session_kick(struct session *, const char *, const char *);
 void		 session_sync(struct session *);
 void		 session_lost(struct session *, const char *);
+
+/* Live migration (session.c says what travels). */
+int		 session_migratable(struct session *);
+evutil_socket_t	 session_fd(struct session *);
+void		 session_save(struct session *, struct snapw *);
+uint32_t	 session_peek_id(const struct snapr *);
+int		 session_restore(struct instance *, struct snapr *,
+		     evutil_socket_t, char **);
+void		 session_resume(struct session *);
+void		 session_forget(struct session *);
+void		 session_leave_world(struct session *, const char *);
 
 #endif

@@ -12,6 +12,8 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "siosock.h"
+#include "snapfmt.h"
+#include "ticker.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -40,6 +42,7 @@ struct siosock {
 	size_t				 nnsps;
 	int				 ever_connected;
 	int				 closing;
+	uint64_t			 connect_due;	/* monotonic ms */
 	struct siosock_partial		 partial;	/* want == 0: none */
 };
 
@@ -155,6 +158,7 @@ siosock_open_cb(struct eiosock *eio, void *arg)
 
 	tv.tv_sec = s->config.connect_timeout / 1000;
 	tv.tv_usec = (s->config.connect_timeout % 1000) * 1000;
+	s->connect_due = monotonic_ms() + s->config.connect_timeout;
 	evtimer_add(s->connect_timer, &tv);
 }
 
@@ -533,4 +537,136 @@ siosock_close(struct siosock *s, uint16_t code, const char *reason)
 {
 	s->closing = 1;
 	eiosock_close(s->eio, code, reason);
+}
+
+/*
+ * Live migration: u8 namespaces, each str name and str sid; u8 ever
+ * connected; u8 connect timer armed, u64 when it fires (monotonic ms);
+ * the binary packet being assembled: u32 attachments wanted (0: none),
+ * blob text, u32 attachments so far, each a blob; then Engine.IO.
+ */
+int
+siosock_migratable(struct siosock *s)
+{
+	return (!s->closing && eiosock_migratable(s->eio));
+}
+
+evutil_socket_t
+siosock_fd(struct siosock *s)
+{
+	return (eiosock_fd(s->eio));
+}
+
+void
+siosock_save(struct siosock *s, struct snapw *w)
+{
+	int		armed = evtimer_pending(s->connect_timer, NULL);
+	unsigned	i;
+
+	snapw_u8(w, (uint8_t)s->nnsps);
+	for (i = 0; i < s->nnsps; i++) {
+		snapw_str(w, s->nsps[i].name);
+		snapw_str(w, s->nsps[i].sid);
+	}
+	snapw_u8(w, (uint8_t)s->ever_connected);
+	snapw_u8(w, armed ? 1 : 0);
+	snapw_u64(w, armed ? s->connect_due : 0);
+	snapw_u32(w, s->partial.want);
+	snapw_blob(w, s->partial.text, s->partial.want ? s->partial.text_len :
+	    0);
+	snapw_u32(w, s->partial.have);
+	for (i = 0; i < s->partial.have; i++)
+		snapw_blob(w, s->partial.att[i], s->partial.att_len[i]);
+	eiosock_save(s->eio, w);
+}
+
+static int
+siosock_restore_fields(struct siosock *s, struct snapr *r)
+{
+	struct siosock_partial	*pa = &s->partial;
+	const void		*p;
+	size_t			 n, max = s->config.eio.max_payload;
+	unsigned		 i;
+	uint8_t			 armed;
+
+	n = snapr_u8(r);
+	if (n > SIOSOCK_MAX_NSPS)
+		return (-1);
+	s->nnsps = n;
+	for (i = 0; i < s->nnsps; i++) {
+		s->nsps[i].name = snapr_strdup(r, 4096);
+		snapr_str(r, s->nsps[i].sid, sizeof s->nsps[i].sid);
+		if (!snapr_ok(r)) {
+			s->nnsps = i + (s->nsps[i].name != NULL);
+			return (-1);
+		}
+	}
+	s->ever_connected = snapr_u8(r) != 0;
+	armed = snapr_u8(r);
+	s->connect_due = snapr_u64(r);
+	if (!armed)
+		s->connect_due = 0;
+	pa->want = snapr_u32(r);
+	p = snapr_blob(r, max, &n);
+	if (!snapr_ok(r) || pa->want > SIO_MAX_ATTACHMENTS)
+		return (-1);
+	if (pa->want != 0) {
+		pa->text = xstrndup(p, n);
+		pa->text_len = n;
+	}
+	n = snapr_u32(r);
+	if (!snapr_ok(r) || n > pa->want || (pa->want != 0 && n == pa->want))
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if ((p = snapr_blob(r, max, &pa->att_len[i])) == NULL)
+			return (-1);
+		pa->att[i] = xmalloc(pa->att_len[i] > 0 ? pa->att_len[i] : 1);
+		memcpy(pa->att[i], p, pa->att_len[i]);
+		pa->have++;
+	}
+	return (0);
+}
+
+struct siosock *
+siosock_restore(struct event_base *base, evutil_socket_t fd,
+    const struct siosock_config *config, const struct siosock_callbacks *cb,
+    void *arg, struct snapr *r, char **cause)
+{
+	struct siosock	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->config = *config;
+	s->cb = cb;
+	s->arg = arg;
+	s->connect_timer = evtimer_new(base, siosock_connect_timeout_cb, s);
+	if (siosock_restore_fields(s, r) != 0) {
+		xasprintf(cause, "socket.io: %s", snapr_ok(r) ? "malformed" :
+		    snapr_strerror(r));
+		siosock_free(s);
+		return (NULL);
+	}
+	s->eio = eiosock_restore(base, fd, &config->eio,
+	    &siosock_eio_callbacks, s, r, cause);
+	if (s->eio == NULL) {
+		siosock_free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+void
+siosock_resume(struct siosock *s)
+{
+	struct timeval	tv = { 0, 0 };
+	uint64_t	now = monotonic_ms();
+
+	if (s->connect_due != 0) {
+		if (s->connect_due > now) {
+			tv.tv_sec = (time_t)((s->connect_due - now) / 1000);
+			tv.tv_usec = (suseconds_t)((s->connect_due - now) %
+			    1000) * 1000;
+		}
+		evtimer_add(s->connect_timer, &tv);
+	}
+	eiosock_resume(s->eio);
 }

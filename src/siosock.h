@@ -17,6 +17,8 @@
 struct event_base;
 struct json_object;
 struct siosock;
+struct snapr;
+struct snapw;
 
 #define SIOSOCK_MAX_NSPS	8	/* namespaces open on one connection */
 
@@ -75,5 +77,15 @@ void		 siosock_close(struct siosock *, uint16_t, const char *);
 const char	*siosock_peer(struct siosock *);
 const char	*siosock_sid(struct siosock *);
 size_t		 siosock_output_queued(struct siosock *);
+
+/* Live migration (siosock.c says what travels). */
+int		 siosock_migratable(struct siosock *);
+evutil_socket_t	 siosock_fd(struct siosock *);
+void		 siosock_save(struct siosock *, struct snapw *);
+struct siosock	*siosock_restore(struct event_base *, evutil_socket_t,
+		     const struct siosock_config *,
+		     const struct siosock_callbacks *, void *, struct snapr *,
+		     char **);
+void		 siosock_resume(struct siosock *);
 
 #endif

@@ -10,6 +10,20 @@
 #include "xmalloc.h"
 
 /* Makes room for n more bytes. */
+/* FNV-1a, 64 bits: catches corruption, not tampering. */
+static uint64_t
+snap_checksum(const uint8_t *p, size_t len)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
 static uint8_t *
 snapw_grow(struct snapw *w, size_t n)
 {
@@ -90,10 +104,14 @@ snapw_section_end(struct snapw *w)
 void
 snapw_finish(struct snapw *w)
 {
+	uint64_t	sum;
+
 	if (w->section != 0)
 		fatalx("snapw: section left open");
+	sum = snap_checksum(w->buf, w->len);
 	memcpy(snapw_grow(w, SNAP_TAG_LEN), SNAP_END_TAG, SNAP_TAG_LEN);
-	snapw_u32(w, 0);
+	snapw_u32(w, 8);
+	snapw_u64(w, sum);
 	w->finished = 1;
 }
 
@@ -163,6 +181,16 @@ snapw_bytes(struct snapw *w, const void *p, size_t n)
 		memcpy(snapw_grow(w, n), p, n);
 }
 
+/* Bytes of any value, with their length first (a u32). */
+void
+snapw_blob(struct snapw *w, const void *p, size_t n)
+{
+	if (n > UINT32_MAX)
+		fatalx("snapw: blob too large");
+	snapw_u32(w, (uint32_t)n);
+	snapw_bytes(w, p, n);
+}
+
 /*
  * Opens a snapshot: checks the magic and that the format is one this
  * zoned reads, and leaves r at the first section. The buffer must outlive
@@ -222,6 +250,8 @@ snapr_next_section(struct snapr *r, char tag[SNAP_TAG_LEN + 1],
 {
 	const uint8_t	*t;
 	uint32_t	 n;
+	uint64_t	 sum;
+	size_t		 end;
 
 	memset(section, 0, sizeof *section);
 	tag[0] = '\0';
@@ -233,7 +263,22 @@ snapr_next_section(struct snapr *r, char tag[SNAP_TAG_LEN + 1],
 	memcpy(tag, t, SNAP_TAG_LEN);
 	tag[SNAP_TAG_LEN] = '\0';
 	if (memcmp(t, SNAP_END_TAG, SNAP_TAG_LEN) == 0) {
-		if (n != 0 || r->off != r->len) {
+		/* Format 1 ends bare; later ones with a checksum. */
+		end = r->off - SNAP_SECTION_HEADER;
+		if (n != (r->version == 1 ? 0U : 8U)) {
+			r->error = SNAPR_INVALID;
+			return (-1);
+		}
+		if (n == 8) {
+			sum = snapr_u64(r);
+			if (!snapr_ok(r))
+				return (-1);
+			if (sum != snap_checksum(r->p, end)) {
+				r->error = SNAPR_CHECKSUM;
+				return (-1);
+			}
+		}
+		if (r->off != r->len) {
 			r->error = SNAPR_INVALID;
 			return (-1);
 		}
@@ -270,6 +315,8 @@ snapr_strerror(const struct snapr *r)
 		return ("not broken");
 	case SNAPR_TRUNCATED:
 		return ("truncated");
+	case SNAPR_CHECKSUM:
+		return ("checksum mismatch (corrupted)");
 	default:
 		return ("malformed");
 	}
@@ -416,4 +463,26 @@ snapr_strdup(struct snapr *r, size_t max)
 		return (NULL);
 	}
 	return (xstrndup((const char *)p, n));
+}
+
+/*
+ * Bytes written by snapw_blob, in place, at most max of them: *n gets the
+ * length. NULL (and the sticky error) if longer or cut short; an empty
+ * blob is a valid pointer with *n 0.
+ */
+const void *
+snapr_blob(struct snapr *r, size_t max, size_t *n)
+{
+	uint32_t	len;
+
+	*n = 0;
+	len = snapr_u32(r);
+	if (!snapr_ok(r))
+		return (NULL);
+	if (len > max) {
+		r->error = SNAPR_INVALID;
+		return (NULL);
+	}
+	*n = len;
+	return (snapr_bytes(r, len));
 }

@@ -5,7 +5,9 @@
  *	"ZSNP"			magic, 4 bytes
  *	u32 format		SNAP_FORMAT of the writer
  *	section ...		each: 4-byte tag, u32 length, length bytes
- *	"ZEND" u32 0		end marker: a snapshot cut at a section
+ *	"ZEND" u32 8 u64	end marker and FNV-1a-64 checksum of every
+ *				byte before "ZEND" (format 1: "ZEND" u32 0,
+ *				no checksum); a snapshot cut at a section
  *				boundary is still refused as truncated
  *
  * All integers are little-endian; a float is its IEEE-754 bits as a u32;
@@ -32,8 +34,10 @@
  * section's layout, keep a fixture of the released format in
  * tests/fixtures/snapshot-vN.bin and keep reading it.
  *	1: container; "WRLD" (snapworld.h)
+ *	2: checksum in the end marker; "INST" (snapshot.c), "PEND"
+ *	   (pending.c), "WBCK" (writeback.c), "SESS" (session.c)
  */
-#define SNAP_FORMAT		1
+#define SNAP_FORMAT		2
 
 /* A snapshot being written; the bytes are buf[0..len). */
 struct snapw {
@@ -58,12 +62,14 @@ void	 snapw_i64(struct snapw *, int64_t);
 void	 snapw_f32(struct snapw *, float);
 void	 snapw_str(struct snapw *, const char *);
 void	 snapw_bytes(struct snapw *, const void *, size_t);
+void	 snapw_blob(struct snapw *, const void *, size_t);
 
 /* Why a reader stopped (sticky: every later read returns 0). */
 enum snapr_error {
 	SNAPR_OK = 0,
 	SNAPR_TRUNCATED,	/* a read went past the end */
-	SNAPR_INVALID		/* a string too long or holding a NUL */
+	SNAPR_INVALID,		/* a string too long or holding a NUL */
+	SNAPR_CHECKSUM		/* the bytes are not what was written */
 };
 
 /*
@@ -95,5 +101,6 @@ float		 snapr_f32(struct snapr *);
 int		 snapr_str(struct snapr *, char *, size_t);
 char		*snapr_strdup(struct snapr *, size_t);
 const void	*snapr_bytes(struct snapr *, size_t);
+const void	*snapr_blob(struct snapr *, size_t, size_t *);
 
 #endif

@@ -100,13 +100,14 @@ ticker_free(struct ticker *t)
 }
 
 /* The first step (numbered first_tick) runs one period from now. */
+/* The first step is first_tick, due now (at_once) or a period from now. */
 void
-ticker_start(struct ticker *t, uint64_t first_tick)
+ticker_start(struct ticker *t, uint64_t first_tick, int at_once)
 {
 	uint64_t	now = monotonic_ns();
 
 	t->tick = first_tick;
-	t->next_ns = now + t->period_ns;
+	t->next_ns = at_once ? now : now + t->period_ns;
 	ticker_schedule(t, now);
 }
 

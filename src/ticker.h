@@ -24,7 +24,7 @@ struct ticker_stats {
 
 struct ticker	*ticker_new(struct event_base *, unsigned, ticker_cb, void *);
 void		 ticker_free(struct ticker *);
-void		 ticker_start(struct ticker *, uint64_t);
+void		 ticker_start(struct ticker *, uint64_t, int);
 const struct ticker_stats *ticker_stats(const struct ticker *);
 uint64_t	 monotonic_ns(void);
 uint64_t	 monotonic_ms(void);

@@ -15,7 +15,9 @@
 #include "dataapi.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "snapfmt.h"
 #include "spool.h"
+#include "ticker.h"
 #include "writeback.h"
 #include "xmalloc.h"
 
@@ -42,6 +44,8 @@ struct owned {
 	struct dataapi_request	*req;		/* PUT or verifying GET */
 	unsigned		 attempts;
 	struct event		*retry;
+	uint64_t		 retry_due;	/* monotonic ms, when armed */
+	int			 due;		/* a write waits for unhold */
 	TAILQ_ENTRY(owned)	 entry;
 };
 
@@ -57,6 +61,7 @@ struct writeback {
 	void			*lost_arg;
 	writeback_idle_cb	 idle_cb;
 	void			*idle_arg;
+	int			 held;		/* no new requests (migration) */
 	struct writeback_stats	 stats;
 };
 
@@ -189,6 +194,7 @@ owned_retry_in(struct owned *o, unsigned seconds)
 {
 	struct timeval	tv = { seconds, 0 };
 
+	o->retry_due = monotonic_ms() + (uint64_t)seconds * 1000;
 	evtimer_add(o->retry, &tv);
 }
 
@@ -287,6 +293,8 @@ writeback_flush_dirty(struct writeback *wb)
 	struct owned	*o;
 	int		 respool = 0;
 
+	if (wb->held)
+		return;		/* the next flush (or process) writes them */
 	TAILQ_FOREACH(o, &wb->owned, entry) {
 		if (!o->dirty)
 			continue;
@@ -507,6 +515,12 @@ owned_write(struct owned *o)
 
 	if (o->req != NULL)
 		return;
+	if (wb->held) {
+		/* Written after the hold: here, or by the next process. */
+		o->due = 1;
+		return;
+	}
+	o->due = 0;
 	text = jsonutil_string(o->doc, &len);
 	free(o->sent);
 	o->sent = xstrndup(text, len);
@@ -571,4 +585,200 @@ writeback_replay(struct writeback *wb, char **cause)
 	TAILQ_FOREACH(o, &wb->owned, entry)
 		owned_write(o);
 	return (0);
+}
+
+struct owned *
+writeback_find(struct writeback *wb, const char *id)
+{
+	struct owned	*o;
+
+	TAILQ_FOREACH(o, &wb->owned, entry) {
+		if (strcmp(o->id, id) == 0)
+			return (o);
+	}
+	return (NULL);
+}
+
+/*
+ * While held (a migration is getting ready), no request starts: writes
+ * that come due wait, and go out on unhold, or from the next process.
+ */
+void
+writeback_hold(struct writeback *wb, int on)
+{
+	struct owned	*o, *next;
+
+	wb->held = on;
+	if (on)
+		return;
+	for (o = TAILQ_FIRST(&wb->owned); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->due && o->req == NULL && !evtimer_pending(o->retry,
+		    NULL))
+			owned_write(o);
+	}
+}
+
+/* In the old process after a migration: the characters are owned there. */
+void
+writeback_forget_all(struct writeback *wb)
+{
+	struct owned	*o;
+
+	while ((o = TAILQ_FIRST(&wb->owned)) != NULL)
+		owned_free(o);
+	wb->stats.spooled = 0;
+}
+
+/*
+ * Live migration, section "WBCK" (nothing may be in flight): u32 owned,
+ * then each: str id, str base, str document (JSON), i64 version, u8 flags
+ * (1 dirty, 2 releasing, 4 spooled, 8 uncertain, 16 due), u32 attempts,
+ * u64 retry time (monotonic ms, 0: none), u8 has sent, str sent, u8
+ * maybes, each a str.
+ */
+#define WBCK_DIRTY	0x01
+#define WBCK_RELEASING	0x02
+#define WBCK_SPOOLED	0x04
+#define WBCK_UNCERTAIN	0x08
+#define WBCK_DUE	0x10
+
+void
+writeback_save(struct writeback *wb, struct snapw *w)
+{
+	struct owned	*o;
+	unsigned	 i;
+
+	if (wb->stats.in_flight != 0)
+		fatalx("writeback: saved with requests in flight");
+	snapw_u32(w, (uint32_t)wb->stats.owned);
+	TAILQ_FOREACH(o, &wb->owned, entry) {
+		snapw_str(w, o->id);
+		snapw_str(w, o->base);
+		snapw_str(w, jsonutil_string(o->doc, NULL));
+		snapw_i64(w, o->version);
+		snapw_u8(w, (o->dirty ? WBCK_DIRTY : 0) |
+		    (o->releasing ? WBCK_RELEASING : 0) |
+		    (o->spooled ? WBCK_SPOOLED : 0) |
+		    (o->uncertain ? WBCK_UNCERTAIN : 0) |
+		    (o->due ? WBCK_DUE : 0));
+		snapw_u32(w, o->attempts);
+		snapw_u64(w, evtimer_pending(o->retry, NULL) ? o->retry_due :
+		    0);
+		snapw_u8(w, o->sent != NULL);
+		snapw_str(w, o->sent != NULL ? o->sent : "");
+		snapw_u8(w, (uint8_t)o->nmaybe);
+		for (i = 0; i < o->nmaybe; i++)
+			snapw_str(w, o->maybe[i]);
+	}
+}
+
+static int
+writeback_restore_one(struct writeback *wb, struct snapr *r, char **cause)
+{
+	struct owned		*o;
+	struct json_object	*doc;
+	char			*id, *base, *text, *sent;
+	long long		 version;
+	uint64_t		 retry;
+	unsigned		 attempts, i, nmaybe;
+	uint8_t			 flags, has_sent;
+
+	id = snapr_strdup(r, 4096);
+	base = snapr_strdup(r, 4096);
+	text = snapr_strdup(r, 64 * 1024 * 1024);
+	version = snapr_i64(r);
+	flags = snapr_u8(r);
+	attempts = snapr_u32(r);
+	retry = snapr_u64(r);
+	has_sent = snapr_u8(r);
+	sent = snapr_strdup(r, 64 * 1024 * 1024);
+	nmaybe = snapr_u8(r);
+	doc = NULL;
+	if (snapr_ok(r) && nmaybe <= WRITEBACK_MAYBE &&
+	    (doc = jsonutil_parse(text, strlen(text), cause)) == NULL) {
+		free(id);
+		free(base);
+		free(text);
+		free(sent);
+		return (-1);
+	}
+	free(text);
+	if (!snapr_ok(r) || nmaybe > WRITEBACK_MAYBE) {
+		xasprintf(cause, "characters: %s", snapr_ok(r) ?
+		    "too many unanswered writes" : snapr_strerror(r));
+		json_object_put(doc);
+		free(id);
+		free(base);
+		free(sent);
+		return (-1);
+	}
+	o = owned_new(wb, id, base, doc, version);
+	free(id);
+	free(base);
+	o->dirty = (flags & WBCK_DIRTY) != 0;
+	o->releasing = (flags & WBCK_RELEASING) != 0;
+	o->spooled = (flags & WBCK_SPOOLED) != 0;
+	o->uncertain = (flags & WBCK_UNCERTAIN) != 0;
+	o->due = (flags & WBCK_DUE) != 0;
+	o->attempts = attempts;
+	o->retry_due = retry;
+	if (has_sent)
+		o->sent = sent;
+	else
+		free(sent);
+	for (i = 0; i < nmaybe; i++) {
+		if ((o->maybe[i] = snapr_strdup(r, 64 * 1024 * 1024)) == NULL)
+			break;
+		o->nmaybe++;
+	}
+	if (!snapr_ok(r)) {
+		xasprintf(cause, "characters: %s", snapr_strerror(r));
+		return (-1);
+	}
+	if (o->spooled)
+		wb->stats.spooled++;
+	return (0);
+}
+
+/*
+ * The owned characters from a snapshot; held, with no timer armed, until
+ * writeback_resume. On -1 (*cause set) the caller frees wb.
+ */
+int
+writeback_restore(struct writeback *wb, struct snapr *r, char **cause)
+{
+	uint32_t	i, n;
+
+	wb->held = 1;
+	n = snapr_u32(r);
+	if (!snapr_ok(r)) {
+		xasprintf(cause, "characters: %s", snapr_strerror(r));
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if (writeback_restore_one(wb, r, cause) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* After the commit: retries are armed again and the due writes go out. */
+void
+writeback_resume(struct writeback *wb)
+{
+	struct owned	*o;
+	uint64_t	 now = monotonic_ms();
+	struct timeval	 tv;
+
+	TAILQ_FOREACH(o, &wb->owned, entry) {
+		if (o->retry_due == 0)
+			continue;
+		tv.tv_sec = o->retry_due > now ?
+		    (time_t)((o->retry_due - now) / 1000) : 0;
+		tv.tv_usec = o->retry_due > now ?
+		    (suseconds_t)((o->retry_due - now) % 1000) * 1000 : 0;
+		evtimer_add(o->retry, &tv);
+	}
+	writeback_hold(wb, 0);
 }

@@ -17,6 +17,8 @@ struct dataapi;
 struct event_base;
 struct json_object;
 struct owned;
+struct snapr;
+struct snapw;
 struct writeback;
 
 /* Told when a character was lost to another owner (a 409). */
@@ -52,5 +54,14 @@ void		 writeback_when_idle(struct writeback *, writeback_idle_cb,
 		     void *);
 int		 writeback_busy(struct writeback *);
 const struct writeback_stats *writeback_stats(struct writeback *);
+struct owned	*writeback_find(struct writeback *, const char *);
+
+/* Live migration (writeback.c says what travels). */
+void		 writeback_hold(struct writeback *, int);
+void		 writeback_forget_all(struct writeback *);
+void		 writeback_save(struct writeback *, struct snapw *);
+int		 writeback_restore(struct writeback *, struct snapr *,
+		     char **);
+void		 writeback_resume(struct writeback *);
 
 #endif

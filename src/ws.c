@@ -20,6 +20,7 @@
 
 #include "httpup.h"
 #include "log.h"
+#include "snapfmt.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -69,42 +70,18 @@ ws_deferred_cb(evutil_socket_t fd, short events, void *arg)
 	ws->cb->closed(ws, ws->close_reason, ws->arg);
 }
 
-/*
- * Takes ownership of fd (closed by ws_free). Caller frees with ws_free,
- * normally from the closed callback.
- */
-struct ws *
-ws_new(struct event_base *base, evutil_socket_t fd,
+/* The connection's object and bufferevent, with no I/O enabled yet. */
+static struct ws *
+ws_setup(struct event_base *base, evutil_socket_t fd,
     const struct ws_config *config, const struct ws_callbacks *cb, void *arg)
 {
-	struct ws		*ws;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen = sizeof ss;
-	char			 host[INET6_ADDRSTRLEN];
-	struct timeval		 tv;
+	struct ws	*ws;
 
 	ws = xcalloc(1, sizeof *ws);
 	ws->config = *config;
 	ws->cb = cb;
 	ws->arg = arg;
 	ws->state = WS_HTTP;
-	snprintf(ws->peer, sizeof ws->peer, "?");
-	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-			inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-			snprintf(ws->peer, sizeof ws->peer, "%s:%u", host,
-			    ntohs(sin->sin_port));
-		} else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
-			    sizeof host);
-			snprintf(ws->peer, sizeof ws->peer, "[%s]:%u", host,
-			    ntohs(sin6->sin6_port));
-		}
-	}
 	evutil_make_socket_nonblocking(fd);
 	ws->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (ws->bev == NULL)
@@ -114,9 +91,57 @@ ws_new(struct event_base *base, evutil_socket_t fd,
 	/* Bound what we buffer from a client: one message plus a margin. */
 	bufferevent_setwatermark(ws->bev, EV_READ, 0,
 	    ws->config.max_message + HTTPUP_MAX_REQUEST + 4096);
+	return (ws);
+}
+
+static void
+ws_set_peer(struct ws *ws, evutil_socket_t fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
+	char			 host[INET6_ADDRSTRLEN];
+
+	snprintf(ws->peer, sizeof ws->peer, "?");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(ws->peer, sizeof ws->peer, "%s:%u", host,
+		    ntohs(sin->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(ws->peer, sizeof ws->peer, "[%s]:%u", host,
+		    ntohs(sin6->sin6_port));
+	}
+}
+
+static void
+ws_handshake_timeout(struct ws *ws)
+{
+	struct timeval	tv;
+
 	tv.tv_sec = ws->config.handshake_ms / 1000;
 	tv.tv_usec = (ws->config.handshake_ms % 1000) * 1000;
 	bufferevent_set_timeouts(ws->bev, &tv, NULL);
+}
+
+/*
+ * Takes ownership of fd (closed by ws_free). Caller frees with ws_free,
+ * normally from the closed callback.
+ */
+struct ws *
+ws_new(struct event_base *base, evutil_socket_t fd,
+    const struct ws_config *config, const struct ws_callbacks *cb, void *arg)
+{
+	struct ws	*ws;
+
+	ws = ws_setup(base, fd, config, cb, arg);
+	ws_set_peer(ws, fd);
+	ws_handshake_timeout(ws);
 	bufferevent_enable(ws->bev, EV_READ | EV_WRITE);
 	return (ws);
 }
@@ -314,19 +339,24 @@ ws_msg_cb(wslay_event_context_ptr ctx,
 }
 
 /*
- * The size of the whole frame at the start of in, 0 if its header is not
- * all there yet; *payload gets the payload length.
+ * The size of the whole frame at offset off of in, 0 if its header is not
+ * all there yet; *payload gets the payload length, *b0 the first byte.
  */
 static size_t
-ws_frame_size(struct evbuffer *in, uint64_t *payload)
+ws_frame_size(struct evbuffer *in, size_t off, uint64_t *payload,
+    uint8_t *b0)
 {
-	uint8_t		 h[WS_MAX_HEADER];
-	size_t		 have = evbuffer_get_length(in), hlen = 2, i;
-	uint64_t	 len;
+	uint8_t			 h[WS_MAX_HEADER];
+	size_t			 have = evbuffer_get_length(in), hlen = 2, i;
+	uint64_t		 len;
+	struct evbuffer_ptr	 pos;
 
-	if (have < 2)
+	if (have < off + 2)
 		return (0);
-	evbuffer_copyout(in, h, have < sizeof h ? have : sizeof h);
+	have -= off;
+	if (evbuffer_ptr_set(in, &pos, off, EVBUFFER_PTR_SET) != 0)
+		return (0);
+	evbuffer_copyout_from(in, &pos, h, have < sizeof h ? have : sizeof h);
 	len = h[1] & 0x7f;
 	if (len == 126)
 		hlen += 2;
@@ -344,7 +374,48 @@ ws_frame_size(struct evbuffer *in, uint64_t *payload)
 			len = len << 8 | h[2 + i];
 	}
 	*payload = len;
-	return (hlen + (size_t)(len > SIZE_MAX / 2 ? SIZE_MAX / 2 : len));
+	*b0 = h[0];
+	return (hlen + (size_t)(len > SIZE_MAX / 4 ? SIZE_MAX / 4 : len));
+}
+
+#define WS_TOO_BIG	((size_t)-1)
+
+/*
+ * The bytes at the start of in that make one whole message: a control
+ * frame, an unfragmented data frame, or every fragment of a fragmented one
+ * (with the control frames between them). 0 if not all there yet,
+ * WS_TOO_BIG past max_message. wslay is fed nothing else, so its parser is
+ * empty between events and a fresh context on the same socket (after a
+ * migration) carries on exactly.
+ */
+static size_t
+ws_message_size(struct ws *ws, struct evbuffer *in, uint64_t *payload)
+{
+	size_t		 have = evbuffer_get_length(in), off = 0, size;
+	uint64_t	 len, total = 0;
+	uint8_t		 b0;
+
+	for (;;) {
+		if ((size = ws_frame_size(in, off, &len, &b0)) == 0)
+			return (0);
+		if ((b0 & 0x08) == 0)
+			total += len;
+		else if (len > total)
+			total = len;
+		if (total > ws->config.max_message) {
+			*payload = total;
+			return (WS_TOO_BIG);
+		}
+		if (have - off < size)
+			return (0);
+		off += size;
+		/* A control frame alone, or the last fragment. */
+		if ((off == size && (b0 & 0x08)) ||
+		    ((b0 & 0x08) == 0 && (b0 & 0x80)))
+			break;
+	}
+	*payload = total;
+	return (off);
 }
 
 static void
@@ -352,20 +423,21 @@ ws_read_frames(struct ws *ws)
 {
 	struct evbuffer	*in = bufferevent_get_input(ws->bev);
 	size_t		 size;
-	uint64_t	 payload;
+	uint64_t	 payload = 0;
 
 	while (ws->state == WS_OPEN && wslay_event_want_read(ws->wslay)) {
-		if ((size = ws_frame_size(in, &payload)) == 0)
-			break;
-		if (payload > ws->config.max_message) {
-			log_info("client=%s frame of %llu bytes over the "
+		size = ws_message_size(ws, in, &payload);
+		if (size == WS_TOO_BIG || (size == 0 &&
+		    evbuffer_get_length(in) > ws->config.max_message + 4096)) {
+			/* The second: fragments whose framing outweighs them. */
+			log_info("client=%s message of %llu bytes over the "
 			    "limit of %zu: closing", ws->peer,
 			    (unsigned long long)payload,
 			    ws->config.max_message);
 			ws_close(ws, WS_CLOSE_TOO_BIG, "message too big");
 			return;
 		}
-		if (evbuffer_get_length(in) < size)
+		if (size == 0)
 			break;
 		ws->feed = size;
 		ws->in_recv = 1;
@@ -452,14 +524,24 @@ ws_refuse(struct ws *ws, int status, const char *body, const char *why)
 }
 
 static void
-ws_read_request(struct ws *ws)
+ws_wslay_init(struct ws *ws)
 {
-	struct evbuffer			*in = bufferevent_get_input(ws->bev);
-	struct httpup			 req;
 	struct wslay_event_callbacks	 callbacks = {
 		ws_recv_cb, ws_send_cb, ws_genmask_cb, NULL, NULL, NULL,
 		ws_msg_cb
 	};
+
+	if (wslay_event_context_server_init(&ws->wslay, &callbacks, ws) != 0)
+		fatalx("wslay_event_context_server_init failed");
+	wslay_event_config_set_max_recv_msg_length(ws->wslay,
+	    ws->config.max_message);
+}
+
+static void
+ws_read_request(struct ws *ws)
+{
+	struct evbuffer			*in = bufferevent_get_input(ws->bev);
+	struct httpup			 req;
 	size_t				 len;
 	char				 accept[29], *body = NULL, *errbody;
 	int				 status = 400;
@@ -507,10 +589,7 @@ ws_read_request(struct ws *ws)
 	    "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
-	if (wslay_event_context_server_init(&ws->wslay, &callbacks, ws) != 0)
-		fatalx("wslay_event_context_server_init failed");
-	wslay_event_config_set_max_recv_msg_length(ws->wslay,
-	    ws->config.max_message);
+	ws_wslay_init(ws);
 	ws->state = WS_OPEN;
 	bufferevent_set_timeouts(ws->bev, NULL, NULL);
 	ws->cb->open(ws, ws->arg);
@@ -623,4 +702,92 @@ ws_close(struct ws *ws, uint16_t code, const char *reason)
 	    evbuffer_get_length(bufferevent_get_input(ws->bev)));
 	if (!ws->in_recv)
 		ws_flush(ws);
+}
+
+/*
+ * Live migration. Only a connection still in its request or open can move
+ * (one that is closing finishes in the old process). What it carries:
+ *	u8 state (0 request, 1 open), str peer,
+ *	blob input read but not parsed, blob output not yet written.
+ * wslay holds nothing between events (ws_message_size), so a fresh
+ * context on the same socket continues the stream.
+ */
+int
+ws_migratable(struct ws *ws)
+{
+	return ((ws->state == WS_HTTP || ws->state == WS_OPEN) &&
+	    !ws->close_pending && ws->close_reason == NULL);
+}
+
+evutil_socket_t
+ws_fd(struct ws *ws)
+{
+	return (bufferevent_getfd(ws->bev));
+}
+
+static void
+ws_save_buffer(struct snapw *w, struct evbuffer *b)
+{
+	size_t	n = evbuffer_get_length(b);
+
+	snapw_blob(w, n != 0 ? evbuffer_pullup(b, -1) : NULL, n);
+}
+
+void
+ws_save(struct ws *ws, struct snapw *w)
+{
+	/* Whatever wslay still queues goes to the output buffer first. */
+	if (ws->wslay != NULL && wslay_event_want_write(ws->wslay))
+		wslay_event_send(ws->wslay);
+	snapw_u8(w, ws->state == WS_OPEN ? 1 : 0);
+	snapw_str(w, ws->peer);
+	ws_save_buffer(w, bufferevent_get_input(ws->bev));
+	ws_save_buffer(w, bufferevent_get_output(ws->bev));
+}
+
+/*
+ * A connection from a snapshot, on fd (owned from here on, unless NULL is
+ * returned with *cause set). No I/O until ws_resume.
+ */
+struct ws *
+ws_restore(struct event_base *base, evutil_socket_t fd,
+    const struct ws_config *config, const struct ws_callbacks *cb, void *arg,
+    struct snapr *r, char **cause)
+{
+	struct ws	*ws;
+	char		 peer[sizeof ws->peer];
+	const void	*in, *out;
+	size_t		 inlen, outlen;
+	uint8_t		 state;
+
+	state = snapr_u8(r);
+	snapr_str(r, peer, sizeof peer);
+	in = snapr_blob(r, config->max_message + HTTPUP_MAX_REQUEST + 65536,
+	    &inlen);
+	out = snapr_blob(r, SIZE_MAX / 2, &outlen);
+	if (!snapr_ok(r) || state > 1) {
+		xasprintf(cause, "connection: %s", snapr_ok(r) ?
+		    "unknown state" : snapr_strerror(r));
+		return (NULL);
+	}
+	ws = ws_setup(base, fd, config, cb, arg);
+	memcpy(ws->peer, peer, sizeof ws->peer);
+	evbuffer_add(bufferevent_get_input(ws->bev), in, inlen);
+	evbuffer_add(bufferevent_get_output(ws->bev), out, outlen);
+	if (state == 1) {
+		ws->state = WS_OPEN;
+		ws_wslay_init(ws);
+	}
+	return (ws);
+}
+
+/* After the commit: I/O starts, and what arrived before is acted on. */
+void
+ws_resume(struct ws *ws)
+{
+	if (ws->state == WS_HTTP)
+		ws_handshake_timeout(ws);
+	bufferevent_enable(ws->bev, EV_READ | EV_WRITE);
+	if (evbuffer_get_length(bufferevent_get_input(ws->bev)) != 0)
+		ws_read_cb(ws->bev, ws);
 }

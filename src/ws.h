@@ -14,6 +14,8 @@
 
 struct event_base;
 struct httpup;
+struct snapr;
+struct snapw;
 struct ws;
 
 struct ws_config {
@@ -58,5 +60,14 @@ void		 ws_close(struct ws *, uint16_t, const char *);
 void		 ws_abort(struct ws *, const char *);
 size_t		 ws_output_queued(struct ws *);
 const char	*ws_peer(struct ws *);
+
+/* Live migration (ws.c says what travels). */
+int		 ws_migratable(struct ws *);
+evutil_socket_t	 ws_fd(struct ws *);
+void		 ws_save(struct ws *, struct snapw *);
+struct ws	*ws_restore(struct event_base *, evutil_socket_t,
+		    const struct ws_config *, const struct ws_callbacks *,
+		    void *, struct snapr *, char **);
+void		 ws_resume(struct ws *);
 
 #endif

@@ -132,7 +132,9 @@ START_TEST(test_layout)
 		0x04, 0x03, 0x02, 0x01,			/* u32 */
 		0x00, 0x00, 0xc0, 0x3f,			/* f32 1.5 */
 		0x02, 0x00, 0x00, 0x00, 'h', 'i',	/* str */
-		'Z', 'E', 'N', 'D', 0, 0, 0, 0
+		'Z', 'E', 'N', 'D', 8, 0, 0, 0,
+		/* FNV-1a-64 of the 30 bytes above, little-endian */
+		0x40, 0x91, 0xee, 0x64, 0xfc, 0x23, 0x81, 0x1d
 	};
 	struct snapw	w;
 
@@ -325,8 +327,16 @@ START_TEST(test_end_marker)
 	memcpy(big, w.buf, w.len);
 	big[w.len] = 0;
 	ck_assert_int_eq(read_sample(big, w.len + 1), -1);
-	/* An end marker with a length: malformed. */
-	w.buf[w.len - 4] = 1;
+	/* A byte changed anywhere before the end: the checksum says so. */
+	w.buf[SNAP_HEADER_LEN + SNAP_SECTION_HEADER] ^= 0x10;
+	ck_assert_int_eq(snapr_open(&r, w.buf, w.len, NULL, &cause), 0);
+	while (snapr_next_section(&r, tag, &s) == 1)
+		;
+	ck_assert_int_eq(r.error, SNAPR_CHECKSUM);
+	ck_assert_str_eq(snapr_strerror(&r), "checksum mismatch (corrupted)");
+	w.buf[SNAP_HEADER_LEN + SNAP_SECTION_HEADER] ^= 0x10;
+	/* An end marker of another length: malformed. */
+	w.buf[w.len - 12] = 1;
 	ck_assert_int_eq(snapr_open(&r, w.buf, w.len, NULL, &cause), 0);
 	while (snapr_next_section(&r, tag, &s) == 1)
 		;

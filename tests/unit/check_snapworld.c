@@ -629,28 +629,36 @@ START_TEST(test_corrupt)
 {
 	struct area	*a;
 	struct world	*w1, *w2;
-	struct snapw	 s, before, after;
+	struct snapw	 s, t, before, after;
 	uint64_t	 rs = 11, seq = 0, frs = 0x1234567;
 	uint8_t		*bad;
 	char		*cause;
-	size_t		 pos;
+	size_t		 pos, plen;
 	int		 i, refused = 0, restored = 0;
 	uint8_t		 flip;
 
 	a = make_area("arena", 0);
 	w1 = make_world(a, 21, 200, &rs, &seq);
 	snap(w1, &s);
-	bad = malloc(s.len);
+	/* The section alone: damage inside a valid container (checksum). */
+	plen = s.len - SNAP_HEADER_LEN - 2 * SNAP_SECTION_HEADER - 8;
+	bad = malloc(plen);
 	for (i = 0; i < 2000; i++) {
-		memcpy(bad, s.buf, s.len);
-		pos = (size_t)(trand(&frs) % s.len);
+		memcpy(bad, s.buf + SNAP_HEADER_LEN + SNAP_SECTION_HEADER,
+		    plen);
+		pos = (size_t)(trand(&frs) % plen);
 		do
 			flip = (uint8_t)trand(&frs);
 		while (flip == 0);
 		bad[pos] ^= flip;
+		snapw_init(&t);
+		snapw_section_begin(&t, SNAPWORLD_TAG);
+		snapw_bytes(&t, bad, plen);
+		snapw_section_end(&t);
+		snapw_finish(&t);
 		w2 = world_new(a, HZ, (uint64_t)i);
 		snap(w2, &before);
-		if (restore(bad, s.len, w2, &cause) == 0) {
+		if (restore(t.buf, t.len, w2, &cause) == 0) {
 			restored++;
 			step_damaged(w2, &frs);
 		} else {
@@ -662,6 +670,7 @@ START_TEST(test_corrupt)
 			snapw_free(&after);
 		}
 		snapw_free(&before);
+		snapw_free(&t);
 		world_free(w2);
 	}
 	/* About 600 and 1400: both paths were taken often. */
@@ -808,7 +817,8 @@ START_TEST(test_trailing_and_order)
 	snap(w1, &s);
 	/* The same section with one byte more. */
 	snapw_init(&t);
-	len = (uint32_t)(s.len - SNAP_HEADER_LEN - 2 * SNAP_SECTION_HEADER);
+	len = (uint32_t)(s.len - SNAP_HEADER_LEN - 2 * SNAP_SECTION_HEADER -
+	    8);
 	snapw_section_begin(&t, SNAPWORLD_TAG);
 	snapw_bytes(&t, s.buf + SNAP_HEADER_LEN + SNAP_SECTION_HEADER, len);
 	snapw_u8(&t, 0);

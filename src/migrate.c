@@ -1,0 +1,515 @@
+/* Live migration, the old process's side (migrate.h). */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "control.h"
+#include "dataapi.h"
+#include "fdpass.h"
+#include "lifecycle.h"
+#include "listen.h"
+#include "log.h"
+#include "migrate.h"
+#include "session.h"
+#include "snapfmt.h"
+#include "snapshot.h"
+#include "ticker.h"
+#include "writeback.h"
+#include "xmalloc.h"
+
+#define MIGRATE_POLL_MS		20	/* how often the child is checked */
+#define MIGRATE_WIND_DOWN_MS	3000	/* old process, after the commit */
+
+enum migrate_phase {
+	MIGRATE_CONNECTING,	/* the replacement starts and connects */
+	MIGRATE_QUIESCING	/* waiting for a tick with nothing in flight */
+};
+
+struct migration {
+	struct instance		*inst;
+	enum migrate_phase	 phase;
+	pid_t			 pid;		/* 0 once reaped */
+	int			 listen_fd;
+	int			 sock;
+	char			*path;
+	int			 timeout_ms;
+	struct event		*accept_ev;
+	struct event		*deadline_ev;
+	struct event		*poll_ev;
+	struct event		*idle_ev;	/* transfer of an idle instance */
+	migrate_done_cb		 cb;
+	void			*arg;
+	uint64_t		 started_ns;
+};
+
+static void
+migrate_free(struct migration *m)
+{
+	if (m->accept_ev != NULL)
+		event_free(m->accept_ev);
+	event_free(m->deadline_ev);
+	event_free(m->poll_ev);
+	event_free(m->idle_ev);
+	if (m->listen_fd != -1) {
+		close(m->listen_fd);
+		unlink(m->path);
+	}
+	if (m->sock != -1)
+		close(m->sock);
+	free(m->path);
+	free(m);
+}
+
+static void
+migrate_answer(struct migration *m, int status, struct json_object *o)
+{
+	migrate_done_cb	 cb = m->cb;
+	void		*arg = m->arg;
+
+	m->inst->migration = NULL;
+	migrate_free(m);
+	if (cb != NULL)
+		cb(status, o, arg);
+	else
+		json_object_put(o);
+}
+
+/* Called off: the replacement goes, this process carries on. */
+static void
+migrate_fail(struct migration *m, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+migrate_fail(struct migration *m, int status, const char *fmt, ...)
+{
+	struct instance		*inst = m->inst;
+	struct json_object	*o;
+	va_list			 ap;
+	char			*why;
+
+	va_start(ap, fmt);
+	xvasprintf(&why, fmt, ap);
+	va_end(ap);
+	if (m->pid > 0) {
+		/* Its whole process group: a wrapper's children too. */
+		kill(-m->pid, SIGKILL);
+		kill(m->pid, SIGKILL);
+		waitpid(m->pid, NULL, 0);
+	}
+	if (m->phase == MIGRATE_QUIESCING)
+		writeback_hold(inst->wb, 0);
+	inst->migrate.failed++;
+	snprintf(inst->migrate.last_error, sizeof inst->migrate.last_error,
+	    "%s", why);
+	log_warn("migration: failed: %s; carrying on", why);
+	o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(why));
+	free(why);
+	migrate_answer(m, status, o);
+}
+
+static void
+migrate_arm_deadline(struct migration *m)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = m->timeout_ms / 1000;
+	tv.tv_usec = (m->timeout_ms % 1000) * 1000;
+	evtimer_add(m->deadline_ev, &tv);
+}
+
+static void
+migrate_deadline_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct migration	*m = arg;
+
+	if (m->phase == MIGRATE_CONNECTING)
+		migrate_fail(m, 504, "the replacement did not connect within "
+		    "%d ms", m->timeout_ms);
+	else
+		migrate_fail(m, 504, "no tick without Data API requests in "
+		    "flight came within %d ms", m->timeout_ms);
+}
+
+/* The replacement must not die before it connected (or at all). */
+static void
+migrate_poll_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct migration	*m = arg;
+	int			 status;
+
+	if (waitpid(m->pid, &status, WNOHANG) != m->pid)
+		return;
+	m->pid = 0;
+	if (WIFEXITED(status))
+		migrate_fail(m, 502, "the replacement exited with status %d "
+		    "before taking over", WEXITSTATUS(status));
+	else
+		migrate_fail(m, 502, "the replacement was killed by signal %d "
+		    "before taking over", WTERMSIG(status));
+}
+
+/*
+ * Nothing may be in flight at the hand-over: requests cannot move, so the
+ * snapshot is taken when every answer is in. Writes that fall due
+ * meanwhile are held and go with the snapshot.
+ */
+static int
+migrate_quiet(struct instance *inst)
+{
+	const struct dataapi_stats	*ds = dataapi_stats(inst->api);
+
+	return (ds->in_flight == 0 && ds->queued == 0 &&
+	    inst->loading_req == NULL && TAILQ_EMPTY(&inst->preps));
+}
+
+static void
+migrate_wind_down_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct instance	*inst = arg;
+	struct timeval	 tv = { 0, 200000 };
+
+	if (inst->run != NULL) {
+		lifecycle_run_free(inst->run);
+		inst->run = NULL;
+		inst->state = STATE_IDLE;
+	}
+	/* Connections that were closing finish here, then we go. */
+	if (inst->nsessions == 0 || monotonic_ms() > inst->wind_down_ms) {
+		log_info("handed over: exiting (%zu closing connection(s) "
+		    "cut)", inst->nsessions);
+		event_base_loopexit(inst->base, &tv);
+		event_del(inst->wind_down_ev);
+	}
+}
+
+/*
+ * Committed: what moved is let go without a word (the sockets stay open
+ * in the replacement), and this process winds down.
+ */
+static void
+migrate_let_go(struct instance *inst)
+{
+	struct session	*s, *next;
+	struct timeval	 tv = { 0, 100000 };
+
+	inst->handed_over = 1;
+	for (s = TAILQ_FIRST(&inst->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (session_migratable(s))
+			session_forget(s);
+	}
+	writeback_forget_all(inst->wb);
+	listener_free(inst->client_listener);
+	inst->client_listener = NULL;
+	/* Inside the ticker's callback: the run is freed a little later. */
+	if (inst->run != NULL)
+		evtimer_del(inst->run->writeback_timer);
+	inst->wind_down_ms = monotonic_ms() + MIGRATE_WIND_DOWN_MS;
+	inst->wind_down_ev = event_new(inst->base, -1, EV_PERSIST,
+	    migrate_wind_down_cb, inst);
+	event_add(inst->wind_down_ev, &tv);
+}
+
+/*
+ * The hand-over itself, with the loop stopped at a tick boundary: the
+ * snapshot and the sockets go, the replacement restores and says so, and
+ * COMMIT is the point of no return. Returns 1 if this process let go.
+ */
+static int
+migrate_transfer(struct migration *m)
+{
+	struct instance		*inst = m->inst;
+	struct snapw		 w;
+	struct snapshot_fds	 f;
+	struct json_object	*o;
+	uint64_t		 stop_ns, done_ns;
+	char			*cause = NULL;
+	int			 rv, status = 502;
+
+	stop_ns = monotonic_ns();
+	listener_enable(inst->client_listener, 0);
+	control_enable(inst, 0);
+	snapshot_write(inst, stop_ns, &w, &f);
+	if (fdpass_send(m->sock, w.buf, w.len, f.fds, f.ids, f.n,
+	    m->timeout_ms, &cause) != 0)
+		goto fail;
+	rv = fdpass_recv_verdict(m->sock, m->timeout_ms, &cause);
+	if (rv != FDPASS_RESTORED) {
+		if (strstr(cause, "timed out") != NULL)
+			status = 504;
+		goto fail;
+	}
+	if (fdpass_send_verdict(m->sock, FDPASS_COMMIT, NULL, m->timeout_ms,
+	    &cause) != 0)
+		goto fail;
+
+	/* Committed. */
+	done_ns = monotonic_ns();
+	inst->migrate.count++;
+	inst->migrate.last_pause_us = (done_ns - stop_ns) / 1000;
+	inst->migrate.last_bytes = w.len;
+	inst->migrate.last_fds = f.n;
+	inst->migrate.last_sessions = f.sessions;
+	inst->migrate.last_error[0] = '\0';
+	log_info("migration: committed new_pid=%ld snapshot_bytes=%zu "
+	    "fds=%zu sessions=%zu stopped_ms=%.3f", (long)m->pid, w.len, f.n,
+	    f.sessions, (double)(done_ns - stop_ns) / 1e6);
+	o = json_object_new_object();
+	json_object_object_add(o, "migrated", json_object_new_boolean(1));
+	json_object_object_add(o, "old_pid", json_object_new_int(getpid()));
+	json_object_object_add(o, "new_pid", json_object_new_int(m->pid));
+	json_object_object_add(o, "snapshot_bytes",
+	    json_object_new_int64((int64_t)w.len));
+	json_object_object_add(o, "fds", json_object_new_int64((int64_t)f.n));
+	json_object_object_add(o, "sessions",
+	    json_object_new_int64((int64_t)f.sessions));
+	json_object_object_add(o, "pause_ms", json_object_new_double(
+	    (double)(done_ns - stop_ns) / 1e6));
+	snapw_free(&w);
+	free(f.fds);
+	free(f.ids);
+	m->pid = 0;	/* not ours to reap: init adopts it when we exit */
+	migrate_let_go(inst);
+	migrate_answer(m, 200, o);
+	return (1);
+fail:
+	snapw_free(&w);
+	free(f.fds);
+	free(f.ids);
+	listener_enable(inst->client_listener, 1);
+	control_enable(inst, 1);
+	migrate_fail(m, status, "%s", cause);
+	free(cause);
+	return (0);
+}
+
+/* At a tick boundary (lifecycle.c): hand over now if all is quiet. */
+int
+migrate_tick(struct instance *inst)
+{
+	struct migration	*m = inst->migration;
+
+	if (m == NULL || m->phase != MIGRATE_QUIESCING || !migrate_quiet(inst))
+		return (0);
+	return (migrate_transfer(m));
+}
+
+/* An idle instance has no ticks: it hands over as soon as it is quiet. */
+static void
+migrate_idle_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct migration	*m = arg;
+	struct timeval		 tv = { 0, MIGRATE_POLL_MS * 1000 };
+
+	if (m->inst->run != NULL)
+		return;		/* allocated meanwhile: ticks take over */
+	if (!migrate_quiet(m->inst)) {
+		evtimer_add(m->idle_ev, &tv);
+		return;
+	}
+	migrate_transfer(m);
+}
+
+static void
+migrate_accept_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct migration	*m = arg;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof cred;
+	int			 s;
+
+	if ((s = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    cred.uid != geteuid()) {
+		log_warn("migration: a stranger (uid %ld) connected to %s: "
+		    "ignored", (long)cred.uid, m->path);
+		close(s);
+		return;
+	}
+	m->sock = s;
+	event_free(m->accept_ev);
+	m->accept_ev = NULL;
+	close(m->listen_fd);
+	unlink(m->path);
+	m->listen_fd = -1;
+	m->phase = MIGRATE_QUIESCING;
+	writeback_hold(m->inst->wb, 1);
+	evtimer_del(m->deadline_ev);
+	migrate_arm_deadline(m);
+	log_info("migration: replacement pid=%ld connected after %.1f ms; "
+	    "waiting for a quiet tick", (long)m->pid,
+	    (double)(monotonic_ns() - m->started_ns) / 1e6);
+	if (m->inst->run == NULL)
+		event_active(m->idle_ev, EV_TIMEOUT, 0);
+}
+
+/* The replacement's command line: ours, with --takeover PATH. */
+static char **
+migrate_argv(struct instance *inst, const char *binary, const char *path)
+{
+	char	**argv;
+	size_t	  n = 0, i;
+
+	while (inst->argv[n] != NULL)
+		n++;
+	argv = xcalloc(n + 3, sizeof *argv);
+	argv[0] = (char *)binary;
+	for (i = 1; i < n; i++)
+		argv[i] = inst->argv[i];
+	argv[n] = (char *)"--takeover";
+	argv[n + 1] = (char *)path;
+	return (argv);
+}
+
+/* A Unix socket in the state directory for the replacement to call. */
+static int
+migrate_listen(struct migration *m, char **cause)
+{
+	struct sockaddr_un	sun;
+	const char		*dir = options_get(m->inst->options,
+				    OPT_STATE_DIR);
+
+	xasprintf(&m->path, "%s/migrate-%ld.sock", dir, (long)getpid());
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(m->path) >= sizeof sun.sun_path) {
+		xasprintf(cause, "state-dir %s is too long a path for a Unix "
+		    "socket", dir);
+		return (-1);
+	}
+	memcpy(sun.sun_path, m->path, strlen(m->path));
+	m->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (m->listen_fd == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	unlink(m->path);
+	if (bind(m->listen_fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    chmod(m->path, 0600) == -1 || listen(m->listen_fd, 1) == -1) {
+		xasprintf(cause, "%s: %s", m->path, strerror(errno));
+		close(m->listen_fd);
+		m->listen_fd = -1;
+		unlink(m->path);
+		return (-1);
+	}
+	return (0);
+}
+
+/* fork + exec; the child keeps no descriptor of ours but 0, 1 and 2. */
+static int
+migrate_spawn(struct migration *m, const char *binary, char **cause)
+{
+	char	**argv = migrate_argv(m->inst, binary, m->path);
+	pid_t	  pid;
+	int	  fd;
+
+	switch (pid = fork()) {
+	case -1:
+		xasprintf(cause, "fork: %s", strerror(errno));
+		free(argv);
+		return (-1);
+	case 0:
+		setpgid(0, 0);
+		if (close_range(3, ~0U, 0) != 0) {
+			for (fd = 3; fd < 65536; fd++)
+				close(fd);
+		}
+		execv(binary, argv);
+		fprintf(stderr, "zoned: migration: exec %s: %s\n", binary,
+		    strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	m->pid = pid;
+	return (0);
+}
+
+/*
+ * Starts a migration to binary (NULL: the binary this process runs).
+ * done is told the outcome later. Returns -1 with *status (400, 409,
+ * 500) and *cause when it cannot start.
+ */
+int
+migrate_start(struct instance *inst, const char *binary,
+    migrate_done_cb done, void *arg, int *status, char **cause)
+{
+	struct migration	*m;
+	struct timeval		 tv = { 0, MIGRATE_POLL_MS * 1000 };
+
+	*status = 409;
+	if (inst->migration != NULL) {
+		*cause = xstrdup("a migration is already under way");
+		return (-1);
+	}
+	if (inst->stopping || inst->handed_over) {
+		*cause = xstrdup("the server is shutting down");
+		return (-1);
+	}
+	if (inst->state != STATE_IDLE && inst->state != STATE_RUNNING) {
+		xasprintf(cause, "not possible in state %s",
+		    lifecycle_state_name(inst->state));
+		return (-1);
+	}
+	*status = 400;
+	if (binary == NULL)
+		binary = inst->exe;
+	if (*binary != '/') {
+		xasprintf(cause, "binary %s: not an absolute path", binary);
+		return (-1);
+	}
+	if (access(binary, X_OK) == -1) {
+		xasprintf(cause, "binary %s: %s", binary, strerror(errno));
+		return (-1);
+	}
+	*status = 500;
+	m = xcalloc(1, sizeof *m);
+	m->inst = inst;
+	m->sock = -1;
+	m->listen_fd = -1;
+	m->timeout_ms = (int)options_number(inst->options,
+	    OPT_MIGRATE_TIMEOUT);
+	m->cb = done;
+	m->arg = arg;
+	m->started_ns = monotonic_ns();
+	m->deadline_ev = evtimer_new(inst->base, migrate_deadline_cb, m);
+	m->poll_ev = event_new(inst->base, -1, EV_PERSIST, migrate_poll_cb, m);
+	m->idle_ev = evtimer_new(inst->base, migrate_idle_cb, m);
+	if (migrate_listen(m, cause) != 0 ||
+	    migrate_spawn(m, binary, cause) != 0) {
+		migrate_free(m);
+		return (-1);
+	}
+	m->accept_ev = event_new(inst->base, m->listen_fd, EV_READ | EV_PERSIST,
+	    migrate_accept_cb, m);
+	event_add(m->accept_ev, NULL);
+	event_add(m->poll_ev, &tv);
+	migrate_arm_deadline(m);
+	inst->migration = m;
+	log_info("migration: started pid=%ld binary=%s", (long)m->pid, binary);
+	return (0);
+}
+
+/* Shutdown while a migration is under way: call it off. */
+void
+migrate_abort(struct instance *inst, const char *why)
+{
+	if (inst->migration != NULL)
+		migrate_fail(inst->migration, 503, "%s", why);
+}

@@ -1,0 +1,26 @@
+/*
+ * Live migration, the old process's side (issue 5, DESIGN.md section 1):
+ * start a replacement (fork + exec with --takeover PATH), wait until it
+ * connects, then for a tick boundary with no Data API request in flight;
+ * stop there, send the snapshot and every socket (snapshot.c, fdpass.c)
+ * and commit once the replacement says it rebuilt everything. Short of
+ * that commit, this process takes everything back and carries on.
+ */
+#ifndef MIGRATE_H
+#define MIGRATE_H
+
+struct instance;
+struct json_object;
+
+/*
+ * The outcome: 200 (taken over) or 502/503/504 with {"error"}; takes the
+ * answer object.
+ */
+typedef void (*migrate_done_cb)(int, struct json_object *, void *);
+
+int	migrate_start(struct instance *, const char *, migrate_done_cb, void *,
+	    int *, char **);
+int	migrate_tick(struct instance *);
+void	migrate_abort(struct instance *, const char *);
+
+#endif

@@ -1,0 +1,115 @@
+/* The replacement's side of a live migration (takeover.h). */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fdpass.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "snapshot.h"
+#include "takeover.h"
+#include "xmalloc.h"
+
+#define TAKEOVER_MAX_SNAPSHOT	((size_t)4 << 30)
+
+static int
+takeover_connect(const char *path, char **cause)
+{
+	struct sockaddr_un	sun;
+	int			s;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		xasprintf(cause, "%s: path too long for a Unix socket", path);
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	if (connect(s, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		close(s);
+		return (-1);
+	}
+	return (s);
+}
+
+/*
+ * Test hook: ZONED_TEST_CORRUPT_SNAPSHOT=1 flips one byte of what came,
+ * to show that a damaged snapshot is refused and the old process stays.
+ */
+static void
+takeover_test_corrupt(void *blob, size_t len)
+{
+	const char	*v = getenv("ZONED_TEST_CORRUPT_SNAPSHOT");
+
+	if (v == NULL || strcmp(v, "1") != 0 || len == 0)
+		return;
+	log_warn("ZONED_TEST_CORRUPT_SNAPSHOT: damaging the snapshot");
+	((unsigned char *)blob)[len / 2] ^= 0x5a;
+}
+
+/*
+ * Takes over from the old process listening on path. Returns 0 once this
+ * process owns everything and runs (the loop is not started yet), or -1
+ * with a cause: nothing was used, and the caller must exit at once (with
+ * _exit: closing the received sockets is harmless, the old process keeps
+ * its copies, but nothing may be written to them).
+ */
+int
+takeover_run(struct instance *inst, const char *path, char **cause)
+{
+	void		*blob = NULL;
+	size_t		 len = 0, nfds = 0, maxfds;
+	int		*fds = NULL, s, timeout;
+	uint32_t	*ids = NULL;
+	char		*why;
+
+	timeout = (int)options_number(inst->options, OPT_MIGRATE_TIMEOUT);
+	if ((s = takeover_connect(path, cause)) == -1)
+		return (-1);
+	maxfds = inst->max_clients * 2 + 4096;
+	if (fdpass_recv(s, &blob, &len, &fds, &ids, &nfds,
+	    TAKEOVER_MAX_SNAPSHOT, maxfds, timeout, cause) != 0) {
+		close(s);
+		return (-1);
+	}
+	takeover_test_corrupt(blob, len);
+	if (snapshot_restore(inst, blob, len, fds, ids, nfds, cause) != 0) {
+		if (fdpass_send_verdict(s, FDPASS_ERROR, *cause, timeout,
+		    &why) != 0)
+			free(why);
+		return (-1);
+	}
+	free(blob);
+	if (fdpass_send_verdict(s, FDPASS_RESTORED, NULL, timeout,
+	    cause) != 0)
+		return (-1);
+	/* The old process decides; it answers at once or closes. */
+	if (fdpass_recv_verdict(s, timeout * 2, &why) != FDPASS_COMMIT) {
+		xasprintf(cause, "no commit from the old process (%s): it "
+		    "keeps everything", why);
+		free(why);
+		return (-1);
+	}
+	close(s);
+	free(fds);
+	free(ids);
+	snapshot_resume(inst);
+	log_info("took over: sessions=%zu fds=%zu snapshot_bytes=%zu "
+	    "migrations=%llu", inst->nsessions, nfds, len,
+	    (unsigned long long)inst->migrate.count);
+	inst->migrate.last_bytes = len;
+	inst->migrate.last_fds = nfds;
+	inst->migrate.last_sessions = inst->nsessions;
+	return (0);
+}
