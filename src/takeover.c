@@ -5,6 +5,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +60,27 @@ takeover_test_corrupt(void *blob, size_t len)
 }
 
 /*
+ * Test hook: ZONED_TEST_SNAPSHOT_DUMP=FILE keeps a copy of what came, to
+ * make the fixture of a released format (tests/fixtures/).
+ */
+static void
+takeover_test_dump(const void *blob, size_t len)
+{
+	const char	*path = getenv("ZONED_TEST_SNAPSHOT_DUMP");
+	FILE		*f;
+
+	if (path == NULL || *path == '\0')
+		return;
+	if ((f = fopen(path, "wb")) == NULL ||
+	    fwrite(blob, 1, len, f) != len || fclose(f) != 0)
+		log_warn("ZONED_TEST_SNAPSHOT_DUMP %s: %s", path,
+		    strerror(errno));
+	else
+		log_info("ZONED_TEST_SNAPSHOT_DUMP: %zu bytes in %s", len,
+		    path);
+}
+
+/*
  * Takes over from the old process listening on path. Returns 0 once this
  * process owns everything and runs (the loop is not started yet), or -1
  * with a cause: nothing was used, and the caller must exit at once (with
@@ -83,6 +105,7 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 		close(s);
 		return (-1);
 	}
+	takeover_test_dump(blob, len);
 	takeover_test_corrupt(blob, len);
 	if (snapshot_restore(inst, blob, len, fds, ids, nfds, cause) != 0) {
 		if (fdpass_send_verdict(s, FDPASS_ERROR, *cause, timeout,
