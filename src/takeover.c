@@ -68,11 +68,17 @@ takeover_test_dump(const void *blob, size_t len)
 {
 	const char	*path = getenv("ZONED_TEST_SNAPSHOT_DUMP");
 	FILE		*f;
+	int		 bad;
 
 	if (path == NULL || *path == '\0')
 		return;
-	if ((f = fopen(path, "wb")) == NULL ||
-	    fwrite(blob, 1, len, f) != len || fclose(f) != 0)
+	if ((f = fopen(path, "wb")) == NULL)
+		bad = 1;
+	else {
+		bad = fwrite(blob, 1, len, f) != len;
+		bad |= fclose(f) != 0;
+	}
+	if (bad)
 		log_warn("ZONED_TEST_SNAPSHOT_DUMP %s: %s", path,
 		    strerror(errno));
 	else
