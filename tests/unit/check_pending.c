@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pending.h"
+#include "snapfmt.h"
 
 #define DOC	"{\"name\":\"Ann\"}"
 
@@ -477,6 +478,70 @@ START_TEST(test_many)
 }
 END_TEST
 
+/* Saved and restored: the same entries, states and deadlines. */
+START_TEST(test_snapshot)
+{
+	struct pending_table	 t, u;
+	struct snapw		 w;
+	struct snapr		 r, sec;
+	char			 tag[SNAP_TAG_LEN + 1], *cause = NULL;
+	int			 status;
+	size_t			 i;
+
+	pending_init(&t, 100);
+	add_ok(&t, "a1", "ann", 5000, 0);
+	add_ok(&t, "b2", "bob", 6000, 0);
+	ck_assert_int_eq(pending_add(&t, "c3", "cyd", DOC, "meadow", 7000, 0,
+	    &status, &cause), 0);
+	pending_set_quests(&t, "b2", "{\"quests\":[]}");
+	ck_assert_int_eq(claim(&t, "a1", 10), PENDING_CLAIM_OK);
+	snapw_init(&w);
+	snapw_section_begin(&w, "PEND");
+	pending_save(&t, &w);
+	snapw_section_end(&w);
+	snapw_finish(&w);
+
+	pending_init(&u, 100);
+	ck_assert_int_eq(snapr_open(&r, w.buf, w.len, NULL, &cause), 0);
+	ck_assert_int_eq(snapr_next_section(&r, tag, &sec), 1);
+	ck_assert_int_eq(pending_restore(&u, &sec, &cause), 0);
+	ck_assert_uint_eq(u.n, t.n);
+	for (i = 0; i < t.n; i++) {
+		ck_assert_str_eq(u.entries[i].ticket, t.entries[i].ticket);
+		ck_assert_str_eq(u.entries[i].character_id,
+		    t.entries[i].character_id);
+		ck_assert_str_eq(u.entries[i].character,
+		    t.entries[i].character);
+		ck_assert_uint_eq(u.entries[i].expires_at,
+		    t.entries[i].expires_at);
+		ck_assert_uint_eq(u.entries[i].settled_at,
+		    t.entries[i].settled_at);
+		ck_assert_int_eq(u.entries[i].state, t.entries[i].state);
+		ck_assert_int_eq(u.entries[i].from_area == NULL,
+		    t.entries[i].from_area == NULL);
+		ck_assert_int_eq(u.entries[i].quests == NULL,
+		    t.entries[i].quests == NULL);
+	}
+	/* The used ticket stays used, the others still let a client in. */
+	ck_assert_int_eq(claim(&u, "a1", 20), PENDING_CLAIM_USED);
+	ck_assert_int_eq(claim(&u, "c3", 20), PENDING_CLAIM_OK);
+	ck_assert_int_eq(claim(&u, "b2", 6001), PENDING_CLAIM_EXPIRED);
+	pending_clear(&u);
+
+	/* Cut short: refused, with what the table got so far to clear. */
+	pending_init(&u, 100);
+	ck_assert_int_eq(snapr_open(&r, w.buf, w.len, NULL, &cause), 0);
+	ck_assert_int_eq(snapr_next_section(&r, tag, &sec), 1);
+	sec.len -= 3;
+	ck_assert_int_eq(pending_restore(&u, &sec, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	pending_clear(&u);
+	snapw_free(&w);
+	pending_clear(&t);
+}
+END_TEST
+
 static Suite *
 pending_suite(void)
 {
@@ -499,6 +564,7 @@ pending_suite(void)
 	tcase_add_test(tc, test_evict_oldest);
 	tcase_add_test(tc, test_failed_add_unchanged);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_snapshot);
 	suite_add_tcase(s, tc);
 	return (s);
 }
