@@ -105,8 +105,6 @@ migrate_fail(struct migration *m, int status, const char *fmt, ...)
 	xvasprintf(&why, fmt, ap);
 	va_end(ap);
 	if (m->pid > 0) {
-		/* Its whole process group: a wrapper's children too. */
-		kill(-m->pid, SIGKILL);
 		kill(m->pid, SIGKILL);
 		waitpid(m->pid, NULL, 0);
 	}
@@ -426,7 +424,7 @@ migrate_spawn(struct migration *m, const char *binary, char **cause)
 		free(argv);
 		return (-1);
 	case 0:
-		setpgid(0, 0);
+		/* Same process group: a terminal's ^C still reaches it. */
 		if (close_range(3, ~0U, 0) != 0) {
 			for (fd = 3; fd < 65536; fd++)
 				close(fd);
