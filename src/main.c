@@ -23,6 +23,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "options.h"
+#include "sdnotify.h"
 #include "takeover.h"
 #include "xmalloc.h"
 
@@ -280,6 +281,16 @@ main(int argc, char **argv)
 	evsignal_add(ev_usr2, NULL);
 	log_info("zoned %s started pid=%ld tick_hz=%lld", PACKAGE_VERSION,
 	    (long)getpid(), options_number(&options, OPT_TICK_HZ));
+	/* Under systemd (Type=notify): ready; a replacement is the main
+	 * process from now on (NotifyAccess=all lets it say so). */
+	if (takeover != NULL) {
+		char	msg[64];
+
+		snprintf(msg, sizeof msg, "MAINPID=%ld\nREADY=1",
+		    (long)getpid());
+		sdnotify(msg);
+	} else
+		sdnotify("READY=1");
 
 	event_base_dispatch(base);
 
