@@ -117,6 +117,22 @@ pending_evict_tombstone(struct pending_table *t, uint64_t now)
  * ticket or character already announced, 503 when the table is full) and
  * *cause says why (caller frees); nothing changes.
  */
+/* A new, zeroed entry at the end of the table. */
+static struct pending *
+pending_append(struct pending_table *t)
+{
+	struct pending	*p;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap == 0 ? 16 : t->cap * 2;
+		t->entries = xreallocarray(t->entries, t->cap,
+		    sizeof *t->entries);
+	}
+	p = &t->entries[t->n++];
+	memset(p, 0, sizeof *p);
+	return (p);
+}
+
 int
 pending_add(struct pending_table *t, const char *ticket,
     const char *character_id, const char *character, const char *from_area,
@@ -143,13 +159,7 @@ pending_add(struct pending_table *t, const char *ticket,
 		xasprintf(cause, "too many pending tickets (%zu)", t->max);
 		return (-1);
 	}
-	if (t->n == t->cap) {
-		t->cap = t->cap == 0 ? 16 : t->cap * 2;
-		t->entries = xreallocarray(t->entries, t->cap,
-		    sizeof *t->entries);
-	}
-	p = &t->entries[t->n++];
-	memset(p, 0, sizeof *p);
+	p = pending_append(t);
 	p->ticket = xstrdup(ticket);
 	p->character_id = xstrdup(character_id);
 	p->character = xstrdup(character);
@@ -294,13 +304,7 @@ pending_restore(struct pending_table *t, struct snapr *r, char **cause)
 		return (-1);
 	}
 	for (i = 0; i < n && snapr_ok(r); i++) {
-		if (t->n == t->cap) {
-			t->cap = t->cap == 0 ? 16 : t->cap * 2;
-			t->entries = xreallocarray(t->entries, t->cap,
-			    sizeof *t->entries);
-		}
-		p = &t->entries[t->n++];
-		memset(p, 0, sizeof *p);
+		p = pending_append(t);
 		p->ticket = snapr_strdup(r, PENDING_TICKET_MAX);
 		p->character_id = snapr_strdup(r, 4096);
 		p->character = snapr_strdup(r, 64 * 1024 * 1024);

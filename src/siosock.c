@@ -76,11 +76,9 @@ siosock_connect_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	siosock_close(s, WS_CLOSE_POLICY, "connect timeout");
 }
 
-/* Caller frees with siosock_free, normally from the closed callback. */
-struct siosock *
-siosock_new(struct event_base *base, evutil_socket_t fd,
-    const struct siosock_config *config, const struct siosock_callbacks *cb,
-    void *arg)
+static struct siosock *
+siosock_alloc(struct event_base *base, const struct siosock_config *config,
+    const struct siosock_callbacks *cb, void *arg)
 {
 	struct siosock	*s;
 
@@ -89,6 +87,18 @@ siosock_new(struct event_base *base, evutil_socket_t fd,
 	s->cb = cb;
 	s->arg = arg;
 	s->connect_timer = evtimer_new(base, siosock_connect_timeout_cb, s);
+	return (s);
+}
+
+/* Caller frees with siosock_free, normally from the closed callback. */
+struct siosock *
+siosock_new(struct event_base *base, evutil_socket_t fd,
+    const struct siosock_config *config, const struct siosock_callbacks *cb,
+    void *arg)
+{
+	struct siosock	*s;
+
+	s = siosock_alloc(base, config, cb, arg);
 	s->eio = eiosock_new(base, fd, &config->eio, &siosock_eio_callbacks,
 	    s);
 	return (s);
@@ -634,11 +644,7 @@ siosock_restore(struct event_base *base, evutil_socket_t fd,
 {
 	struct siosock	*s;
 
-	s = xcalloc(1, sizeof *s);
-	s->config = *config;
-	s->cb = cb;
-	s->arg = arg;
-	s->connect_timer = evtimer_new(base, siosock_connect_timeout_cb, s);
+	s = siosock_alloc(base, config, cb, arg);
 	if (siosock_restore_fields(s, r) != 0) {
 		xasprintf(cause, "socket.io: %s", snapr_ok(r) ? "malformed" :
 		    snapr_strerror(r));

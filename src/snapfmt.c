@@ -9,13 +9,13 @@
 #include "snapfmt.h"
 #include "xmalloc.h"
 
-/* Makes room for n more bytes. */
 /* FNV-1a, 64 bits: catches corruption, not tampering. */
-static uint64_t
-snap_checksum(const uint8_t *p, size_t len)
+uint64_t
+snap_fnv1a(const void *buf, size_t len)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL;
-	size_t		i;
+	const uint8_t	*p = buf;
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 i;
 
 	for (i = 0; i < len; i++) {
 		h ^= p[i];
@@ -24,6 +24,7 @@ snap_checksum(const uint8_t *p, size_t len)
 	return (h);
 }
 
+/* Makes room for n more bytes. */
 static uint8_t *
 snapw_grow(struct snapw *w, size_t n)
 {
@@ -108,7 +109,7 @@ snapw_finish(struct snapw *w)
 
 	if (w->section != 0)
 		fatalx("snapw: section left open");
-	sum = snap_checksum(w->buf, w->len);
+	sum = snap_fnv1a(w->buf, w->len);
 	memcpy(snapw_grow(w, SNAP_TAG_LEN), SNAP_END_TAG, SNAP_TAG_LEN);
 	snapw_u32(w, 8);
 	snapw_u64(w, sum);
@@ -273,7 +274,7 @@ snapr_next_section(struct snapr *r, char tag[SNAP_TAG_LEN + 1],
 			sum = snapr_u64(r);
 			if (!snapr_ok(r))
 				return (-1);
-			if (sum != snap_checksum(r->p, end)) {
+			if (sum != snap_fnv1a(r->p, end)) {
 				r->error = SNAPR_CHECKSUM;
 				return (-1);
 			}

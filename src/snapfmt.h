@@ -48,6 +48,7 @@ struct snapw {
 	int		 finished;
 };
 
+uint64_t snap_fnv1a(const void *, size_t);
 void	 snapw_init(struct snapw *);
 void	 snapw_free(struct snapw *);
 void	 snapw_section_begin(struct snapw *, const char *);

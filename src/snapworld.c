@@ -90,19 +90,6 @@ struct snapworld_state {
 		return (snapr_strerror(r));				\
 } while (0)
 
-static uint64_t
-fnv1a(const uint8_t *p, size_t len)
-{
-	uint64_t	h = 14695981039346656037ULL;
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return (h);
-}
-
 static void
 write_opt_str(struct snapw *s, const char *v)
 {
@@ -152,7 +139,7 @@ snapworld_area_hash(const struct area *a)
 		snapw_f32(&s, sp->loot_chance);
 	}
 	/* Not the header: the fingerprint must not follow SNAP_FORMAT. */
-	h = fnv1a(s.buf + SNAP_HEADER_LEN, s.len - SNAP_HEADER_LEN);
+	h = snap_fnv1a(s.buf + SNAP_HEADER_LEN, s.len - SNAP_HEADER_LEN);
 	snapw_free(&s);
 	return (h);
 }
