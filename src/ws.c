@@ -772,8 +772,12 @@ ws_restore(struct event_base *base, evutil_socket_t fd,
 	}
 	ws = ws_setup(base, fd, config, cb, arg);
 	memcpy(ws->peer, peer, sizeof ws->peer);
-	evbuffer_add(bufferevent_get_input(ws->bev), in, inlen);
-	evbuffer_add(bufferevent_get_output(ws->bev), out, outlen);
+	/* A socket bufferevent's input takes bytes only from the socket. */
+	evbuffer_unfreeze(bufferevent_get_input(ws->bev), 0);
+	if (evbuffer_add(bufferevent_get_input(ws->bev), in, inlen) != 0 ||
+	    evbuffer_add(bufferevent_get_output(ws->bev), out, outlen) != 0)
+		fatalx("ws: cannot restore a connection's buffers");
+	evbuffer_freeze(bufferevent_get_input(ws->bev), 0);
 	if (state == 1) {
 		ws->state = WS_OPEN;
 		ws_wslay_init(ws);

@@ -30,7 +30,7 @@ cleanup() {
 			tail -n 40 "$log"
 		done
 	fi
-	rm -rf "$TEST_TMP"
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TEST_TMP"
 	exit "$rc"
 }
 trap cleanup EXIT
