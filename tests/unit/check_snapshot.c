@@ -1,0 +1,513 @@
+/*
+ * Unit tests for snapshot.c, the whole instance in a snapshot: the
+ * committed fixture of each released format is restored the way a
+ * replacement restores what it receives (lifecycle_init_takeover, then
+ * snapshot_restore with the sockets that came beside it), and everything
+ * in it is where it belongs; a damaged or cut copy is refused with a
+ * cause and leaves the instance untouched.
+ *
+ * Format 1 held the world alone; check_snapworld restores its fixture.
+ * tests/fixtures/README says how snapshot-v2.bin was made and what it
+ * holds. When the format changes, add snapshot-vN.bin (made by a real
+ * migration with ZONED_TEST_SNAPSHOT_DUMP) and a test like
+ * test_fixture_v2, and keep the old fixtures and their tests.
+ */
+#include "config.h"
+
+#include <check.h>
+
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "jsonutil.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "options.h"
+#include "pending.h"
+#include "session.h"
+#include "siosock.h"
+#include "sim/area.h"
+#include "sim/world.h"
+#include "snapfmt.h"
+#include "snapshot.h"
+#include "tmpdir.h"
+#include "writeback.h"
+
+/*
+ * What tests/fixtures/snapshot-v2.bin holds (tests/fixtures/README):
+ * meadow at tick 113, two players in a fight with the pond slimes, one
+ * connection that never joined a namespace, and cyd's ticket unused.
+ */
+#define V2_SIZE		4295
+#define V2_TICK		113
+#define V2_SEED		1892433032739127ULL
+#define V2_WORLD_HASH	0xbaa58a30faca76e2ULL	/* world_hash once restored */
+#define V2_MOBS		10
+#define V2_DEAD_MOBS	4
+#define V2_NSESSIONS	3
+
+static const struct v2_session {
+	uint32_t	 id;		/* the id its socket travels under */
+	int		 state;		/* enum session_state */
+	const char	*character;	/* NULL: no character */
+	uint32_t	 player;	/* 0: none */
+	const char	*name;		/* of the player */
+	const char	*eio_sid;	/* what its client saw */
+	uint64_t	 last_seq;
+} v2_sessions[V2_NSESSIONS] = {
+	{ 1, SESSION_PLAYING, "ann", 1, "Ann", "9p_zALBr-z_UPAkZMKDc", 91 },
+	{ 2, SESSION_PLAYING, "bob", 2, "Bob", "EpUn93EFhvex9Tf0ZrGH", 91 },
+	{ 3, SESSION_HANDSHAKE, NULL, 0, NULL, "HqR0tTCyUSzOKthax1LJ", 0 }
+};
+
+/* The sockets beside the snapshot: every session's and the listeners'. */
+#define V2_NFDS		(V2_NSESSIONS + 2)
+
+/* Where the fixtures are: $top_srcdir, or the source tree of this file. */
+static void
+fixture_path(char *buf, size_t size, const char *name)
+{
+	const char	*top = getenv("top_srcdir"), *f = __FILE__, *e;
+
+	if (top != NULL && *top != '\0') {
+		snprintf(buf, size, "%s/tests/fixtures/%s", top, name);
+		return;
+	}
+	if ((e = strstr(f, "tests/unit/")) != NULL)
+		snprintf(buf, size, "%.*stests/fixtures/%s", (int)(e - f), f,
+		    name);
+	else
+		snprintf(buf, size, "tests/fixtures/%s", name);
+}
+
+/* The whole of tests/fixtures/name. Caller frees. */
+static uint8_t *
+read_fixture(const char *name, size_t *len)
+{
+	char	 path[4096];
+	uint8_t	*buf;
+	long	 size;
+	FILE	*f;
+
+	fixture_path(path, sizeof path, name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	ck_assert_int_gt(size, 0);
+	ck_assert_int_lt(size, 16 * 1024 * 1024);
+	rewind(f);
+	*len = (size_t)size;
+	buf = malloc(*len);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return (buf);
+}
+
+/* A replacement before it restores: an instance and its sockets. */
+struct replacement {
+	struct options		 options;
+	struct event_base	*base;
+	struct instance		 inst;
+	int			 fds[V2_NFDS];	/* sent to the instance */
+	int			 peers[V2_NFDS];	/* the other ends */
+	uint32_t		 ids[V2_NFDS];
+	int			 owned[V2_NFDS];	/* by the instance now */
+};
+
+static void
+replacement_new(struct replacement *r)
+{
+	char	area_dir[4096], *cause = NULL;
+	int	sv[2];
+	size_t	i;
+
+	memset(r, 0, sizeof *r);
+	tmpdir_dir_setup();
+	fixture_path(area_dir, sizeof area_dir, "areas");
+	options_init(&r->options);
+	ck_assert_int_eq(options_set(&r->options, OPT_STATE_DIR, tmpdir_dir,
+	    &cause), 0);
+	ck_assert_int_eq(options_set(&r->options, OPT_AREA_DIR, area_dir,
+	    &cause), 0);
+	r->base = event_base_new();
+	ck_assert_ptr_nonnull(r->base);
+	ck_assert_msg(lifecycle_init_takeover(&r->inst, r->base, &r->options,
+	    &cause) == 0, "lifecycle_init_takeover: %s", cause);
+	for (i = 0; i < V2_NFDS; i++) {
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		r->fds[i] = sv[0];
+		r->peers[i] = sv[1];
+		if (i < V2_NSESSIONS)
+			r->ids[i] = v2_sessions[i].id;
+	}
+	r->ids[V2_NSESSIONS] = LIFECYCLE_FD_CLIENT;
+	r->ids[V2_NSESSIONS + 1] = LIFECYCLE_FD_CONTROL;
+}
+
+/*
+ * After a restore that worked, the sessions own their sockets (they close
+ * them when freed); the listeners stay the caller's until
+ * snapshot_resume, which is not called here.
+ */
+static void
+replacement_restored(struct replacement *r)
+{
+	size_t	i;
+
+	for (i = 0; i < V2_NSESSIONS; i++)
+		r->owned[i] = 1;
+}
+
+static void
+replacement_free(struct replacement *r)
+{
+	size_t	i;
+
+	lifecycle_free(&r->inst);
+	for (i = 0; i < V2_NFDS; i++) {
+		if (!r->owned[i])
+			close(r->fds[i]);
+		close(r->peers[i]);
+	}
+	event_base_free(r->base);
+	options_free(&r->options);
+}
+
+/* Nothing came of a refused snapshot. */
+static void
+assert_untouched(struct replacement *r)
+{
+	ck_assert_ptr_null(r->inst.run);
+	ck_assert_uint_eq(r->inst.nsessions, 0);
+	ck_assert(TAILQ_EMPTY(&r->inst.sessions));
+	ck_assert_uint_eq(writeback_stats(r->inst.wb)->owned, 0);
+	ck_assert_int_eq(r->inst.takeover_fds[0], -1);
+	ck_assert_int_eq(r->inst.takeover_fds[1], -1);
+}
+
+static const struct pending *
+find_ticket(const struct pending_table *t, const char *ticket)
+{
+	size_t	i;
+
+	for (i = 0; i < t->n; i++) {
+		if (strcmp(t->entries[i].ticket, ticket) == 0)
+			return (&t->entries[i]);
+	}
+	return (NULL);
+}
+
+/* The format-2 snapshot committed in tests/fixtures restores whole. */
+START_TEST(test_fixture_v2)
+{
+	struct replacement	 r;
+	const struct v2_session	*want;
+	const struct pending	*p;
+	struct session		*s;
+	struct run		*run;
+	struct world		*w;
+	struct world_player	*pl;
+	struct owned		*o;
+	struct json_object	*doc, *v;
+	uint8_t			*buf;
+	char			*cause = NULL;
+	size_t			 len, i, n, dead;
+	int			 step;
+
+	buf = read_fixture("snapshot-v2.bin", &len);
+	ck_assert_uint_eq(len, V2_SIZE);
+	ck_assert(memcmp(buf, SNAP_MAGIC, 4) == 0);
+	ck_assert_uint_eq(buf[4], 2);		/* format 2 */
+	replacement_new(&r);
+	ck_assert_msg(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
+	    V2_NFDS, &cause) == 0, "snapshot_restore: %s", cause);
+	ck_assert_ptr_null(cause);
+	replacement_restored(&r);
+
+	/* The instance. */
+	ck_assert_uint_eq(r.inst.migrate.count, 1);
+	ck_assert_uint_eq(r.inst.migrate.failed, 0);
+	ck_assert_uint_eq(r.inst.next_session_id, 3);
+	ck_assert_uint_eq(r.inst.tick_hz, 20);
+	ck_assert_uint_ne(r.inst.stopped_ns, 0);
+	ck_assert_int_eq(r.inst.takeover_fds[0], r.fds[V2_NSESSIONS]);
+	ck_assert_int_eq(r.inst.takeover_fds[1], r.fds[V2_NSESSIONS + 1]);
+
+	/* The run and its world. */
+	run = r.inst.run;
+	ck_assert_ptr_nonnull(run);
+	ck_assert_str_eq(run->area->name, "meadow");
+	ck_assert(run->seed == V2_SEED);
+	ck_assert(json_object_is_type(run->neighbours, json_type_array));
+	ck_assert_uint_eq(json_object_array_length(run->neighbours), 0);
+	ck_assert(json_object_object_get_ex(run->quests, "quests", &v));
+	ck_assert_uint_eq(json_object_array_length(v), 3);
+	w = run->world;
+	ck_assert_uint_eq(w->tick, V2_TICK);
+	ck_assert_uint_eq(w->nplayers, 2);
+	ck_assert_uint_eq(w->next_id, 3);
+	ck_assert_uint_eq(w->nquests, 3);
+	ck_assert_uint_eq(w->nmobs, V2_MOBS);
+	for (i = 0, dead = 0; i < w->nmobs; i++)
+		dead += w->mobs[i].state == MOB_DEAD;
+	ck_assert_uint_eq(dead, V2_DEAD_MOBS);
+	ck_assert_msg(world_hash(w) == V2_WORLD_HASH, "world_hash 0x%016llx",
+	    (unsigned long long)world_hash(w));
+	/* Ann killed a slime in the fight, Bob rose to level 3. */
+	pl = world_player_find(w, 1);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_str_eq(pl->name, "Ann");
+	ck_assert_int_eq(pl->hp, 16);
+	ck_assert_int_eq(pl->max_hp, 20);
+	ck_assert_uint_eq(pl->xp, 5);
+	ck_assert_uint_eq(pl->nitems, 2);
+	ck_assert_uint_eq(pl->nquests, 1);
+	ck_assert_str_eq(pl->quests[0].id, "meadow_slimes");
+	pl = world_player_find(w, 2);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_str_eq(pl->name, "Bob");
+	ck_assert_uint_eq(pl->level, 3);
+	ck_assert_int_eq(pl->hp, 25);
+	ck_assert_int_eq(pl->max_hp, 29);
+
+	/* The tickets: two used, cyd's still waiting. */
+	ck_assert_uint_eq(run->pending.n, 3);
+	p = find_ticket(&run->pending, "t-cyd");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->state, PENDING_WAITING);
+	ck_assert_str_eq(p->character_id, "cyd");
+	ck_assert_ptr_null(p->from_area);
+	doc = jsonutil_parse(p->character, strlen(p->character), &cause);
+	ck_assert_msg(doc != NULL, "%s", cause);
+	ck_assert(json_object_object_get_ex(doc, "name", &v));
+	ck_assert_str_eq(json_object_get_string(v), "Cyd");
+	json_object_put(doc);
+	ck_assert(pending_known(&run->pending, "t-cyd"));
+	/* Deadlines are on the old process's clock: any early time. */
+	ck_assert_ptr_eq(pending_find_character(&run->pending, "cyd", 0), p);
+	ck_assert_ptr_null(pending_find_character(&run->pending, "ann", 0));
+	for (i = 0; i < 2; i++) {
+		p = find_ticket(&run->pending, i == 0 ? "t-ann" : "t-bob");
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(p->state, PENDING_USED);
+	}
+
+	/* The characters owned here: the two playing, not cyd. */
+	ck_assert_uint_eq(writeback_stats(r.inst.wb)->owned, 2);
+	ck_assert_uint_eq(writeback_stats(r.inst.wb)->spooled, 0);
+	ck_assert_ptr_null(writeback_find(r.inst.wb, "cyd"));
+	o = writeback_find(r.inst.wb, "bob");
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(writeback_doc(o), "id", &v));
+	ck_assert_str_eq(json_object_get_string(v), "bob");
+
+	/* The sessions, in order, each on the socket sent under its id. */
+	ck_assert_uint_eq(r.inst.nsessions, V2_NSESSIONS);
+	n = 0;
+	TAILQ_FOREACH(s, &r.inst.sessions, entry) {
+		ck_assert_uint_lt(n, V2_NSESSIONS);
+		want = &v2_sessions[n];
+		ck_assert_uint_eq(s->id, want->id);
+		ck_assert_int_eq(s->state, want->state);
+		ck_assert_int_eq(session_fd(s), r.fds[n]);
+		ck_assert_str_eq(siosock_sid(s->sock), want->eio_sid);
+		ck_assert_uint_eq(s->last_seq, want->last_seq);
+		ck_assert_uint_eq(s->player, want->player);
+		if (want->character == NULL) {
+			ck_assert_ptr_null(s->character_id);
+			ck_assert_ptr_null(s->owned);
+			ck_assert_ptr_null(s->quests);
+		} else {
+			ck_assert_str_eq(s->character_id, want->character);
+			ck_assert_ptr_nonnull(s->owned);
+			ck_assert_ptr_eq(s->owned, writeback_find(r.inst.wb,
+			    want->character));
+			ck_assert_ptr_nonnull(s->quests);
+			pl = world_player_find(w, s->player);
+			ck_assert_ptr_nonnull(pl);
+			ck_assert_str_eq(pl->name, want->name);
+			ck_assert_uint_eq(pl->last_seq, want->last_seq);
+		}
+		n++;
+	}
+	ck_assert_uint_eq(n, V2_NSESSIONS);
+
+	/* The world goes on. */
+	for (step = 0; step < 40; step++)
+		world_step(w, NULL, 0);
+	ck_assert_uint_eq(w->tick, V2_TICK + 40);
+
+	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
+/*
+ * One byte flipped anywhere (the checksum, or the container around it):
+ * refused with a cause, and nothing restored.
+ */
+START_TEST(test_fixture_v2_damaged)
+{
+	struct replacement	 r;
+	uint8_t			*buf;
+	char			*cause = NULL;
+	size_t			 len, pos;
+
+	buf = read_fixture("snapshot-v2.bin", &len);
+	replacement_new(&r);
+
+	buf[len / 2] ^= 0x5a;	/* as ZONED_TEST_CORRUPT_SNAPSHOT does */
+	ck_assert_int_eq(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
+	    V2_NFDS, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_msg(strstr(cause, "checksum") != NULL, "cause \"%s\"",
+	    cause);
+	free(cause);
+	cause = NULL;
+	buf[len / 2] ^= 0x5a;
+	assert_untouched(&r);
+
+	for (pos = 0; pos < len; pos++) {
+		buf[pos] ^= 0xff;
+		ck_assert_msg(snapshot_restore(&r.inst, buf, len, r.fds,
+		    r.ids, V2_NFDS, &cause) == -1,
+		    "byte %zu flipped: restored", pos);
+		ck_assert_msg(cause != NULL && *cause != '\0',
+		    "byte %zu flipped: no cause", pos);
+		free(cause);
+		cause = NULL;
+		buf[pos] ^= 0xff;
+		assert_untouched(&r);
+	}
+
+	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
+/* Cut anywhere, even at a section boundary: refused, nothing restored. */
+START_TEST(test_fixture_v2_truncated)
+{
+	struct replacement	 r;
+	uint8_t			*buf, *cut;
+	char			*cause = NULL;
+	size_t			 len, n;
+
+	buf = read_fixture("snapshot-v2.bin", &len);
+	replacement_new(&r);
+	for (n = 0; n < len; n++) {
+		/* A copy of its own size, for ASan to see any overread. */
+		cut = malloc(n > 0 ? n : 1);
+		ck_assert_ptr_nonnull(cut);
+		memcpy(cut, buf, n);
+		ck_assert_msg(snapshot_restore(&r.inst, cut, n, r.fds, r.ids,
+		    V2_NFDS, &cause) == -1, "cut to %zu bytes: restored", n);
+		ck_assert_msg(cause != NULL && *cause != '\0',
+		    "cut to %zu bytes: no cause", n);
+		if (n == len - 1 || n == len / 2)
+			ck_assert_msg(strstr(cause, "truncated") != NULL,
+			    "cut to %zu bytes: cause \"%s\"", n, cause);
+		free(cause);
+		cause = NULL;
+		free(cut);
+		assert_untouched(&r);
+	}
+	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
+/* A snapshot of a newer format than this zoned's is refused. */
+START_TEST(test_newer_format)
+{
+	struct replacement	 r;
+	uint8_t			*buf;
+	char			*cause = NULL;
+	size_t			 len;
+
+	buf = read_fixture("snapshot-v2.bin", &len);
+	replacement_new(&r);
+	buf[4] = SNAP_FORMAT + 1;
+	ck_assert_int_eq(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
+	    V2_NFDS, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_msg(strstr(cause, "newer") != NULL, "cause \"%s\"", cause);
+	free(cause);
+	assert_untouched(&r);
+	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
+/* A session whose socket did not come is refused. */
+START_TEST(test_socket_missing)
+{
+	struct replacement	 r;
+	uint8_t			*buf;
+	char			*cause = NULL;
+	size_t			 len;
+
+	buf = read_fixture("snapshot-v2.bin", &len);
+	replacement_new(&r);
+	r.ids[0] = 99;		/* ann's session is 1 */
+	ck_assert_int_eq(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
+	    V2_NFDS, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_str_eq(cause, "session 1 came without its socket");
+	free(cause);
+	ck_assert_uint_eq(r.inst.nsessions, 0);
+	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
+static void
+top_setup(void)
+{
+	/* What a restore logs is not the test's business. */
+	log_set_level(LOG_LEVEL_WARN);
+}
+
+static Suite *
+snapshot_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("snapshot");
+	tc = tcase_create("fixtures");
+	tcase_add_checked_fixture(tc, top_setup, NULL);
+	tcase_add_test(tc, test_fixture_v2);
+	tcase_add_test(tc, test_fixture_v2_damaged);
+	tcase_add_test(tc, test_fixture_v2_truncated);
+	tcase_add_test(tc, test_newer_format);
+	tcase_add_test(tc, test_socket_missing);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	tmpdir_top_setup("check_snapshot");
+	sr = srunner_create(snapshot_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tmpdir_top_teardown();
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
