@@ -188,14 +188,20 @@ main_daemonize(void)
 	}
 }
 
+/*
+ * A replacement has already taken the clients over: it must not die for a
+ * pid file it cannot write, so only a fresh start exits on that.
+ */
 static void
-main_write_pid(const char *path)
+main_write_pid(const char *path, int fatal_error)
 {
 	FILE	*f;
 
 	if ((f = fopen(path, "w")) == NULL) {
 		log_error("pid-file %s: %s", path, strerror(errno));
-		exit(EX_OSERR);
+		if (fatal_error)
+			exit(EX_OSERR);
+		return;
 	}
 	fprintf(f, "%ld\n", (long)getpid());
 	fclose(f);
@@ -271,7 +277,7 @@ main(int argc, char **argv)
 			fatalx("event_reinit failed");
 	}
 	if ((pidfile = options_get(&options, OPT_PID_FILE)) != NULL)
-		main_write_pid(pidfile);
+		main_write_pid(pidfile, takeover == NULL);
 
 	ev_term = evsignal_new(base, SIGTERM, main_stop_cb, NULL);
 	ev_int = evsignal_new(base, SIGINT, main_stop_cb, NULL);

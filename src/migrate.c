@@ -244,10 +244,9 @@ migrate_transfer(struct migration *m)
 	control_enable(inst, 0);
 	snapshot_write(inst, stop_ns, &w, &f);
 	if (fdpass_send(m->sock, w.buf, w.len, f.fds, f.ids, f.n,
-	    m->timeout_ms, &cause) != 0)
-		goto fail;
-	rv = fdpass_recv_verdict(m->sock, m->timeout_ms, &cause);
-	if (rv != FDPASS_RESTORED) {
+	    m->timeout_ms, &cause) != 0 ||
+	    (rv = fdpass_recv_verdict(m->sock, m->timeout_ms, &cause)) !=
+	    FDPASS_RESTORED) {
 		if (strstr(cause, "timed out") != NULL)
 			status = 504;
 		goto fail;

@@ -240,8 +240,8 @@ snapshot_restore(struct instance *inst, const void *blob, size_t len,
 		return (-1);
 	}
 	if (hz != inst->tick_hz) {
-		log_warn("tick-hz %u here, %u in the snapshot: keeping %u "
-		    "until the area is allocated again", inst->tick_hz, hz, hz);
+		log_warn("tick-hz %u here, %u in the snapshot: the world "
+		    "keeps ticking at %u", inst->tick_hz, hz, hz);
 		inst->tick_hz = hz;
 	}
 	if (state == INST_RUNNING && snapshot_restore_run(inst, &inst_r,

@@ -106,8 +106,9 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	if ((s = takeover_connect(path, cause)) == -1)
 		return (-1);
 	maxfds = inst->max_clients * 2 + 4096;
+	/* The old process may wait up to a timeout for a quiet tick first. */
 	if (fdpass_recv(s, &blob, &len, &fds, &ids, &nfds,
-	    TAKEOVER_MAX_SNAPSHOT, maxfds, timeout, cause) != 0) {
+	    TAKEOVER_MAX_SNAPSHOT, maxfds, 2 * timeout, cause) != 0) {
 		close(s);
 		return (-1);
 	}
