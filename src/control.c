@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +260,23 @@ control_status_migration(struct instance *inst, struct json_object *o)
 	json_object_object_add(o, "migration", m);
 }
 
+static void
+control_status_handoff(struct instance *inst, struct json_object *o)
+{
+	const struct handoff_stats	*hs = &inst->handoff;
+	struct json_object		*h;
+
+	h = json_object_new_object();
+	control_add_int(h, "started", hs->started);
+	control_add_int(h, "completed", hs->completed);
+	control_add_int(h, "failed", hs->failed);
+	control_add_int(h, "reclaimed", hs->reclaimed);
+	control_add_int(h, "received", hs->received);
+	json_object_object_add(h, "last_ms", json_object_new_double(
+	    (double)hs->last_us / 1000.0));
+	json_object_object_add(o, "handoff", h);
+}
+
 static size_t
 control_living_mobs(struct run *run)
 {
@@ -324,6 +342,7 @@ control_status(struct instance *inst, struct evhttp_request *req)
 	}
 	control_status_data(inst, o);
 	control_status_migration(inst, o);
+	control_status_handoff(inst, o);
 	cfg = json_object_new_object();
 	for (i = 0; i < OPT__COUNT; i++) {
 		const char *v = options_get(inst->options, (enum option_id)i);
@@ -446,10 +465,79 @@ control_pending_done_cb(int status, const char *cause, void *arg)
 	control_wait_done(w, 201, o);
 }
 
+/* A number that is finite. */
+static int
+control_number(struct json_object *o, const char *key, double *v)
+{
+	struct json_object	*x;
+
+	if (!json_object_object_get_ex(o, key, &x) ||
+	    !(json_object_is_type(x, json_type_double) ||
+	    json_object_is_type(x, json_type_int)))
+		return (-1);
+	*v = json_object_get_double(x);
+	return (isfinite(*v) ? 0 : -1);
+}
+
+static const char *control_edges[] = { "north", "east", "south", "west" };
+
+/* arrival: {x, y}, or {edge, offset} (a hand-over over an edge). */
+static int
+control_arrival_valid(struct json_object *a)
+{
+	const char	*edge;
+	double		 x, y;
+	size_t		 i;
+
+	if (!json_object_is_type(a, json_type_object))
+		return (-1);
+	if (jsonutil_get_string(a, "edge", &edge) == 0) {
+		for (i = 0; i < 4; i++) {
+			if (strcmp(edge, control_edges[i]) == 0)
+				return (control_number(a, "offset", &x));
+		}
+		return (-1);
+	}
+	return (control_number(a, "x", &x) != 0 ||
+	    control_number(a, "y", &y) != 0 ? -1 : 0);
+}
+
+/*
+ * The character arrives here: its document is placed in this area, at the
+ * point given or just inside the edge it comes over (where it lands if
+ * the spot is open: session.c checks when it joins).
+ */
+static void
+control_arrive(struct run *run, struct json_object *doc,
+    struct json_object *a)
+{
+	const char	*edge;
+	double		 x = 0, y = 0, off = 0, r = WORLD_PLAYER_RADIUS + 1;
+	double		 w = area_width(run->area), h = area_height(run->area);
+
+	if (jsonutil_get_string(a, "edge", &edge) == 0) {
+		control_number(a, "offset", &off);
+		if (strcmp(edge, "west") == 0 || strcmp(edge, "east") == 0) {
+			x = strcmp(edge, "west") == 0 ? r : w - r;
+			y = off < r ? r : off > h - r ? h - r : off;
+		} else {
+			y = strcmp(edge, "north") == 0 ? r : h - r;
+			x = off < r ? r : off > w - r ? w - r : off;
+		}
+	} else {
+		control_number(a, "x", &x);
+		control_number(a, "y", &y);
+	}
+	json_object_object_add(doc, "area",
+	    json_object_new_string(run->area->name));
+	json_object_object_add(doc, "x", json_object_new_double(x));
+	json_object_object_add(doc, "y", json_object_new_double(y));
+}
+
 static void
 control_pending_add(struct instance *inst, struct evhttp_request *req)
 {
-	struct json_object	*body, *character, *v;
+	struct json_object	*body, *character, *v, *arrival = NULL;
 	struct prepare_request	 pr;
 	struct control_wait	*w;
 	const char		*ticket, *from_area = NULL;
@@ -485,6 +573,13 @@ control_pending_add(struct instance *inst, struct evhttp_request *req)
 	}
 	if (!json_object_object_get_ex(body, "character", &character))
 		character = NULL;
+	if (json_object_object_get_ex(body, "arrival", &arrival) &&
+	    (character == NULL || control_arrival_valid(arrival) != 0)) {
+		control_error(req, 400, "arrival must be {x, y} or {edge "
+		    "(north, east, south or west), offset}, and comes with "
+		    "an inline character");
+		goto out;
+	}
 	if (character == NULL)
 		goto checked;
 	if (!json_object_is_type(character, json_type_object)) {
@@ -532,6 +627,8 @@ checked:
 		    "ticket", id);
 		goto out;
 	}
+	if (arrival != NULL)
+		control_arrive(inst->run, character, arrival);
 	pr.ticket = ticket;
 	pr.character_id = id;
 	pr.character = character;
@@ -559,6 +656,11 @@ control_pending_delete(struct instance *inst, struct evhttp_request *req,
 	}
 	if (inst->state != STATE_RUNNING) {
 		control_conflict(req, inst);
+		return;
+	}
+	/* A neighbour takes a player back only if nobody came with it. */
+	if (pending_used(&inst->run->pending, ticket)) {
+		control_error(req, 409, "ticket already used");
 		return;
 	}
 	if (pending_remove(&inst->run->pending, ticket) != 0) {
@@ -725,6 +827,29 @@ control_metrics(struct instance *inst, struct evhttp_request *req)
 	    (unsigned long long)inst->migrate.failed,
 	    (double)inst->migrate.last_pause_us / 1e6,
 	    inst->migrate.last_bytes, inst->migrate.last_fds);
+	evbuffer_add_printf(out,
+	    "# TYPE zoned_handovers_started_total counter\n"
+	    "zoned_handovers_started_total %llu\n"
+	    "# TYPE zoned_handovers_completed_total counter\n"
+	    "zoned_handovers_completed_total %llu\n"
+	    "# TYPE zoned_handovers_failed_total counter\n"
+	    "zoned_handovers_failed_total %llu\n"
+	    "# TYPE zoned_handovers_reclaimed_total counter\n"
+	    "zoned_handovers_reclaimed_total %llu\n"
+	    "# TYPE zoned_handovers_received_total counter\n"
+	    "zoned_handovers_received_total %llu\n"
+	    "# HELP zoned_handover_seconds From a player's crossing to the "
+	    "neighbour's acceptance.\n"
+	    "# TYPE zoned_handover_seconds summary\n"
+	    "zoned_handover_seconds_sum %.6f\n"
+	    "zoned_handover_seconds_count %llu\n",
+	    (unsigned long long)inst->handoff.started,
+	    (unsigned long long)inst->handoff.completed,
+	    (unsigned long long)inst->handoff.failed,
+	    (unsigned long long)inst->handoff.reclaimed,
+	    (unsigned long long)inst->handoff.received,
+	    (double)inst->handoff.sum_us / 1e6,
+	    (unsigned long long)inst->handoff.completed);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, NULL, NULL);

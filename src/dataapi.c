@@ -26,6 +26,7 @@ struct dataapi_request {
 	char				*url;		/* base + path */
 	size_t				 base_len;
 	char				*if_match;
+	char				*bearer;	/* Authorization */
 	char				*body;
 	size_t				 body_len;
 	dataapi_cb			 cb;
@@ -78,6 +79,7 @@ dataapi_request_free(struct dataapi_request *r)
 	free(r->method);
 	free(r->url);
 	free(r->if_match);
+	free(r->bearer);
 	free(r->body);
 	free(r->resp);
 	free(r);
@@ -281,7 +283,7 @@ static void
 dataapi_start_http(struct dataapi_request *r)
 {
 	struct dataapi	*api = r->api;
-	char		 hdr[256];
+	char		 hdr[256], *auth;
 
 	r->easy = curl_easy_init();
 	if (r->easy == NULL)
@@ -311,6 +313,11 @@ dataapi_start_http(struct dataapi_request *r)
 	if (r->if_match != NULL) {
 		snprintf(hdr, sizeof hdr, "If-Match: %s", r->if_match);
 		r->headers = curl_slist_append(r->headers, hdr);
+	}
+	if (r->bearer != NULL) {
+		xasprintf(&auth, "Authorization: Bearer %s", r->bearer);
+		r->headers = curl_slist_append(r->headers, auth);
+		free(auth);
 	}
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	if (curl_multi_add_handle(api->multi, r->easy) != CURLM_OK)
@@ -410,6 +417,17 @@ dataapi_send(struct dataapi *api, const char *method, const char *base,
     const char *path, const char *if_match, const char *body, size_t len,
     dataapi_cb cb, void *arg)
 {
+	return (dataapi_send_bearer(api, method, base, path, if_match, NULL,
+	    body, len, cb, arg));
+}
+
+/* The same, with "Authorization: Bearer <bearer>" unless bearer is NULL. */
+struct dataapi_request *
+dataapi_send_bearer(struct dataapi *api, const char *method,
+    const char *base, const char *path, const char *if_match,
+    const char *bearer, const char *body, size_t len, dataapi_cb cb,
+    void *arg)
+{
 	struct dataapi_request	*r;
 
 	r = xcalloc(1, sizeof *r);
@@ -420,6 +438,7 @@ dataapi_send(struct dataapi *api, const char *method, const char *base,
 		r->base_len--;
 	xasprintf(&r->url, "%.*s%s", (int)r->base_len, base, path);
 	r->if_match = if_match != NULL ? xstrdup(if_match) : NULL;
+	r->bearer = bearer != NULL ? xstrdup(bearer) : NULL;
 	if (body != NULL) {
 		r->body = xmalloc(len + 1);
 		memcpy(r->body, body, len);

@@ -50,6 +50,9 @@ void		 dataapi_free(struct dataapi *);
 struct dataapi_request *dataapi_send(struct dataapi *, const char *,
 		     const char *, const char *, const char *, const char *,
 		     size_t, dataapi_cb, void *);
+struct dataapi_request *dataapi_send_bearer(struct dataapi *, const char *,
+		     const char *, const char *, const char *, const char *,
+		     const char *, size_t, dataapi_cb, void *);
 void		 dataapi_cancel(struct dataapi_request *);
 const struct dataapi_stats *dataapi_stats(const struct dataapi *);
 int		 dataapi_valid_base(const char *, char **);

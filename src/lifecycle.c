@@ -158,6 +158,7 @@ lifecycle_init_common(struct instance *inst, struct event_base *base,
 	inst->sio_config.close_on_refusal = 1;
 	inst->takeover_fds[0] = inst->takeover_fds[1] = -1;
 	TAILQ_INIT(&inst->preps);
+	TAILQ_INIT(&inst->handoffs);
 	return (lifecycle_data_init(inst, replay, cause));
 }
 
@@ -322,6 +323,7 @@ lifecycle_tick_cb(uint64_t tick, void *arg)
 			n += session_drain_inputs(s, run->inputs + n);
 	}
 	world_step(run->world, run->inputs, n);
+	handoff_tick(inst);
 	len = run_players_json(run);
 	TAILQ_FOREACH(s, &inst->sessions, entry)
 		session_send_state(s, run->players_json, len, run->world->tick);
@@ -571,6 +573,7 @@ lifecycle_drain(struct instance *inst, const char *why)
 	log_info("state=draining area=%s players=%zu: %s",
 	    inst->run->area->name, inst->run->world->nplayers, why);
 	prepare_abort_all(inst);
+	handoff_free_all(inst);
 	for (s = TAILQ_FIRST(&inst->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		session_kick(s, "shutdown", why);
@@ -619,6 +622,7 @@ lifecycle_free(struct instance *inst)
 		session_free(s);
 	while (!TAILQ_EMPTY(&inst->preps))
 		prepare_abort_all(inst);
+	handoff_free_all(inst);
 	control_free(inst);
 	listener_free(inst->client_listener);
 	lifecycle_run_free(inst->run);

@@ -14,6 +14,7 @@
 
 #include <event2/util.h>
 
+#include "handoff.h"
 #include "options.h"
 #include "pending.h"
 #include "siosock.h"
@@ -61,6 +62,7 @@ struct run {
 
 TAILQ_HEAD(session_list, session);
 TAILQ_HEAD(prepare_list, prepare);
+TAILQ_HEAD(handoff_list, handoff);
 
 /* Live migrations, as /v1/status and /metrics report them. */
 struct migrate_stats {
@@ -101,6 +103,8 @@ struct instance {
 	char			*character_base;
 	char			*quest_base;
 	struct prepare_list	 preps;		/* POST /v1/pending under way */
+	struct handoff_list	 handoffs;	/* players crossing to neighbours */
+	struct handoff_stats	 handoff;
 	int			 stopping;	/* shutting down: no new work */
 	/* An allocation whose quest metadata is being fetched. */
 	struct dataapi_request	*loading_req;

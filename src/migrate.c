@@ -20,6 +20,7 @@
 #include "control.h"
 #include "dataapi.h"
 #include "fdpass.h"
+#include "handoff.h"
 #include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
@@ -211,6 +212,7 @@ migrate_let_go(struct instance *inst)
 		if (session_migratable(s))
 			session_forget(s);
 	}
+	handoff_free_all(inst);
 	writeback_forget_all(inst->wb);
 	listener_free(inst->client_listener);
 	inst->client_listener = NULL;

@@ -211,6 +211,15 @@ pending_known(const struct pending_table *t, const char *ticket)
 	return (pending_find(t, ticket) != NULL);
 }
 
+/* Has a client come with this ticket? */
+int
+pending_used(const struct pending_table *t, const char *ticket)
+{
+	const struct pending	*p = pending_find(t, ticket);
+
+	return (p != NULL && p->state == PENDING_USED);
+}
+
 /* Withdraws a ticket. Returns -1 if it was never announced. */
 int
 pending_remove(struct pending_table *t, const char *ticket)

@@ -110,6 +110,8 @@ prepare_finish(struct prepare *p)
 	}
 	pending_set_quests(&inst->run->pending, p->ticket,
 	    jsonutil_string(p->quests, NULL));
+	if (p->from_area != NULL)
+		inst->handoff.received++;
 	log_info("ticket announced character=%s expires_ms=%lld%s%s",
 	    p->character_id, p->expires_ms, p->from_area != NULL ?
 	    " from_area=" : "", p->from_area != NULL ? p->from_area : "");

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "dataapi.h"
+#include "handoff.h"
 #include "jsonutil.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -329,6 +330,11 @@ session_on_input(struct session *s, struct json_object *args, int64_t ack_id)
 		session_reply(s, ack_id, "stale_seq", 0);
 		return;
 	}
+	if (handoff_busy(s)) {
+		/* Not an error of the client's: it learns where to go next. */
+		session_reply(s, ack_id, "transferring", 0);
+		return;
+	}
 	if (json_object_object_get_ex(o, "attack", &v) &&
 	    !json_object_is_type(v, json_type_boolean)) {
 		session_error(s, "bad_input", "attack must be true or false");
@@ -371,7 +377,7 @@ struct session_accept {
 	char		*quest;
 };
 
-static struct session *
+struct session *
 session_find(struct instance *inst, uint32_t id)
 {
 	struct session	*s;
@@ -381,6 +387,34 @@ session_find(struct instance *inst, uint32_t id)
 			return (s);
 	}
 	return (NULL);
+}
+
+/* The session whose player has this id, or NULL. */
+struct session *
+session_find_player(struct instance *inst, uint32_t player)
+{
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (s->player == player && s->state == SESSION_PLAYING)
+			return (s);
+	}
+	return (NULL);
+}
+
+/* Emits an event to the client: args is the whole array, name first. */
+void
+session_emit(struct session *s, struct json_object *args)
+{
+	siosock_emit(s->sock, "/", args, NULL, 0);
+}
+
+/* The player stops where it is (a server-side input, at the next tick). */
+void
+session_stop(struct session *s)
+{
+	if (s->nqueued < SESSION_INPUT_QUEUE)
+		session_queue(s, s->last_seq, INPUT_MOVE, 0, 0, 0);
 }
 
 static void
@@ -440,6 +474,10 @@ session_on_accept(struct session *s, struct json_object *args,
 	const char		*quest;
 	char			*id, *qid, *path;
 
+	if (handoff_busy(s)) {
+		session_reply(s, ack_id, "transferring", 0);
+		return;
+	}
 	o = json_object_array_length(args) == 2 ?
 	    json_object_array_get_idx(args, 1) : NULL;
 	if (o == NULL || !json_object_is_type(o, json_type_object) ||
@@ -624,6 +662,7 @@ session_leave(struct session *s, const char *why)
 {
 	struct run	*run = s->instance->run;
 
+	handoff_session_gone(s);
 	if (s->state == SESSION_PLAYING && run != NULL) {
 		session_sync(s);
 		world_player_remove(run->world, s->player);
@@ -765,7 +804,7 @@ session_send_state(struct session *s, const char *shared, size_t len,
 	size_t			 elen = 0;
 	int			 n;
 
-	if (s->state != SESSION_PLAYING)
+	if (s->state != SESSION_PLAYING || !handoff_in_world(s))
 		return;
 	if (siosock_output_queued(s->sock) > s->instance->output_limit / 2) {
 		s->skipped_states++;

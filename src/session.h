@@ -11,6 +11,7 @@
 
 #include <event2/util.h>
 
+struct handoff;
 struct instance;
 struct owned;
 struct siosock;
@@ -51,6 +52,7 @@ struct session {
 	size_t			 nqueued;
 	uint64_t		 skipped_states; /* slow client: frames skipped */
 	uint32_t		 synced;	/* player->changes last copied */
+	struct handoff		*handoff;	/* crossing to a neighbour */
 	TAILQ_ENTRY(session)	 entry;
 };
 
@@ -64,6 +66,10 @@ void		 session_load_character(struct world_player *,
 void		 session_kick(struct session *, const char *, const char *);
 void		 session_sync(struct session *);
 void		 session_lost(struct session *, const char *);
+struct session	*session_find(struct instance *, uint32_t);
+struct session	*session_find_player(struct instance *, uint32_t);
+void		 session_emit(struct session *, struct json_object *);
+void		 session_stop(struct session *);
 
 /* Live migration (session.c says what travels). */
 int		 session_migratable(struct session *);

@@ -36,8 +36,9 @@
  *	1: container; "WRLD" (snapworld.h)
  *	2: checksum in the end marker; "INST" (snapshot.c), "PEND"
  *	   (pending.c), "WBCK" (writeback.c), "SESS" (session.c)
+ *	3: "HAND" (handoff.c): hand-overs to neighbours under way
  */
-#define SNAP_FORMAT		2
+#define SNAP_FORMAT		3
 
 /* A snapshot being written; the bytes are buf[0..len). */
 struct snapw {

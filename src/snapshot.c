@@ -13,6 +13,7 @@
 #include "listen.h"
 #include "log.h"
 #include "control.h"
+#include "handoff.h"
 #include "session.h"
 #include "sim/area.h"
 #include "sim/world.h"
@@ -27,6 +28,7 @@
 #define PEND_TAG	"PEND"
 #define WBCK_TAG	"WBCK"
 #define SESS_TAG	"SESS"
+#define HAND_TAG	"HAND"
 
 #define INST_IDLE	0
 #define INST_RUNNING	1
@@ -117,6 +119,9 @@ snapshot_write(struct instance *inst, uint64_t stop_ns, struct snapw *w,
 		snapshot_add_fd(f, session_fd(s), s->id);
 	}
 	snapw_section_end(w);
+	snapw_section_begin(w, HAND_TAG);
+	handoff_save(inst, w);
+	snapw_section_end(w);
 	snapw_finish(w);
 }
 
@@ -194,9 +199,9 @@ int
 snapshot_restore(struct instance *inst, const void *blob, size_t len,
     const int *fds, const uint32_t *ids, size_t nfds, char **cause)
 {
-	struct snapr	 r, sec, inst_r, wrld, pend, wbck, sess;
+	struct snapr	 r, sec, inst_r, wrld, pend, wbck, sess, hand;
 	int		 have_inst = 0, have_wrld = 0, have_pend = 0;
-	int		 have_wbck = 0, have_sess = 0, rv, fd;
+	int		 have_wbck = 0, have_sess = 0, have_hand = 0, rv, fd;
 	char		 tag[SNAP_TAG_LEN + 1];
 	unsigned	 format;
 	uint32_t	 i, n, id, hz;
@@ -215,6 +220,8 @@ snapshot_restore(struct instance *inst, const void *blob, size_t len,
 			wbck = sec;
 		else if (strcmp(tag, SESS_TAG) == 0 && (have_sess = 1))
 			sess = sec;
+		else if (strcmp(tag, HAND_TAG) == 0 && (have_hand = 1))
+			hand = sec;
 		else
 			log_info("snapshot: section %s unknown here: skipped",
 			    tag);
@@ -264,6 +271,9 @@ snapshot_restore(struct instance *inst, const void *blob, size_t len,
 		xasprintf(cause, "sessions: %s", snapr_strerror(&sess));
 		return (-1);
 	}
+	/* Format 2 had no hand-overs. */
+	if (have_hand && handoff_restore(inst, &hand, cause) != 0)
+		return (-1);
 	inst->takeover_fds[0] = snapshot_find_fd(fds, ids, nfds,
 	    LIFECYCLE_FD_CLIENT);
 	inst->takeover_fds[1] = snapshot_find_fd(fds, ids, nfds,

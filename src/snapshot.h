@@ -5,6 +5,7 @@
  *	"INST" this file: state, area, seed, counters, when the world stopped
  *	"WRLD" snapworld.c	"PEND" pending.c
  *	"WBCK" writeback.c	"SESS" session.c (and its socket layers)
+ *	"HAND" handoff.c (format 3 on)
  * The sockets travel beside it (fdpass.c), named by id: the listeners by
  * LIFECYCLE_FD_CLIENT and LIFECYCLE_FD_CONTROL, each session by its id.
  */

@@ -165,8 +165,8 @@ write_quest(struct snapw *s, const struct world_quest *q)
 	}
 }
 
-static void
-write_player(struct snapw *s, const struct world_player *p)
+void
+snapworld_write_player(struct snapw *s, const struct world_player *p)
 {
 	unsigned	i, j;
 
@@ -251,7 +251,7 @@ snapworld_write(struct snapw *s, const struct world *w)
 		write_quest(s, &w->quests[i]);
 	snapw_u32(s, (uint32_t)w->nplayers);
 	for (i = 0; i < w->nplayers; i++)
-		write_player(s, &w->players[i]);
+		snapworld_write_player(s, &w->players[i]);
 	snapw_u32(s, (uint32_t)w->nmobs);
 	for (i = 0; i < w->nmobs; i++)
 		write_mob(s, &w->mobs[i]);
@@ -330,8 +330,9 @@ read_quest(struct snapr *r, struct world_quest *q)
 	return (NULL);
 }
 
-static const char *
-read_player(struct snapr *r, const struct area *a, struct world_player *p)
+const char *
+snapworld_read_player(struct snapr *r, const struct area *a,
+    struct world_player *p)
 {
 	struct world_player_quest	*pq;
 	unsigned			 i, j;
@@ -533,7 +534,7 @@ parse(struct snapr *r, const struct world *w, struct snapworld_state *st,
 	if (n > 0)
 		st->players = xcalloc(n, sizeof *st->players);
 	for (i = 0; i < st->nplayers; i++) {
-		if ((why = read_player(r, a, &st->players[i])) != NULL)
+		if ((why = snapworld_read_player(r, a, &st->players[i])) != NULL)
 			return (fail(cause, "world section: player %zu: %s",
 			    i, why));
 		if (st->players[i].id == 0 ||

@@ -14,6 +14,7 @@ struct area;
 struct snapr;
 struct snapw;
 struct world;
+struct world_player;
 
 #define SNAPWORLD_TAG		"WRLD"
 #define SNAPWORLD_PLAYERS_MAX	1000000
@@ -23,5 +24,10 @@ struct world;
 void		 snapworld_write(struct snapw *, const struct world *);
 int		 snapworld_read(struct snapr *, struct world *, char **);
 uint64_t	 snapworld_area_hash(const struct area *);
+/* One player, as in "WRLD" (a hand-over keeps one out of the world). */
+void		 snapworld_write_player(struct snapw *,
+		     const struct world_player *);
+const char	*snapworld_read_player(struct snapr *, const struct area *,
+		     struct world_player *);
 
 #endif

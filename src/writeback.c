@@ -46,6 +46,7 @@ struct owned {
 	struct event		*retry;
 	uint64_t		 retry_due;	/* monotonic ms, when armed */
 	int			 due;		/* a write waits for unhold */
+	int			 frozen;	/* being handed over: no write */
 	TAILQ_ENTRY(owned)	 entry;
 };
 
@@ -515,7 +516,7 @@ owned_write(struct owned *o)
 
 	if (o->req != NULL)
 		return;
-	if (wb->held) {
+	if (wb->held || o->frozen) {
 		/* Written after the hold: here, or by the next process. */
 		o->due = 1;
 		return;
@@ -585,6 +586,56 @@ writeback_replay(struct writeback *wb, char **cause)
 	TAILQ_FOREACH(o, &wb->owned, entry)
 		owned_write(o);
 	return (0);
+}
+
+/*
+ * Hand-over (handoff.c): a character is handed on only when the API holds
+ * exactly what this instance has: nothing in flight, nothing uncertain,
+ * nothing waiting, nothing changed since.
+ */
+int
+writeback_settled(struct owned *o)
+{
+	return (o->req == NULL && !evtimer_pending(o->retry, NULL) &&
+	    !o->uncertain && !o->spooled && !o->due && !o->dirty);
+}
+
+/* Writes now if it changed and nothing else is under way for it. */
+void
+writeback_write_now(struct owned *o)
+{
+	if (o->dirty && o->req == NULL && !evtimer_pending(o->retry, NULL))
+		owned_write(o);
+}
+
+long long
+writeback_version(struct owned *o)
+{
+	return (o->version);
+}
+
+/* While frozen (offered to a neighbour) it is not written. */
+void
+writeback_freeze(struct owned *o, int on)
+{
+	o->frozen = on;
+	if (!on && o->due && o->req == NULL &&
+	    !evtimer_pending(o->retry, NULL))
+		owned_write(o);
+}
+
+/* A neighbour owns it now: let go without writing (it is settled). */
+void
+writeback_abandon(struct owned *o)
+{
+	struct writeback	*wb = o->wb;
+	int			 was_spooled = o->spooled;
+
+	log_info("character=%s handed over at version=%lld", o->id,
+	    o->version);
+	owned_free(o);
+	if (was_spooled)
+		writeback_spool(wb);
 }
 
 struct owned *

@@ -56,6 +56,13 @@ int		 writeback_busy(struct writeback *);
 const struct writeback_stats *writeback_stats(struct writeback *);
 struct owned	*writeback_find(struct writeback *, const char *);
 
+/* Hand-over to a neighbour (handoff.c). */
+int		 writeback_settled(struct owned *);
+void		 writeback_write_now(struct owned *);
+long long	 writeback_version(struct owned *);
+void		 writeback_freeze(struct owned *, int);
+void		 writeback_abandon(struct owned *);
+
 /* Live migration (writeback.c says what travels). */
 void		 writeback_hold(struct writeback *, int);
 void		 writeback_forget_all(struct writeback *);

@@ -119,6 +119,43 @@ world_copy_name(char dst[WORLD_NAME_MAX], const char *src)
  * fresh level-1 character (the caller overwrites what it knows). NULL if
  * there is no room.
  */
+/* Room for one more player (and its place in the spatial index). */
+static void
+world_player_room(struct world *w)
+{
+	if (w->nplayers < w->cap)
+		return;
+	w->cap = w->cap == 0 ? 16 : w->cap * 2;
+	w->players = xreallocarray(w->players, w->cap, sizeof *w->players);
+	grid_reserve(w->grid, w->nmobs + w->cap + 16);
+	w->near_cap = w->nmobs + w->cap + 16;
+	w->near = xreallocarray(w->near, w->near_cap, sizeof *w->near);
+}
+
+/*
+ * Puts back a player taken out with world_player_remove (a copy of it),
+ * with its id and everything it had, where it stood. Returns -1 if that
+ * id is in the world already.
+ */
+int
+world_player_put(struct world *w, const struct world_player *src)
+{
+	size_t	i;
+
+	if (world_player_find(w, src->id) != NULL || src->id == 0 ||
+	    src->id >= w->next_id)
+		return (-1);
+	world_player_room(w);
+	/* Kept sorted by id. */
+	for (i = w->nplayers; i > 0 && w->players[i - 1].id > src->id; i--)
+		;
+	memmove(&w->players[i + 1], &w->players[i],
+	    (w->nplayers - i) * sizeof *w->players);
+	w->players[i] = *src;
+	w->nplayers++;
+	return (0);
+}
+
 struct world_player *
 world_player_add(struct world *w, const char *name, float x, float y)
 {
@@ -126,15 +163,7 @@ world_player_add(struct world *w, const char *name, float x, float y)
 
 	if (world_find_free_spot(w, &x, &y) != 0)
 		return (NULL);
-	if (w->nplayers == w->cap) {
-		w->cap = w->cap == 0 ? 16 : w->cap * 2;
-		w->players = xreallocarray(w->players, w->cap,
-		    sizeof *w->players);
-		grid_reserve(w->grid, w->nmobs + w->cap + 16);
-		w->near_cap = w->nmobs + w->cap + 16;
-		w->near = xreallocarray(w->near, w->near_cap,
-		    sizeof *w->near);
-	}
+	world_player_room(w);
 	p = &w->players[w->nplayers++];
 	memset(p, 0, sizeof *p);
 	p->id = w->next_id++;
