@@ -180,6 +180,9 @@ handoff_start(struct instance *inst, struct session *s, size_t i)
 	char			 why[256];
 	size_t			 k;
 
+	if ((p = world_player_find(run->world, s->player)) == NULL ||
+	    s->owned == NULL)
+		return;
 	inst->handoff.started++;
 	if (handoff_neighbour(run, e->to_area, &control, &client) != 0) {
 		inst->handoff.failed++;
@@ -190,9 +193,6 @@ handoff_start(struct instance *inst, struct session *s, size_t i)
 		handoff_tell_failed(s, e->to_area, "no_neighbour", why);
 		return;
 	}
-	if ((p = world_player_find(run->world, s->player)) == NULL ||
-	    s->owned == NULL)
-		return;
 	if (RAND_bytes(rnd, sizeof rnd) != 1)
 		fatalx("RAND_bytes failed");
 	h = xcalloc(1, sizeof *h);

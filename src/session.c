@@ -938,9 +938,13 @@ session_restore_fields(struct session *s, struct snapr *r, uint8_t *owns,
 		return (-1);
 	}
 	s->state = state;
+	/*
+	 * A player is in the world with its character owned here, or (handed
+	 * over, waiting for its client to go: handoff.c) neither.
+	 */
 	if (s->state == SESSION_PLAYING && (run == NULL ||
-	    world_player_find(run->world, s->player) == NULL || !*owns ||
-	    *s->character_id == '\0')) {
+	    *s->character_id == '\0' || (world_player_find(run->world,
+	    s->player) != NULL) != (*owns != 0))) {
 		xasprintf(cause, "session %u: player %u is not in the world",
 		    s->id, s->player);
 		return (-1);

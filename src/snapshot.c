@@ -202,6 +202,7 @@ snapshot_restore(struct instance *inst, const void *blob, size_t len,
 	struct snapr	 r, sec, inst_r, wrld, pend, wbck, sess, hand;
 	int		 have_inst = 0, have_wrld = 0, have_pend = 0;
 	int		 have_wbck = 0, have_sess = 0, have_hand = 0, rv, fd;
+	struct session	*s;
 	char		 tag[SNAP_TAG_LEN + 1];
 	unsigned	 format;
 	uint32_t	 i, n, id, hz;
@@ -274,6 +275,14 @@ snapshot_restore(struct instance *inst, const void *blob, size_t len,
 	/* Format 2 had no hand-overs. */
 	if (have_hand && handoff_restore(inst, &hand, cause) != 0)
 		return (-1);
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (s->state == SESSION_PLAYING && s->owned == NULL &&
+		    s->handoff == NULL) {
+			xasprintf(cause, "session %u: player %u is neither here "
+			    "nor handed over", s->id, s->player);
+			return (-1);
+		}
+	}
 	inst->takeover_fds[0] = snapshot_find_fd(fds, ids, nfds,
 	    LIFECYCLE_FD_CLIENT);
 	inst->takeover_fds[1] = snapshot_find_fd(fds, ids, nfds,
