@@ -1,0 +1,870 @@
+// The self-test of zoned-client.cjs, without zoned:
+//   node clients/js/test/selftest.cjs
+// Part 1 drives the client through a fake io function whose sockets the
+// test plays the server for. Part 2 (skipped when the packages are not
+// found) runs the real socket.io-client against two tiny Socket.IO servers
+// made here on the ws package, as in tests/integ/node_modules. Prints
+// "ok: NAME", "FAIL: NAME: WHY" or "skip: NAME: WHY" for each check, then a
+// summary; exits 1 if a check failed.
+"use strict";
+const assert = require("assert/strict");
+const path = require("path");
+const { ZonedClient } = require("../zoned-client.cjs");
+
+const tests = [];
+function test(name, fn, skip) {
+	tests.push({ name, fn, skip });
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Resolves p within ms, or throws.
+function within(p, ms, what) {
+	let t;
+	return Promise.race([p, new Promise((_, rej) => {
+		t = setTimeout(() => rej(new Error(`timed out after ${ms} ms ` +
+		    `waiting for ${what}`)), ms);
+	})]).finally(() => clearTimeout(t));
+}
+
+// What a promise came to, without waiting: {state, value}.
+function peek(p) {
+	const s = { state: "pending", value: undefined };
+	p.then((v) => { s.state = "resolved"; s.value = v; },
+	    (e) => { s.state = "rejected"; s.value = e; });
+	return s;
+}
+
+// ---- the fake io -----------------------------------------------------
+
+// A socket.io-client socket as the client uses it; the test is its server.
+class FakeSocket {
+	constructor(url, opts) {
+		this.url = url;
+		this.opts = opts;
+		this.connected = false;
+		this.closed = false;
+		this.listeners = {};
+		this.anyListeners = [];
+		this.sent = [];		// {ev, arg, ack}
+		this.emitsAfterClose = [];
+	}
+
+	on(ev, fn) {
+		(this.listeners[ev] = this.listeners[ev] || []).push(fn);
+		return this;
+	}
+
+	onAny(fn) {
+		this.anyListeners.push(fn);
+		return this;
+	}
+
+	emit(ev, ...args) {
+		if (this.closed)
+			this.emitsAfterClose.push(ev);
+		const ack = typeof args[args.length - 1] === "function" ?
+		    args.pop() : null;
+		this.sent.push({ ev, arg: args[0], ack });
+		return this;
+	}
+
+	// As socket.io-client: "disconnect" only if it was connected.
+	disconnect() {
+		if (this.closed)
+			return this;
+		this.closed = true;
+		if (this.connected) {
+			this.connected = false;
+			this._fire("disconnect", "io client disconnect");
+		}
+		return this;
+	}
+
+	close() {
+		return this.disconnect();
+	}
+
+	_fire(ev, ...args) {
+		for (const fn of (this.listeners[ev] || []).slice())
+			fn(...args);
+	}
+
+	// ---- the server's side ----
+	connect() {
+		this.connected = true;
+		this._fire("connect");
+	}
+
+	serverEmit(ev, ...args) {
+		for (const fn of this.anyListeners.slice())
+			fn(ev, ...args);
+		this._fire(ev, ...args);
+	}
+
+	refuse(message) {
+		const e = new Error(message);
+		e.data = { code: message };
+		this._fire("connect_error", e);
+	}
+
+	drop(reason = "io server disconnect") {
+		this.connected = false;
+		this.closed = true;
+		this._fire("disconnect", reason);
+	}
+
+	welcome(id, area) {
+		this.connect();
+		this.serverEmit("welcome", { id, name: "Ann", area, tick: 1,
+		    tick_hz: 20, x: 10, y: 10, speed: 100, character: {},
+		    quests: [], area_quests: [] });
+	}
+
+	sentOf(ev) {
+		return this.sent.filter((s) => s.ev === ev);
+	}
+
+	inputSeqs() {
+		return this.sentOf("input").map((s) => s.arg.seq);
+	}
+
+	// Answers the input with that seq (ok unless answer is given).
+	ackInput(seq, answer) {
+		const s = this.sentOf("input").find((x) => x.arg.seq === seq);
+		assert.ok(s, `no input ${seq} on ${this.url}`);
+		s.ack(answer || { ok: true, seq });
+	}
+}
+
+function fakeIo() {
+	const io = (url, opts) => {
+		const s = new FakeSocket(url, opts);
+		io.sockets.push(s);
+		return s;
+	};
+	io.sockets = [];
+	return io;
+}
+
+// Everything the client emits, in order, as [name, arg].
+function record(c) {
+	const log = [];
+	const emit = c.emit.bind(c);
+	c.emit = (name, ...args) => {
+		log.push([name, args[0]]);
+		return emit(name, ...args);
+	};
+	log.names = () => log.map((e) => e[0]);
+	log.of = (name) => log.filter((e) => e[0] === name).map((e) => e[1]);
+	return log;
+}
+
+// A client on a fake io, welcomed in area A with id 7.
+function started(opts = {}) {
+	const io = fakeIo();
+	const c = new ZonedClient(Object.assign({ url: "http://a:7000",
+	    ticket: "ta", io }, opts));
+	const log = record(c);
+	const a = io.sockets[0];
+	a.welcome(7, "A");
+	return { io, c, log, a };
+}
+
+const TRANSFER = { area: "B", client_url: "http://b:7010", ticket: "tb" };
+
+// ---- part 1: against the fake io -------------------------------------
+
+test("connects with the ticket, websocket only, no reconnection", () => {
+	const io = fakeIo();
+	const c = new ZonedClient({ url: "http://a:7000", ticket: "ta", io,
+	    socketOptions: { timeout: 1234, auth: { extra: 1 },
+	    reconnection: true } });
+	assert.equal(io.sockets.length, 1);
+	const s = io.sockets[0];
+	assert.equal(s.url, "http://a:7000");
+	assert.deepEqual(s.opts.transports, ["websocket"]);
+	assert.equal(s.opts.reconnection, false);
+	assert.equal(s.opts.forceNew, true);
+	assert.equal(s.opts.timeout, 1234);
+	assert.deepEqual(s.opts.auth, { extra: 1, ticket: "ta" });
+	assert.equal(c.socket, s);
+	assert.equal(c.connected, false);
+	c.close();
+});
+
+test("io may be passed as socket.io-client's module object", () => {
+	const io = fakeIo();
+	const c = new ZonedClient({ url: "http://a:7000", ticket: "ta",
+	    io: { io } });
+	assert.equal(io.sockets.length, 1);
+	c.close();
+	assert.throws(() => new ZonedClient({ url: "http://a", ticket: "t",
+	    io: {} }), TypeError);
+	assert.throws(() => new ZonedClient({ url: "http://a", io }),
+	    TypeError);
+});
+
+test("re-emits the game's events", () => {
+	const { c, log, a } = started();
+	assert.deepEqual(log.names(), ["connect", "welcome"]);
+	assert.equal(c.id, 7);
+	assert.equal(c.area, "A");
+	assert.equal(c.welcome.name, "Ann");
+	assert.equal(c.connected, true);
+	const st = { tick: 2, seq: 0, players: [], mobs: [], events: [] };
+	a.serverEmit("state", st);
+	assert.equal(c.lastState, st);
+	a.serverEmit("error", { code: "bad_input", message: "no" });
+	a.serverEmit("quest_accepted", { ok: true, quest: "q1" });
+	a.serverEmit("talk", { npc: "elder", text: "hi" });
+	a.serverEmit("newListener", "x");	// not passed on
+	assert.deepEqual(log.names(), ["connect", "welcome", "state",
+	    "game_error", "quest_accepted", "talk"]);
+	assert.deepEqual(log.of("game_error")[0], { code: "bad_input",
+	    message: "no" });
+	assert.equal(log.of("quest_accepted")[0].quest, "q1");
+	assert.equal(log.of("talk")[0].npc, "elder");
+	c.close();
+});
+
+test("input: seq, payload and acknowledgement", async () => {
+	const { c, a } = started();
+	const p1 = c.input({ dx: 1, dy: 0 });
+	const p2 = c.input({ dx: 0, dy: -1, attack: true, talk: "elder" });
+	const p3 = c.input();
+	assert.deepEqual(a.sentOf("input").map((s) => s.arg), [
+		{ seq: 1, dx: 1, dy: 0 },
+		{ seq: 2, dx: 0, dy: -1, attack: true, talk: "elder" },
+		{ seq: 3, dx: 0, dy: 0 },
+	]);
+	a.ackInput(1);
+	a.ackInput(2, { ok: false, error: "bad_input" });
+	a.ackInput(3);
+	assert.deepEqual(await p1, { ok: true, seq: 1 });
+	assert.deepEqual(await p2, { ok: false, error: "bad_input" });
+	assert.deepEqual(await p3, { ok: true, seq: 3 });
+	assert.equal(c.seq, 3);
+	c.close();
+});
+
+test("acceptQuest sends accept_quest and resolves with the answer",
+    async () => {
+	const { c, a } = started();
+	const p = c.acceptQuest("wolves");
+	const s = a.sentOf("accept_quest");
+	assert.equal(s.length, 1);
+	assert.deepEqual(s[0].arg, { quest: "wolves" });
+	s[0].ack({ ok: true, quest: "wolves" });
+	assert.deepEqual(await p, { ok: true, quest: "wolves" });
+	c.close();
+});
+
+test("an unanswered request rejects after the timeout", async () => {
+	const { c } = started({ timeout: 30 });
+	const t0 = Date.now();
+	await assert.rejects(c.input({ dx: 1 }), { code: "timeout" });
+	assert.ok(Date.now() - t0 >= 25, "rejected too early");
+	await assert.rejects(c.acceptQuest("q", { timeout: 10 }),
+	    { code: "timeout" });
+	c.close();
+});
+
+test("transfer is followed: new socket, old one closed after the welcome, " +
+    "no disconnect", async () => {
+	const { io, c, log, a } = started();
+	const p1 = c.input({ dx: 1 });
+	a.ackInput(1);
+	await p1;
+	a.serverEmit("transfer", TRANSFER);
+	assert.equal(io.sockets.length, 2);
+	const b = io.sockets[1];
+	assert.equal(b.url, "http://b:7010");
+	assert.deepEqual(b.opts.auth, { ticket: "tb" });
+	assert.deepEqual(b.opts.transports, ["websocket"]);
+	assert.equal(b.opts.reconnection, false);
+	assert.deepEqual(log.of("transfer"), [{ area: "B", from: "A",
+	    url: "http://b:7010" }]);
+	assert.equal(c.transferring, true);
+	assert.equal(c.socket, a);
+	// The old instance still talks until the switch.
+	a.serverEmit("state", { tick: 5 });
+	assert.equal(c.lastState.tick, 5);
+	b.connect();
+	assert.equal(a.closed, false, "old socket closed before the welcome");
+	b.welcome(3, "B");
+	assert.equal(a.closed, true, "old socket not closed after the welcome");
+	assert.equal(c.socket, b);
+	assert.equal(c.area, "B");
+	assert.equal(c.id, 3);
+	assert.equal(c.url, "http://b:7010");
+	assert.equal(c.transferring, false);
+	assert.equal(c.connected, true);
+	const tr = log.of("transferred");
+	assert.equal(tr.length, 1);
+	assert.equal(tr[0].area, "B");
+	assert.equal(tr[0].from, "A");
+	assert.equal(tr[0].welcome.id, 3);
+	assert.ok(Number.isFinite(tr[0].ms));
+	const names = log.names();
+	assert.deepEqual(names.slice(names.indexOf("transferred")),
+	    ["transferred", "welcome"]);
+	assert.ok(!names.includes("disconnect"), "disconnect emitted");
+	assert.ok(!names.includes("connect_error"));
+	// The old socket is let go of: what it still says is dropped.
+	a.serverEmit("state", { tick: 6 });
+	a.serverEmit("talk", { npc: "x" });
+	a.drop("transport close");
+	assert.equal(c.lastState.tick, 5);
+	assert.ok(!log.names().includes("talk"));
+	assert.ok(!log.names().includes("disconnect"));
+	assert.deepEqual(a.emitsAfterClose, []);
+	// New inputs go to the new socket.
+	const p2 = c.input({ dy: 1 });
+	assert.deepEqual(b.inputSeqs(), [2]);
+	assert.deepEqual(a.inputSeqs(), [1]);
+	b.ackInput(2);
+	assert.deepEqual(await p2, { ok: true, seq: 2 });
+	b.serverEmit("state", { tick: 100 });
+	assert.equal(c.lastState.tick, 100);
+	c.close();
+});
+
+test("inputs during the switch are held and delivered to the new socket " +
+    "after its welcome", async () => {
+	const { io, c, a } = started();
+	c.input({ dx: 1 });
+	a.serverEmit("transfer", TRANSFER);
+	const b = io.sockets[1];
+	const p2 = c.input({ dx: 1, dy: 1 });
+	const pq = c.acceptQuest("q2");
+	const p3 = c.input({ dx: 0, dy: 1 });
+	assert.deepEqual(a.inputSeqs(), [1], "sent to the old socket");
+	assert.deepEqual(b.sent, [], "sent before the welcome");
+	b.connect();
+	assert.deepEqual(b.sent, [], "sent before the welcome");
+	b.welcome(3, "B");
+	assert.deepEqual(b.sent.map((s) => s.ev), ["input", "accept_quest",
+	    "input"]);
+	assert.deepEqual(b.inputSeqs(), [2, 3]);
+	assert.deepEqual(b.sent[1].arg, { quest: "q2" });
+	b.ackInput(2);
+	b.sent[1].ack({ ok: true, quest: "q2" });
+	b.ackInput(3);
+	assert.deepEqual(await p2, { ok: true, seq: 2 });
+	assert.deepEqual(await pq, { ok: true, quest: "q2" });
+	assert.deepEqual(await p3, { ok: true, seq: 3 });
+	c.close();
+});
+
+test("a listener of transfer or transferred may send inputs", async () => {
+	const { io, c, a } = started();
+	const ps = [];
+	c.on("transfer", () => ps.push(c.input({ dx: 1 })));
+	c.on("transferred", () => ps.push(c.input({ dx: -1 })));
+	a.serverEmit("transfer", TRANSFER);
+	const b = io.sockets[1];
+	b.welcome(3, "B");
+	assert.deepEqual(b.inputSeqs(), [1, 2]);
+	assert.deepEqual(a.inputSeqs(), []);
+	b.ackInput(1);
+	b.ackInput(2);
+	await Promise.all(ps);
+	c.close();
+});
+
+test("seq keeps increasing across transfers", async () => {
+	const { io, c, a } = started();
+	c.input({ dx: 1 });
+	c.input({ dx: 1 });
+	a.serverEmit("transfer", TRANSFER);
+	c.input({ dx: 1 });
+	const b = io.sockets[1];
+	b.welcome(3, "B");
+	c.input({ dx: 1 });
+	b.serverEmit("transfer", { area: "C", client_url: "http://c:7020",
+	    ticket: "tc" });
+	c.input({ dx: 1 });
+	const cc = io.sockets[2];
+	assert.deepEqual(cc.opts.auth, { ticket: "tc" });
+	cc.welcome(9, "C");
+	c.input({ dx: 1 });
+	assert.equal(b.closed, true);
+	assert.equal(c.area, "C");
+	const seqs = [a, b, cc].map((s) => s.inputSeqs());
+	assert.deepEqual(seqs, [[1, 2], [3, 4], [5, 6]]);
+	c.close();
+});
+
+test("a refused transfer (connect_error) keeps the old socket and emits " +
+    "transfer_error", async () => {
+	const { io, c, log, a } = started();
+	a.serverEmit("transfer", TRANSFER);
+	const b = io.sockets[1];
+	const p2 = c.input({ dx: 1 });
+	b.refuse("bad ticket");
+	assert.deepEqual(log.of("transfer_error"), [{ area: "B",
+	    error: "bad ticket" }]);
+	assert.equal(b.closed, true, "the refused socket is not closed");
+	assert.equal(c.socket, a);
+	assert.equal(a.closed, false);
+	assert.equal(c.area, "A");
+	assert.equal(c.id, 7);
+	assert.equal(c.transferring, false);
+	assert.equal(c.connected, true);
+	assert.ok(!log.names().includes("disconnect"));
+	assert.ok(!log.names().includes("transferred"));
+	// The held input goes to the old socket, and so do new ones.
+	assert.deepEqual(a.inputSeqs(), [1]);
+	c.input({ dy: 1 });
+	assert.deepEqual(a.inputSeqs(), [1, 2]);
+	assert.deepEqual(b.sent, []);
+	a.ackInput(1);
+	assert.deepEqual(await p2, { ok: true, seq: 1 });
+	// The old instance takes the player back; play goes on.
+	a.serverEmit("transfer_failed", { area: "B", code: "transfer_timeout",
+	    message: "m" });
+	assert.equal(log.of("transfer_failed")[0].code, "transfer_timeout");
+	a.serverEmit("state", { tick: 9 });
+	assert.equal(c.lastState.tick, 9);
+	// Late news from the refused socket is dropped.
+	b.serverEmit("welcome", { id: 1, area: "B" });
+	assert.equal(c.area, "A");
+	c.close();
+});
+
+test("a transfer with no welcome in time fails with \"timeout\"",
+    async () => {
+	const { io, c, log, a } = started({ transferTimeout: 30 });
+	a.serverEmit("transfer", TRANSFER);
+	const b = io.sockets[1];
+	b.connect();	// connected, but never welcomed
+	await sleep(60);
+	assert.deepEqual(log.of("transfer_error"), [{ area: "B",
+	    error: "timeout" }]);
+	assert.equal(b.closed, true);
+	assert.equal(c.socket, a);
+	assert.ok(!log.names().includes("disconnect"));
+	c.close();
+});
+
+test("transfer_failed from the old instance during the switch aborts it",
+    async () => {
+	const { io, c, log, a } = started();
+	a.serverEmit("transfer", TRANSFER);
+	const b = io.sockets[1];
+	c.input({ dx: 1 });
+	a.serverEmit("transfer_failed", { area: "B", code: "transfer_timeout",
+	    message: "m" });
+	assert.equal(b.closed, true);
+	assert.deepEqual(log.of("transfer_error"), [{ area: "B",
+	    error: "transfer_failed" }]);
+	const names = log.names();
+	assert.ok(names.indexOf("transfer_error") <
+	    names.indexOf("transfer_failed"));
+	assert.deepEqual(a.inputSeqs(), [1]);
+	assert.equal(c.socket, a);
+	c.close();
+});
+
+test("a malformed transfer is not followed", () => {
+	const { io, c, log, a } = started();
+	a.serverEmit("transfer", { area: "B", client_url: "http://b:7010" });
+	assert.equal(io.sockets.length, 1);
+	assert.deepEqual(log.of("transfer_error"), [{ area: "B",
+	    error: "bad_transfer" }]);
+	assert.equal(c.transferring, false);
+	c.close();
+});
+
+test("inputs answered \"transferring\" are sent again to the new instance",
+    async () => {
+	const { io, c, a } = started();
+	const p1 = c.input({ dx: 1 });
+	const s1 = peek(p1);
+	a.ackInput(1, { ok: false, error: "transferring" });
+	await tick();
+	assert.equal(s1.state, "pending");
+	const p2 = c.input({ dx: 1, dy: 1 });
+	a.serverEmit("transfer", TRANSFER);
+	a.ackInput(2, { ok: false, error: "transferring" });	// late answer
+	const p3 = c.input({ dx: 0, dy: 1 });
+	const b = io.sockets[1];
+	b.welcome(3, "B");
+	assert.deepEqual(b.inputSeqs(), [1, 2, 3]);
+	assert.deepEqual(b.sentOf("input")[0].arg, { seq: 1, dx: 1, dy: 0 });
+	b.ackInput(1);
+	b.ackInput(2);
+	b.ackInput(3);
+	assert.deepEqual(await p1, { ok: true, seq: 1 });
+	assert.deepEqual(await p2, { ok: true, seq: 2 });
+	assert.deepEqual(await p3, { ok: true, seq: 3 });
+	c.close();
+});
+
+test("inputs answered \"transferring\" resolve with that answer when the " +
+    "hand-over fails", async () => {
+	const { c, a } = started();
+	const p1 = c.input({ dx: 1 });
+	a.ackInput(1, { ok: false, error: "transferring" });
+	a.serverEmit("transfer_failed", { area: "B", code: "refused",
+	    message: "m" });
+	assert.deepEqual(await p1, { ok: false, error: "transferring" });
+	assert.deepEqual(a.inputSeqs(), [1]);
+	const q = started({ timeout: 30 });
+	const p = q.c.input({ dx: 1 });
+	q.a.ackInput(1, { ok: false, error: "transferring" });
+	assert.deepEqual(await within(p, 1000, "the answer"),
+	    { ok: false, error: "transferring" });
+	const r = started({ resendTransferring: false });
+	const pr = r.c.input({ dx: 1 });
+	r.a.ackInput(1, { ok: false, error: "transferring" });
+	assert.deepEqual(await pr, { ok: false, error: "transferring" });
+	c.close();
+	q.c.close();
+	r.c.close();
+});
+
+test("requests left unanswered on the old socket reject with " +
+    "\"transferred\"", async () => {
+	const { io, c, a } = started();
+	const p1 = c.input({ dx: 1 });
+	a.serverEmit("transfer", TRANSFER);
+	io.sockets[1].welcome(3, "B");
+	await assert.rejects(p1, { code: "transferred" });
+	c.close();
+});
+
+test("the old connection closing during the switch is no disconnect",
+    async () => {
+	const { io, c, log, a } = started();
+	a.serverEmit("transfer", TRANSFER);
+	a.serverEmit("error", { code: "transferred", message: "m" });
+	a.drop("io server disconnect");
+	assert.ok(!log.names().includes("disconnect"));
+	assert.ok(!log.names().includes("game_error"));
+	const p = c.input({ dx: 1 });
+	const b = io.sockets[1];
+	b.welcome(3, "B");
+	assert.equal(c.connected, true);
+	assert.deepEqual(b.inputSeqs(), [1]);
+	b.ackInput(1);
+	assert.deepEqual(await p, { ok: true, seq: 1 });
+	assert.ok(!log.names().includes("disconnect"));
+	c.close();
+});
+
+test("the old connection gone and the transfer failed: transfer_error, " +
+    "then disconnect", async () => {
+	const { io, c, log, a } = started();
+	a.serverEmit("transfer", TRANSFER);
+	const p = c.input({ dx: 1 });
+	a.drop("transport close");
+	io.sockets[1].refuse("server unavailable");
+	const names = log.names();
+	assert.deepEqual(names.slice(names.indexOf("transfer_error")),
+	    ["transfer_error", "disconnect"]);
+	assert.deepEqual(log.of("disconnect"), ["transport close"]);
+	await assert.rejects(p, { code: "disconnected" });
+	assert.equal(c.closed, true);
+	assert.equal(c.connected, false);
+});
+
+test("the session ends: one disconnect, pending and later requests reject",
+    async () => {
+	const { c, log, a } = started();
+	const p = c.input({ dx: 1 });
+	a.serverEmit("error", { code: "shutdown", message: "draining" });
+	a.drop("io server disconnect");
+	assert.deepEqual(log.of("game_error")[0].code, "shutdown");
+	assert.deepEqual(log.of("disconnect"), ["io server disconnect"]);
+	await assert.rejects(p, { code: "disconnected" });
+	await assert.rejects(c.input({ dx: 1 }), { code: "disconnected" });
+	assert.equal(c.closed, true);
+	assert.equal(c.connected, false);
+	c.close();
+	assert.equal(log.of("disconnect").length, 1);
+});
+
+test("close() during a switch closes both sockets, one disconnect",
+    async () => {
+	const { io, c, log, a } = started();
+	a.serverEmit("transfer", TRANSFER);
+	const b = io.sockets[1];
+	b.connect();
+	const p = c.input({ dx: 1 });
+	c.close();
+	assert.equal(a.closed, true);
+	assert.equal(b.closed, true);
+	assert.deepEqual(log.of("disconnect"), ["io client disconnect"]);
+	assert.ok(!log.names().includes("transfer_error"));
+	await assert.rejects(p, { code: "disconnected" });
+	b.welcome(3, "B");	// too late: dropped
+	assert.equal(c.area, "A");
+	assert.equal(log.of("disconnect").length, 1);
+});
+
+test("a refused first connection emits connect_error, not disconnect",
+    async () => {
+	const io = fakeIo();
+	const c = new ZonedClient({ url: "http://a:7000", ticket: "ta", io });
+	const log = record(c);
+	const p = c.input({ dx: 1 });
+	io.sockets[0].refuse("unknown ticket");
+	assert.deepEqual(log.names(), ["connect_error"]);
+	assert.equal(log.of("connect_error")[0].message, "unknown ticket");
+	assert.equal(c.closed, true);
+	await assert.rejects(p, { code: "disconnected" });
+});
+
+test("forgotten requests never become unhandled rejections", async () => {
+	let unhandled = 0;
+	const onUnhandled = () => unhandled++;
+	process.on("unhandledRejection", onUnhandled);
+	try {
+		const { c } = started({ timeout: 10 });
+		c.input({ dx: 1 });
+		c.acceptQuest("q");
+		await sleep(30);
+		c.input({ dx: 1 });
+		c.close();
+		c.input({ dx: 1 });
+		await sleep(10);
+		assert.equal(unhandled, 0);
+	} finally {
+		process.off("unhandledRejection", onUnhandled);
+	}
+});
+
+// ---- part 2: the real socket.io-client against tiny servers --------
+
+function load(name) {
+	try {
+		return require(name);
+	} catch (e) {
+		const dir = path.resolve(__dirname, "../../../tests/integ/" +
+		    "node_modules");
+		try {
+			return require(require.resolve(name, { paths: [dir] }));
+		} catch (e2) {
+			return null;
+		}
+	}
+}
+
+const sio = load("socket.io-client");
+const ws = load("ws");
+const noWire = !sio || !ws ? "socket.io-client or ws not found (set " +
+    "NODE_PATH=tests/integ/node_modules)" : null;
+
+// A Socket.IO v5 server that knows just enough: tickets, "welcome", acked
+// "input"s, and what the test makes it send.
+async function tinyServer(area, tickets) {
+	const http = require("http");
+	const srv = http.createServer((req, res) => {
+		res.writeHead(404);
+		res.end();
+	});
+	const wss = new ws.WebSocketServer({ server: srv });
+	const st = { area, conns: [], port: 0 };
+	let n = 0;
+	wss.on("connection", (sock) => {
+		const id = ++n;
+		const conn = { id, sock, ticket: null, seqs: [], closed: false,
+		    said41: false };
+		conn.send = (ev, arg) =>
+		    sock.send("42" + JSON.stringify([ev, arg]));
+		st.conns.push(conn);
+		sock.send("0" + JSON.stringify({ sid: `${area}${id}`,
+		    upgrades: [], pingInterval: 25000, pingTimeout: 20000,
+		    maxPayload: 1000000 }));
+		sock.on("message", (data) => onMessage(conn, data.toString()));
+		sock.on("close", () => { conn.closed = true; });
+	});
+
+	function onMessage(conn, m) {
+		if (m.startsWith("40")) {
+			const auth = m.length > 2 ? JSON.parse(m.slice(2)) : {};
+			if (!tickets.has(auth.ticket)) {
+				conn.sock.send("44" + JSON.stringify({
+				    message: "unknown ticket",
+				    data: { code: "unknown_ticket" } }));
+				return;
+			}
+			tickets.delete(auth.ticket);
+			conn.ticket = auth.ticket;
+			conn.sock.send(`40{"sid":"${area}-s${conn.id}"}`);
+			conn.send("welcome", { id: conn.id, name: "Ann", area,
+			    tick: 1, tick_hz: 20, x: 0, y: 0, speed: 100,
+			    character: {}, quests: [], area_quests: [] });
+		} else if (m === "41") {
+			conn.said41 = true;
+		} else if (m.startsWith("42")) {
+			const ev = /^42(\d*)(\[[\s\S]*)$/.exec(m);
+			const [name, arg] = JSON.parse(ev[2]);
+			if (name !== "input")
+				return;
+			conn.seqs.push(arg.seq);
+			if (ev[1] !== "")
+				conn.sock.send(`43${ev[1]}` + JSON.stringify(
+				    [{ ok: true, seq: arg.seq }]));
+		}
+	}
+	await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+	st.port = srv.address().port;
+	st.url = `http://127.0.0.1:${st.port}`;
+	st.close = () => {
+		for (const c of st.conns)
+			c.sock.terminate();
+		wss.close();
+		srv.close();
+	};
+	return st;
+}
+
+function once(c, ev, ms) {
+	return within(new Promise((r) => c.once(ev, r)), ms, `"${ev}"`);
+}
+
+async function untilTrue(fn, ms, what) {
+	const end = Date.now() + ms;
+	while (!fn()) {
+		if (Date.now() > end)
+			throw new Error(`timed out after ${ms} ms waiting ` +
+			    `for ${what}`);
+		await sleep(5);
+	}
+}
+
+test("socket.io-client: a hand-over between two servers, a refused one and " +
+    "one to nowhere", async () => {
+	const A = await tinyServer("A", new Set(["ta"]));
+	const B = await tinyServer("B", new Set(["tb"]));
+	// A port with nobody listening.
+	const http = require("http");
+	const dead = http.createServer();
+	await new Promise((r) => dead.listen(0, "127.0.0.1", r));
+	const deadPort = dead.address().port;
+	await new Promise((r) => dead.close(r));
+	let c;
+	try {
+		c = new ZonedClient({ url: A.url, ticket: "ta", io: sio.io,
+		    timeout: 2000, transferTimeout: 2000 });
+		const log = record(c);
+		await once(c, "welcome", 3000);
+		assert.equal(c.area, "A");
+		assert.equal(c.connected, true);
+		assert.deepEqual(await c.input({ dx: 1 }),
+		    { ok: true, seq: 1 });
+
+		let held;
+		c.once("transfer", () => { held = c.input({ dx: -1 }); });
+		const done = once(c, "transferred", 3000);
+		A.conns[0].send("transfer", { area: "B", client_url: B.url,
+		    ticket: "tb" });
+		const tr = await done;
+		assert.equal(tr.area, "B");
+		assert.equal(c.area, "B");
+		assert.equal(B.conns[0].ticket, "tb");
+		assert.deepEqual(await held, { ok: true, seq: 2 });
+		await untilTrue(() => A.conns[0].said41 || A.conns[0].closed,
+		    2000, "the old connection to close");
+		assert.deepEqual(await c.input({ dy: 1 }),
+		    { ok: true, seq: 3 });
+		assert.deepEqual(A.conns[0].seqs, [1]);
+		assert.deepEqual(B.conns[0].seqs, [2, 3]);
+		assert.ok(!log.names().includes("disconnect"),
+		    "disconnect emitted during the hand-over");
+
+		// Refused by the target (CONNECT_ERROR).
+		const refused = once(c, "transfer_error", 3000);
+		B.conns[0].send("transfer", { area: "A", client_url: A.url,
+		    ticket: "nope" });
+		assert.deepEqual(await refused, { area: "A",
+		    error: "unknown ticket" });
+		// Nobody there.
+		const nowhere = once(c, "transfer_error", 3000);
+		B.conns[0].send("transfer", { area: "C", client_url:
+		    `http://127.0.0.1:${deadPort}`, ticket: "tc" });
+		const te = await nowhere;
+		assert.equal(te.area, "C");
+		assert.equal(c.area, "B");
+		assert.deepEqual(await c.input({ dx: 1 }),
+		    { ok: true, seq: 4 });
+		assert.deepEqual(B.conns[0].seqs, [2, 3, 4]);
+		assert.ok(!log.names().includes("disconnect"));
+
+		// The server ends the session.
+		const gone = once(c, "disconnect", 3000);
+		B.conns[0].sock.send("41");
+		assert.equal(await gone, "io server disconnect");
+		assert.equal(c.connected, false);
+		assert.equal(log.of("disconnect").length, 1);
+	} finally {
+		if (c)
+			c.close();
+		A.close();
+		B.close();
+	}
+}, noWire);
+
+// Without options.io the client requires socket.io-client itself: that needs
+// it on the module path (NODE_PATH), not just found by load() above.
+let onPath = null;
+try {
+	require.resolve("socket.io-client");
+} catch (e) {
+	onPath = "socket.io-client is not on the module path (set NODE_PATH=" +
+	    "tests/integ/node_modules)";
+}
+
+test("socket.io-client: the default io is socket.io-client's", async () => {
+	const A = await tinyServer("A", new Set(["ta"]));
+	let c;
+	try {
+		c = new ZonedClient({ url: A.url, ticket: "ta" });
+		const w = await once(c, "welcome", 3000);
+		assert.equal(w.area, "A");
+		assert.equal(c.id, 1);
+	} finally {
+		if (c)
+			c.close();
+		A.close();
+	}
+}, noWire || onPath);
+
+// ---- run -------------------------------------------------------------
+
+async function main() {
+	const watchdog = setTimeout(() => {
+		console.log("FAIL: selftest did not finish within 30 s");
+		process.exit(1);
+	}, 30000);
+	let passed = 0;
+	let failed = 0;
+	let skipped = 0;
+	for (const t of tests) {
+		if (t.skip) {
+			skipped++;
+			console.log(`skip: ${t.name}: ${t.skip}`);
+			continue;
+		}
+		try {
+			await within(Promise.resolve().then(t.fn), 10000,
+			    t.name);
+			passed++;
+			console.log(`ok: ${t.name}`);
+		} catch (e) {
+			failed++;
+			console.log(`FAIL: ${t.name}: ` +
+			    `${e && e.message ? e.message : e}`);
+		}
+	}
+	clearTimeout(watchdog);
+	console.log(`selftest: ${passed} passed, ${failed} failed, ` +
+	    `${skipped} skipped`);
+	process.exit(failed ? 1 : 0);
+}
+
+main();
