@@ -59,8 +59,7 @@ eiosock_ping_cb(evutil_socket_t fd, short events, void *arg)
 		ws_abort(s->ws, "ping timeout");
 		return;
 	}
-	/* A ping that cannot be queued (output over its limit) is a timeout
-	 * in the making: the deadline below catches it. */
+	/* A ping that would go over the output limit ends the connection. */
 	ws_send(s->ws, 0, "2", 1);
 	s->awaiting_pong = 1;
 	eiosock_timer_add(s, s->config.ping_timeout);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
@@ -24,6 +25,7 @@
 
 #define HANDOFF_TICKET_BYTES	16	/* random, as 32 hex digits */
 #define HANDOFF_RECLAIM_SLACK	1000	/* ms after the ticket's lifetime */
+#define HANDOFF_POLL_MS		5	/* re-check a write-through this often */
 
 enum handoff_phase {
 	HANDOFF_FLUSHING,	/* frozen; its character is written through */
@@ -47,6 +49,7 @@ struct handoff {
 	long long		 version;	/* ... and its version */
 	struct world_player	 player;	/* out of the world, once offered */
 	struct dataapi_request	*req;
+	struct event		*poll;		/* while flushing */
 	uint64_t		 started_ns;
 	uint64_t		 deadline_ms;
 	TAILQ_ENTRY(handoff)	 entry;
@@ -66,6 +69,8 @@ handoff_free(struct handoff *h)
 		s->handoff = NULL;
 	if (h->req != NULL)
 		dataapi_cancel(h->req);
+	if (h->poll != NULL)
+		event_free(h->poll);
 	TAILQ_REMOVE(&inst->handoffs, h, entry);
 	json_object_put(h->arrival);
 	json_object_put(h->doc);
@@ -95,6 +100,9 @@ handoff_neighbour(struct run *run, const char *area, const char **control,
 	}
 	return (-1);
 }
+
+static void	handoff_flush(struct handoff *);
+static void	handoff_poll_cb(evutil_socket_t, short, void *);
 
 static void
 handoff_tell(struct session *s, const char *name, struct json_object *o)
@@ -211,9 +219,12 @@ handoff_start(struct instance *inst, struct session *s, size_t i)
 	    inst->options, OPT_API_TIMEOUT);
 	TAILQ_INSERT_TAIL(&inst->handoffs, h, entry);
 	s->handoff = h;
+	world_player_stop(run->world, s->player);
 	session_stop(s);
+	h->poll = evtimer_new(inst->base, handoff_poll_cb, h);
 	log_info("session=%u character=%s crossed to area=%s: handing over",
 	    s->id, s->character_id, h->to_area);
+	handoff_flush(h);
 }
 
 /*
@@ -352,10 +363,20 @@ handoff_offer(struct handoff *h, struct session *s)
 	json_object_put(body);
 }
 
-/* Frozen: write the character through, then offer it. */
+static void
+handoff_poll_cb(evutil_socket_t fd, short events, void *arg)
+{
+	handoff_flush(arg);
+}
+
+/*
+ * Frozen: write the character through, then offer it (as soon as the
+ * write lands: checked every HANDOFF_POLL_MS, not only every tick).
+ */
 static void
 handoff_flush(struct handoff *h)
 {
+	struct timeval	 tv = { 0, HANDOFF_POLL_MS * 1000 };
 	struct session	*s = session_find(h->inst, h->session);
 
 	if (s == NULL || s->owned == NULL) {
@@ -373,6 +394,7 @@ handoff_flush(struct handoff *h)
 		return;
 	}
 	writeback_write_now(s->owned);
+	evtimer_add(h->poll, &tv);
 }
 
 static void
@@ -558,6 +580,7 @@ handoff_restore_one(struct instance *inst, struct snapr *r, char **cause)
 
 	h = xcalloc(1, sizeof *h);
 	h->inst = inst;
+	h->poll = evtimer_new(inst->base, handoff_poll_cb, h);
 	TAILQ_INSERT_TAIL(&inst->handoffs, h, entry);
 	h->session = snapr_u32(r);
 	h->phase = snapr_u8(r);

@@ -237,7 +237,7 @@ migrate_transfer(struct migration *m)
 	struct snapw		 w;
 	struct snapshot_fds	 f;
 	struct json_object	*o;
-	uint64_t		 stop_ns, done_ns;
+	uint64_t		 stop_ns, done_ns, written_ns, sent_ns;
 	char			*cause = NULL;
 	int			 rv, status = 502;
 
@@ -245,10 +245,12 @@ migrate_transfer(struct migration *m)
 	listener_enable(inst->client_listener, 0);
 	control_enable(inst, 0);
 	snapshot_write(inst, stop_ns, &w, &f);
+	written_ns = monotonic_ns();
 	if (fdpass_send(m->sock, w.buf, w.len, f.fds, f.ids, f.n,
 	    m->timeout_ms, &cause) != 0 ||
+	    ((sent_ns = monotonic_ns()) != 0 &&
 	    (rv = fdpass_recv_verdict(m->sock, m->timeout_ms, &cause)) !=
-	    FDPASS_RESTORED) {
+	    FDPASS_RESTORED)) {
 		if (strstr(cause, "timed out") != NULL)
 			status = 504;
 		goto fail;
@@ -266,8 +268,12 @@ migrate_transfer(struct migration *m)
 	inst->migrate.last_sessions = f.sessions;
 	inst->migrate.last_error[0] = '\0';
 	log_info("migration: committed new_pid=%ld snapshot_bytes=%zu "
-	    "fds=%zu sessions=%zu stopped_ms=%.3f", (long)m->pid, w.len, f.n,
-	    f.sessions, (double)(done_ns - stop_ns) / 1e6);
+	    "fds=%zu sessions=%zu stopped_ms=%.3f (write %.3f, send %.3f, "
+	    "restore %.3f)", (long)m->pid, w.len, f.n, f.sessions,
+	    (double)(done_ns - stop_ns) / 1e6,
+	    (double)(written_ns - stop_ns) / 1e6,
+	    (double)(sent_ns - written_ns) / 1e6,
+	    (double)(done_ns - sent_ns) / 1e6);
 	o = json_object_new_object();
 	json_object_object_add(o, "migrated", json_object_new_boolean(1));
 	json_object_object_add(o, "old_pid", json_object_new_int(getpid()));

@@ -791,6 +791,20 @@ session_events_json(struct session *s, char **buf, size_t *len)
 }
 
 /*
+ * How much unsent output a client may have before it skips a state: a
+ * few states' worth. A newer state replaces an older one, so queueing
+ * more only delays the client, costs memory, and makes a live migration
+ * carry (and pause for) stale frames.
+ */
+static size_t
+session_state_backlog(struct session *s)
+{
+	size_t	limit = s->instance->output_limit / 2;
+
+	return (limit < SESSION_STATE_BACKLOG ? limit : SESSION_STATE_BACKLOG);
+}
+
+/*
  * Sends this tick's state: the shared players and mobs wrapped with what
  * is the client's own (its last applied input, its events). A client
  * whose output backs up skips frames instead of growing its buffers.
@@ -806,7 +820,7 @@ session_send_state(struct session *s, const char *shared, size_t len,
 
 	if (s->state != SESSION_PLAYING || !handoff_in_world(s))
 		return;
-	if (siosock_output_queued(s->sock) > s->instance->output_limit / 2) {
+	if (siosock_output_queued(s->sock) > session_state_backlog(s)) {
 		s->skipped_states++;
 		return;
 	}

@@ -21,6 +21,7 @@ struct world_player;
 
 #define SESSION_INPUT_QUEUE	72	/* inputs held between two ticks */
 #define SESSION_INPUT_RESERVED	8	/* of which only the server queues */
+#define SESSION_STATE_BACKLOG	16384	/* unsent bytes before states skip */
 
 enum session_state {
 	SESSION_HANDSHAKE,	/* connected, no namespace joined yet */

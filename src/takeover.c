@@ -14,6 +14,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "snapshot.h"
+#include "ticker.h"
 #include "takeover.h"
 #include "xmalloc.h"
 
@@ -100,6 +101,7 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	size_t		 len = 0, nfds = 0, maxfds;
 	int		*fds = NULL, s, timeout;
 	uint32_t	*ids = NULL;
+	uint64_t	 t0, t1;
 	char		*why;
 
 	timeout = (int)options_number(inst->options, OPT_MIGRATE_TIMEOUT);
@@ -114,6 +116,7 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	}
 	takeover_test_dump(blob, len);
 	takeover_test_corrupt(blob, len);
+	t0 = monotonic_ns();
 	if (snapshot_restore(inst, blob, len, fds, ids, nfds, cause) != 0) {
 		if (fdpass_send_verdict(s, FDPASS_ERROR, *cause, timeout,
 		    &why) != 0)
@@ -121,6 +124,7 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 		return (-1);
 	}
 	free(blob);
+	t1 = monotonic_ns();
 	if (fdpass_send_verdict(s, FDPASS_RESTORED, NULL, timeout,
 	    cause) != 0)
 		return (-1);
@@ -136,8 +140,10 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	free(ids);
 	snapshot_resume(inst);
 	log_info("took over: sessions=%zu fds=%zu snapshot_bytes=%zu "
-	    "migrations=%llu", inst->nsessions, nfds, len,
-	    (unsigned long long)inst->migrate.count);
+	    "migrations=%llu restore_ms=%.3f commit_wait_ms=%.3f",
+	    inst->nsessions, nfds, len,
+	    (unsigned long long)inst->migrate.count, (double)(t1 - t0) / 1e6,
+	    (double)(monotonic_ns() - t1) / 1e6);
 	inst->migrate.last_bytes = len;
 	inst->migrate.last_fds = nfds;
 	inst->migrate.last_sessions = inst->nsessions;

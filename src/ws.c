@@ -642,8 +642,8 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 
 /*
  * Queues one message (two parts joined, so a header and a body need no
- * copy by the caller). Returns -1 if the connection is not open or its
- * output is over the limit; the caller decides whether that is fatal.
+ * copy by the caller). Returns -1 if the connection is not open; a
+ * message that would take its output over the limit ends the connection.
  */
 int
 ws_send_parts(struct ws *ws, int binary, const void *a, size_t alen,
@@ -655,8 +655,14 @@ ws_send_parts(struct ws *ws, int binary, const void *a, size_t alen,
 
 	if (ws->state != WS_OPEN)
 		return (-1);
-	if (ws_output_queued(ws) + alen + blen > ws->config.output_limit)
+	if (ws_output_queued(ws) + alen + blen > ws->config.output_limit) {
+		/* Dropping a message would lose it silently: the client goes. */
+		log_info("client=%s %zu bytes unsent, over the output limit of "
+		    "%zu: dropping the connection", ws->peer,
+		    ws_output_queued(ws), ws->config.output_limit);
+		ws_abort(ws, "output limit exceeded (client too slow)");
 		return (-1);
+	}
 	if (blen != 0) {
 		joined = xmalloc(alen + blen);
 		memcpy(joined, a, alen);

@@ -156,6 +156,19 @@ world_player_put(struct world *w, const struct world_player *src)
 	return (0);
 }
 
+/*
+ * The player stops at once (an input that cannot wait for the next step:
+ * a hand-over freezes the player where it crossed).
+ */
+void
+world_player_stop(struct world *w, uint32_t id)
+{
+	struct world_player	*p;
+
+	if ((p = world_player_find(w, id)) != NULL)
+		p->dx = p->dy = 0;
+}
+
 struct world_player *
 world_player_add(struct world *w, const char *name, float x, float y)
 {

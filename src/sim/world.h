@@ -182,6 +182,7 @@ struct world_player *world_player_add(struct world *, const char *, float,
 		     float);
 void		 world_player_remove(struct world *, uint32_t);
 int		 world_player_put(struct world *, const struct world_player *);
+void		 world_player_stop(struct world *, uint32_t);
 struct world_player *world_player_find(struct world *, uint32_t);
 struct world_mob *world_mob_find(struct world *, uint32_t);
 void		 world_step(struct world *, const struct world_input *,
