@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "handoff.h"
 #include "jsonutil.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -449,6 +450,71 @@ START_TEST(test_newer_format)
 }
 END_TEST
 
+/*
+ * Format 3 (tests/fixtures/README): town, with ann handed over to cave
+ * and waiting for her client to go (session 1), bob playing (session 2).
+ */
+START_TEST(test_fixture_v3)
+{
+	struct replacement	 r;
+	struct session		*s;
+	struct world		*w;
+	uint8_t			*buf;
+	char			*cause = NULL;
+	size_t			 len;
+	int			 seen = 0;
+
+	buf = read_fixture("snapshot-v3.bin", &len);
+	ck_assert_uint_eq(buf[4], 3);		/* format 3 */
+	replacement_new(&r);
+	ck_assert_msg(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
+	    V2_NFDS, &cause) == 0, "snapshot_restore: %s", cause);
+	/* Two sessions this time: the third socket stays the test's. */
+	r.owned[0] = r.owned[1] = 1;
+	ck_assert_str_eq(r.inst.run->area->name, "town");
+	ck_assert_uint_eq(json_object_array_length(r.inst.run->neighbours),
+	    2);
+	w = r.inst.run->world;
+	ck_assert_uint_eq(r.inst.nsessions, 2);
+	TAILQ_FOREACH(s, &r.inst.sessions, entry) {
+		ck_assert_int_eq(s->state, SESSION_PLAYING);
+		if (strcmp(s->character_id, "ann") == 0) {
+			/* Handed over: out of the world, owned by cave now. */
+			ck_assert_ptr_nonnull(s->handoff);
+			ck_assert(handoff_busy(s));
+			ck_assert(!handoff_in_world(s));
+			ck_assert_ptr_null(s->owned);
+			ck_assert_ptr_null(world_player_find(w, s->player));
+			seen |= 1;
+		} else {
+			ck_assert_str_eq(s->character_id, "bob");
+			ck_assert_ptr_null(s->handoff);
+			ck_assert(handoff_in_world(s));
+			ck_assert_ptr_nonnull(s->owned);
+			ck_assert_ptr_nonnull(world_player_find(w, s->player));
+			seen |= 2;
+		}
+	}
+	ck_assert_int_eq(seen, 3);
+	ck_assert_uint_eq(w->nplayers, 1);
+	ck_assert_uint_eq(writeback_stats(r.inst.wb)->owned, 1);
+	ck_assert_ptr_null(writeback_find(r.inst.wb, "ann"));
+	replacement_free(&r);
+	free(buf);
+
+	/* Damaged anywhere: refused. */
+	buf = read_fixture("snapshot-v3.bin", &len);
+	buf[len / 3] ^= 0x21;
+	replacement_new(&r);
+	ck_assert_int_eq(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
+	    V2_NFDS, &cause), -1);
+	free(cause);
+	assert_untouched(&r);
+	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
 /* A session whose socket did not come is refused. */
 START_TEST(test_socket_missing)
 {
@@ -492,6 +558,7 @@ snapshot_suite(void)
 	tcase_add_test(tc, test_fixture_v2_truncated);
 	tcase_add_test(tc, test_newer_format);
 	tcase_add_test(tc, test_socket_missing);
+	tcase_add_test(tc, test_fixture_v3);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return (s);
