@@ -532,7 +532,9 @@ handoff_free_all(struct instance *inst)
 
 /*
  * Live migration, section "HAND" (nothing is in flight then, so only
- * flushing and done hand-overs exist): u32 count, then each: u32 session
+ * flushing and done hand-overs exist): the counters (u64 started,
+ * completed, failed, reclaimed, received, last_us, sum_us), u32 count,
+ * then each: u32 session
  * id, u8 phase, str character id, str area, str control_url, str
  * client_url, str ticket, str arrival (JSON, "" for none), u64 started
  * (monotonic ns), u64 deadline (monotonic ms); when done also str
@@ -546,6 +548,13 @@ handoff_save(struct instance *inst, struct snapw *w)
 
 	TAILQ_FOREACH(h, &inst->handoffs, entry)
 		n++;
+	snapw_u64(w, inst->handoff.started);
+	snapw_u64(w, inst->handoff.completed);
+	snapw_u64(w, inst->handoff.failed);
+	snapw_u64(w, inst->handoff.reclaimed);
+	snapw_u64(w, inst->handoff.received);
+	snapw_u64(w, inst->handoff.last_us);
+	snapw_u64(w, inst->handoff.sum_us);
 	snapw_u32(w, n);
 	TAILQ_FOREACH(h, &inst->handoffs, entry) {
 		if (h->phase != HANDOFF_FLUSHING && h->phase != HANDOFF_DONE)
@@ -636,6 +645,13 @@ handoff_restore(struct instance *inst, struct snapr *r, char **cause)
 {
 	uint32_t	i, n;
 
+	inst->handoff.started = snapr_u64(r);
+	inst->handoff.completed = snapr_u64(r);
+	inst->handoff.failed = snapr_u64(r);
+	inst->handoff.reclaimed = snapr_u64(r);
+	inst->handoff.received = snapr_u64(r);
+	inst->handoff.last_us = snapr_u64(r);
+	inst->handoff.sum_us = snapr_u64(r);
 	n = snapr_u32(r);
 	for (i = 0; i < n && snapr_ok(r); i++) {
 		if (handoff_restore_one(inst, r, cause) != 0)

@@ -497,6 +497,10 @@ START_TEST(test_fixture_v3)
 	}
 	ck_assert_int_eq(seen, 3);
 	ck_assert_uint_eq(w->nplayers, 1);
+	/* The hand-over counters carry over too. */
+	ck_assert_uint_eq(r.inst.handoff.started, 1);
+	ck_assert_uint_eq(r.inst.handoff.completed, 1);
+	ck_assert_uint_eq(r.inst.handoff.failed, 0);
 	ck_assert_uint_eq(writeback_stats(r.inst.wb)->owned, 1);
 	ck_assert_ptr_null(writeback_find(r.inst.wb, "ann"));
 	replacement_free(&r);
