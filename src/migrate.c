@@ -34,6 +34,8 @@
 
 #define MIGRATE_POLL_MS		20	/* how often the child is checked */
 #define MIGRATE_WIND_DOWN_MS	3000	/* old process, after the commit */
+#define MIGRATE_DRAIN_MS	1000	/* most time to let output drain */
+#define MIGRATE_DRAINED		4096	/* unsent bytes a client may keep */
 
 enum migrate_phase {
 	MIGRATE_CONNECTING,	/* the replacement starts and connects */
@@ -52,6 +54,7 @@ struct migration {
 	struct event		*deadline_ev;
 	struct event		*poll_ev;
 	struct event		*idle_ev;	/* transfer of an idle instance */
+	uint64_t		 drain_until;	/* monotonic ms */
 	migrate_done_cb		 cb;
 	void			*arg;
 	uint64_t		 started_ns;
@@ -171,9 +174,31 @@ static int
 migrate_quiet(struct instance *inst)
 {
 	const struct dataapi_stats	*ds = dataapi_stats(inst->api);
+	struct session			*s;
 
-	return (ds->in_flight == 0 && ds->queued == 0 &&
-	    inst->loading_req == NULL && TAILQ_EMPTY(&inst->preps));
+	if (ds->in_flight != 0 || ds->queued != 0 ||
+	    inst->loading_req != NULL || !TAILQ_EMPTY(&inst->preps))
+		return (0);
+	/*
+	 * States stopped when the replacement connected: let what clients
+	 * have not read yet drain (for a while), rather than carry stale
+	 * frames across; what is left still moves with the snapshot.
+	 */
+	if (monotonic_ms() >= inst->migration->drain_until)
+		return (1);
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (session_output_queued(s) > MIGRATE_DRAINED)
+			return (0);
+	}
+	return (1);
+}
+
+/* No states are sent while a migration gets ready (session.c). */
+int
+migrate_holding_states(struct instance *inst)
+{
+	return (inst->migration != NULL &&
+	    inst->migration->phase == MIGRATE_QUIESCING);
 }
 
 static void
@@ -354,6 +379,7 @@ migrate_accept_cb(evutil_socket_t fd, short events, void *arg)
 	unlink(m->path);
 	m->listen_fd = -1;
 	m->phase = MIGRATE_QUIESCING;
+	m->drain_until = monotonic_ms() + MIGRATE_DRAIN_MS;
 	writeback_hold(m->inst->wb, 1);
 	evtimer_del(m->deadline_ev);
 	migrate_arm_deadline(m);

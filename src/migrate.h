@@ -21,6 +21,7 @@ typedef void (*migrate_done_cb)(int, struct json_object *, void *);
 int	migrate_start(struct instance *, const char *, migrate_done_cb, void *,
 	    int *, char **);
 int	migrate_tick(struct instance *);
+int	migrate_holding_states(struct instance *);
 void	migrate_abort(struct instance *, const char *);
 
 #endif

@@ -14,6 +14,7 @@
 #include "jsonutil.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "migrate.h"
 #include "pending.h"
 #include "session.h"
 #include "sim/area.h"
@@ -387,6 +388,12 @@ session_find(struct instance *inst, uint32_t id)
 			return (s);
 	}
 	return (NULL);
+}
+
+size_t
+session_output_queued(struct session *s)
+{
+	return (siosock_output_queued(s->sock));
 }
 
 /* The session whose player has this id, or NULL. */
@@ -818,7 +825,8 @@ session_send_state(struct session *s, const char *shared, size_t len,
 	size_t			 elen = 0;
 	int			 n;
 
-	if (s->state != SESSION_PLAYING || !handoff_in_world(s))
+	if (s->state != SESSION_PLAYING || !handoff_in_world(s) ||
+	    migrate_holding_states(s->instance))
 		return;
 	if (siosock_output_queued(s->sock) > session_state_backlog(s)) {
 		s->skipped_states++;

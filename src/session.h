@@ -71,6 +71,7 @@ struct session	*session_find(struct instance *, uint32_t);
 struct session	*session_find_player(struct instance *, uint32_t);
 void		 session_emit(struct session *, struct json_object *);
 void		 session_stop(struct session *);
+size_t		 session_output_queued(struct session *);
 
 /* Live migration (session.c says what travels). */
 int		 session_migratable(struct session *);
