@@ -262,6 +262,35 @@ handoff_keep(struct handoff *h, const char *code, const char *why)
 }
 
 static void
+handoff_withdrawn_cb(const struct dataapi_response *r, void *arg)
+{
+	char	*what = arg;
+
+	log_info("%s: HTTP %d", what, r->status);
+	free(what);
+}
+
+/*
+ * An offer that got no answer may still have been taken: withdraw the
+ * ticket (best effort), or the neighbour would refuse this character
+ * until the ticket expired. The character stays ours either way: nobody
+ * was told where to go.
+ */
+static void
+handoff_withdraw(struct handoff *h)
+{
+	struct instance	*inst = h->inst;
+	char		*path, *what;
+
+	xasprintf(&path, "/v1/pending/%s", h->ticket);
+	xasprintf(&what, "character=%s withdrew its unanswered offer to "
+	    "area=%s", h->character_id, h->to_area);
+	dataapi_send_bearer(inst->peer_api, "DELETE", h->control_url, path,
+	    NULL, inst->token, NULL, 0, handoff_withdrawn_cb, what);
+	free(path);
+}
+
+static void
 handoff_offer_cb(const struct dataapi_response *r, void *arg)
 {
 	struct handoff		*h = arg;
@@ -290,6 +319,8 @@ handoff_offer_cb(const struct dataapi_response *r, void *arg)
 			snprintf(why, sizeof why, "area %s is unreachable: %s",
 			    h->to_area, r->error);
 		free(cause);
+		if (r->status == 0)
+			handoff_withdraw(h);
 		handoff_keep(h, r->status == 0 ? "neighbour_unreachable" :
 		    "neighbour_refused", why);
 		return;
@@ -358,7 +389,8 @@ handoff_offer(struct handoff *h, struct session *s)
 		    json_object_get(h->arrival));
 	text = jsonutil_string(body, &len);
 	h->phase = HANDOFF_OFFERING;
-	h->req = dataapi_send_bearer(inst->api, "POST", h->control_url,
+	evtimer_del(h->poll);
+	h->req = dataapi_send_bearer(inst->peer_api, "POST", h->control_url,
 	    "/v1/pending", NULL, inst->token, text, len, handoff_offer_cb, h);
 	json_object_put(body);
 }
@@ -379,6 +411,8 @@ handoff_flush(struct handoff *h)
 	struct timeval	 tv = { 0, HANDOFF_POLL_MS * 1000 };
 	struct session	*s = session_find(h->inst, h->session);
 
+	if (h->phase != HANDOFF_FLUSHING)
+		return;		/* a tick and the re-check may both come */
 	if (s == NULL || s->owned == NULL) {
 		handoff_free(h);
 		return;
@@ -442,7 +476,7 @@ handoff_reclaim(struct handoff *h)
 	}
 	h->phase = HANDOFF_RECLAIMING;
 	xasprintf(&path, "/v1/pending/%s", h->ticket);
-	h->req = dataapi_send_bearer(inst->api, "DELETE", h->control_url,
+	h->req = dataapi_send_bearer(inst->peer_api, "DELETE", h->control_url,
 	    path, NULL, inst->token, NULL, 0, handoff_reclaim_cb, h);
 	free(path);
 }

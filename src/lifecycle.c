@@ -111,6 +111,13 @@ lifecycle_data_init(struct instance *inst, int replay, char **cause)
 	dc.max_queued = 65536;
 	dc.max_response = 16 * 1024 * 1024;
 	inst->api = dataapi_new(inst->base, &dc);
+	/*
+	 * Requests to neighbours (hand-overs) have a pool of their own: were
+	 * they to share the data APIs' slots, two instances offering players
+	 * to each other could each wait for the other's quest fetches.
+	 */
+	dc.max_in_flight = LIFECYCLE_PEER_IN_FLIGHT;
+	inst->peer_api = dataapi_new(inst->base, &dc);
 	inst->wb = writeback_new(inst->base, inst->api, dir,
 	    lifecycle_lost_cb, inst);
 	log_info("character-api=%s quest-api=%s", inst->character_base,
@@ -635,6 +642,7 @@ lifecycle_free(struct instance *inst)
 		event_free(inst->wind_down_ev);
 	writeback_free(inst->wb);
 	dataapi_free(inst->api);
+	dataapi_free(inst->peer_api);
 	free(inst->character_base);
 	free(inst->quest_base);
 	free(inst->token);

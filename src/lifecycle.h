@@ -99,6 +99,7 @@ struct instance {
 	size_t			 output_limit;
 	uint64_t		 ticket_ttl_ms;
 	struct dataapi		*api;
+	struct dataapi		*peer_api;	/* requests to neighbours */
 	struct writeback	*wb;
 	char			*character_base;
 	char			*quest_base;
@@ -122,6 +123,9 @@ struct instance {
 	uint64_t		 wind_down_ms;	/* handed over: exit by then */
 	struct event		*wind_down_ev;
 };
+
+/* Requests to neighbours under way at once (the rest wait their turn). */
+#define LIFECYCLE_PEER_IN_FLIGHT	1024
 
 /* Ids the listening sockets travel under (sessions use their own ids). */
 #define LIFECYCLE_FD_CLIENT	0xfffffff0U

@@ -174,9 +174,11 @@ static int
 migrate_quiet(struct instance *inst)
 {
 	const struct dataapi_stats	*ds = dataapi_stats(inst->api);
+	const struct dataapi_stats	*ps = dataapi_stats(inst->peer_api);
 	struct session			*s;
 
-	if (ds->in_flight != 0 || ds->queued != 0 ||
+	if (ds->in_flight != 0 || ds->queued != 0 || ps->in_flight != 0 ||
+	    ps->queued != 0 ||
 	    inst->loading_req != NULL || !TAILQ_EMPTY(&inst->preps))
 		return (0);
 	/*

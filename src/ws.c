@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -76,6 +77,7 @@ ws_setup(struct event_base *base, evutil_socket_t fd,
     const struct ws_config *config, const struct ws_callbacks *cb, void *arg)
 {
 	struct ws	*ws;
+	int		 one = 1;
 
 	ws = xcalloc(1, sizeof *ws);
 	ws->config = *config;
@@ -83,6 +85,8 @@ ws_setup(struct event_base *base, evutil_socket_t fd,
 	ws->arg = arg;
 	ws->state = WS_HTTP;
 	evutil_make_socket_nonblocking(fd);
+	/* A tick's state must not wait for the client's last ACK (Nagle). */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	ws->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (ws->bev == NULL)
 		fatalx("bufferevent_socket_new failed");
