@@ -31,6 +31,7 @@
 #include "prepare.h"
 #include "writeback.h"
 #include "dataapi.h"
+#include "handoff.h"
 #include "session.h"
 #include "sim/area.h"
 #include "sim/world.h"
@@ -540,7 +541,7 @@ control_pending_add(struct instance *inst, struct evhttp_request *req)
 	struct json_object	*body, *character, *v, *arrival = NULL;
 	struct prepare_request	 pr;
 	struct control_wait	*w;
-	const char		*ticket, *from_area = NULL;
+	const char		*ticket, *from_area = NULL, *to;
 	char			 id[CHARACTER_ID_MAX + 1], docid[CHARACTER_ID_MAX + 2];
 	long long		 expires_ms;
 
@@ -613,6 +614,13 @@ checked:
 	if (writeback_owns(inst->wb, id)) {
 		control_error(req, 409, "character %s is still in this "
 		    "instance (playing or being written back)", id);
+		goto out;
+	}
+	/* Unless the area we handed it to offers it back: it owns it. */
+	if ((to = handoff_handed_to(inst, id)) != NULL &&
+	    (from_area == NULL || strcmp(from_area, to) != 0)) {
+		control_error(req, 409, "character %s was just handed over to "
+		    "area %s, whose ticket for it may still be used", id, to);
 		goto out;
 	}
 	/* Checked again once prepared; here to spare the data APIs. */

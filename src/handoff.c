@@ -55,6 +55,18 @@ struct handoff {
 	TAILQ_ENTRY(handoff)	 entry;
 };
 
+/*
+ * Characters handed over lately: until their ticket at the neighbour has
+ * expired, they must not be announced here again, or one character could
+ * play in two areas at once.
+ */
+struct handoff_recent {
+	char			*character_id;
+	char			*to_area;
+	uint64_t		 until;		/* monotonic ms */
+	TAILQ_ENTRY(handoff_recent) entry;
+};
+
 static const char *handoff_phase_names[] = { "flushing", "offering", "done",
     "reclaiming" };
 
@@ -262,6 +274,63 @@ handoff_keep(struct handoff *h, const char *code, const char *why)
 }
 
 static void
+handoff_recent_free(struct instance *inst, struct handoff_recent *r)
+{
+	TAILQ_REMOVE(&inst->handoff_recent, r, entry);
+	free(r->character_id);
+	free(r->to_area);
+	free(r);
+}
+
+static void
+handoff_remember(struct instance *inst, const char *id, const char *area)
+{
+	struct handoff_recent	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->character_id = xstrdup(id);
+	r->to_area = xstrdup(area);
+	r->until = monotonic_ms() + inst->ticket_ttl_ms +
+	    HANDOFF_RECLAIM_SLACK;
+	TAILQ_INSERT_TAIL(&inst->handoff_recent, r, entry);
+}
+
+/*
+ * The area a character was handed to lately (its ticket there may still
+ * be used), or NULL. Entries past their time are forgotten here.
+ */
+const char *
+handoff_handed_to(struct instance *inst, const char *id)
+{
+	struct handoff_recent	*r, *next;
+	uint64_t		 now = monotonic_ms();
+
+	for (r = TAILQ_FIRST(&inst->handoff_recent); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (now >= r->until) {
+			handoff_recent_free(inst, r);
+			continue;
+		}
+		if (strcmp(r->character_id, id) == 0)
+			return (r->to_area);
+	}
+	return (NULL);
+}
+
+/* A character taken back after its hand-over may be announced again. */
+static void
+handoff_forget_recent(struct instance *inst, const char *id)
+{
+	struct handoff_recent	*r, *next;
+
+	for (r = TAILQ_FIRST(&inst->handoff_recent); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (strcmp(r->character_id, id) == 0)
+			handoff_recent_free(inst, r);
+	}
+}
+
+static void
 handoff_withdrawn_cb(const struct dataapi_response *r, void *arg)
 {
 	char	*what = arg;
@@ -328,6 +397,7 @@ handoff_offer_cb(const struct dataapi_response *r, void *arg)
 	/* The neighbour owns it: never written here again. */
 	writeback_abandon(h->owned);
 	h->owned = NULL;
+	handoff_remember(inst, h->character_id, h->to_area);
 	us = (monotonic_ns() - h->started_ns) / 1000;
 	inst->handoff.completed++;
 	inst->handoff.last_us = us;
@@ -449,13 +519,14 @@ handoff_reclaim_cb(const struct dataapi_response *r, void *arg)
 		/* Given back unused (or forgotten): ours again, as offered. */
 		h->owned = writeback_own(inst->wb, h->character_id,
 		    inst->character_base, h->doc, h->version);
+		handoff_forget_recent(inst, h->character_id);
 		inst->handoff.reclaimed++;
 		handoff_keep(h, "transfer_timeout", "the client did not go "
 		    "over in time; it plays on here");
 		return;
 	}
-	snprintf(why, sizeof why, "this character is in area %s now; "
-	    "connect there through the server manager", h->to_area);
+	snprintf(why, sizeof why, "the hand-over to area %s could not be "
+	    "undone; connect again through the server manager", h->to_area);
 	log_info("character=%s session=%u stayed after its hand-over to "
 	    "area=%s (HTTP %d): let go", h->character_id, s->id, h->to_area,
 	    r->status);
@@ -554,8 +625,11 @@ handoff_session_gone(struct session *s)
 void
 handoff_free_all(struct instance *inst)
 {
-	struct handoff	*h;
+	struct handoff		*h;
+	struct handoff_recent	*r;
 
+	while ((r = TAILQ_FIRST(&inst->handoff_recent)) != NULL)
+		handoff_recent_free(inst, r);
 	while ((h = TAILQ_FIRST(&inst->handoffs)) != NULL) {
 		if (h->owned != NULL)
 			writeback_abandon(h->owned);
@@ -577,8 +651,9 @@ handoff_free_all(struct instance *inst)
 void
 handoff_save(struct instance *inst, struct snapw *w)
 {
-	struct handoff	*h;
-	uint32_t	 n = 0;
+	struct handoff		*h;
+	struct handoff_recent	*rc;
+	uint32_t		 n = 0;
 
 	TAILQ_FOREACH(h, &inst->handoffs, entry)
 		n++;
@@ -610,6 +685,15 @@ handoff_save(struct instance *inst, struct snapw *w)
 			snapw_i64(w, h->version);
 			snapworld_write_player(w, &h->player);
 		}
+	}
+	n = 0;
+	TAILQ_FOREACH(rc, &inst->handoff_recent, entry)
+		n++;
+	snapw_u32(w, n);
+	TAILQ_FOREACH(rc, &inst->handoff_recent, entry) {
+		snapw_str(w, rc->character_id);
+		snapw_str(w, rc->to_area);
+		snapw_u64(w, rc->until);
 	}
 }
 
@@ -677,7 +761,8 @@ fail:
 int
 handoff_restore(struct instance *inst, struct snapr *r, char **cause)
 {
-	uint32_t	i, n;
+	struct handoff_recent	*rc;
+	uint32_t		 i, n;
 
 	inst->handoff.started = snapr_u64(r);
 	inst->handoff.completed = snapr_u64(r);
@@ -690,6 +775,18 @@ handoff_restore(struct instance *inst, struct snapr *r, char **cause)
 	for (i = 0; i < n && snapr_ok(r); i++) {
 		if (handoff_restore_one(inst, r, cause) != 0)
 			return (-1);
+	}
+	if (snapr_ok(r) && snapr_left(r) > 0) {
+		n = snapr_u32(r);
+		for (i = 0; i < n && snapr_ok(r); i++) {
+			rc = xcalloc(1, sizeof *rc);
+			rc->character_id = snapr_strdup(r, 4096);
+			rc->to_area = snapr_strdup(r, 4096);
+			rc->until = snapr_u64(r);
+			TAILQ_INSERT_TAIL(&inst->handoff_recent, rc, entry);
+			if (rc->character_id == NULL || rc->to_area == NULL)
+				break;
+		}
 	}
 	if (!snapr_ok(r)) {
 		xasprintf(cause, "hand-overs: %s", snapr_strerror(r));

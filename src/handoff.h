@@ -35,6 +35,7 @@ int	handoff_busy(struct session *);
 int	handoff_in_world(struct session *);
 void	handoff_session_gone(struct session *);
 void	handoff_free_all(struct instance *);
+const char *handoff_handed_to(struct instance *, const char *);
 void	handoff_save(struct instance *, struct snapw *);
 int	handoff_restore(struct instance *, struct snapr *, char **);
 

@@ -166,6 +166,7 @@ lifecycle_init_common(struct instance *inst, struct event_base *base,
 	inst->takeover_fds[0] = inst->takeover_fds[1] = -1;
 	TAILQ_INIT(&inst->preps);
 	TAILQ_INIT(&inst->handoffs);
+	TAILQ_INIT(&inst->handoff_recent);
 	return (lifecycle_data_init(inst, replay, cause));
 }
 

@@ -63,6 +63,7 @@ struct run {
 TAILQ_HEAD(session_list, session);
 TAILQ_HEAD(prepare_list, prepare);
 TAILQ_HEAD(handoff_list, handoff);
+TAILQ_HEAD(handoff_recent_list, handoff_recent);
 
 /* Live migrations, as /v1/status and /metrics report them. */
 struct migrate_stats {
@@ -105,6 +106,7 @@ struct instance {
 	char			*quest_base;
 	struct prepare_list	 preps;		/* POST /v1/pending under way */
 	struct handoff_list	 handoffs;	/* players crossing to neighbours */
+	struct handoff_recent_list handoff_recent; /* handed over lately */
 	struct handoff_stats	 handoff;
 	int			 stopping;	/* shutting down: no new work */
 	/* An allocation whose quest metadata is being fetched. */

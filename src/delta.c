@@ -1,0 +1,913 @@
+/*
+ * Binary state deltas (delta.h): the encoder, the decoder, and the
+ * per-tick table of what may be seen.
+ *
+ * The encoder keeps, per client, what that client was last sent: a table
+ * sorted by id, double-buffered. Each message is one merge walk of that
+ * table against the client's visible set (also by id), which writes the
+ * leave, enter and update records into three scratch buffers shared by
+ * all clients and fills the other table; the message is then the header,
+ * the three counts and the three buffers (room for the worst case is
+ * reserved once per message, not per record). Diffing against what was
+ * sent, rather than trusting the AOI's entered/left lists, keeps the
+ * messages right when a client skipped ticks. Quantisation happens once
+ * per entity per tick (delta_frame_world), not once per client. The cost
+ * is mostly reading and writing the two tables: about 2 x 32 bytes per
+ * entity a client sees, per tick.
+ *
+ * The decoder checks a whole message against the view before changing
+ * anything (marking the entries that leave), then applies it in a second
+ * pass: a refused message leaves the view as it was. Each list is in id
+ * order, like the view, so both passes find entries with cursors that
+ * only go forward: O(view + message), no search; a message without
+ * enters or leaves is applied in place. It never aborts on input, and
+ * allocates only when the view outgrows its capacity, bounded by
+ * DELTA_VIEW_MAX.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aoi.h"
+#include "delta.h"
+#include "log.h"
+#include "sim/area.h"
+#include "sim/world.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+/* The longest records, for reserving before writing without checks. */
+#define DELTA_HEADER_MAX	(1 + 10 + 10)
+#define DELTA_COUNTS_MAX	(3 * 5)
+#define DELTA_LEAVE_MAX		5
+#define DELTA_ENTER_MAX		(5 + 1 + 5 * 6 + 1 + DELTA_NAME_MAX - 1)
+#define DELTA_UPDATE_MAX	(5 + 1 + 5 * 5)
+
+/*
+ * The shortest records, to bound counts by the bytes left before
+ * believing them: an enter has at least 8 one-byte fields, an update an
+ * id, a mask and one field, a leave an id.
+ */
+#define DELTA_ENTER_MIN		8
+#define DELTA_UPDATE_MIN	3
+
+/* Decoder marks on view entries while a message is checked. */
+#define DELTA_MARK_GONE		0x01	/* in the leave list */
+#define DELTA_MARK_BACK		0x02	/* left and entered again */
+
+#define DELTA_NONE		SIZE_MAX
+
+struct delta_enc {
+	struct delta_buf	 leave, enter, update;
+};
+
+struct delta_client {
+	struct delta_fields	*known[2];	/* [cur]: last sent, by id */
+	size_t			 nknown;
+	size_t			 cap;
+	unsigned		 cur;
+};
+
+/*
+ * x * 8 rounded to the nearest integer (halves away from zero), clamped
+ * to +-DELTA_QMAX; NaN is 0. The error |x - x_q / 8| is at most 1/16
+ * while |x| < DELTA_QMAX / 8 (x * 8 is exact in double).
+ */
+int32_t
+delta_quantise(float x)
+{
+	double	q;
+
+	if (isnan(x))
+		return (0);
+	q = round((double)x * DELTA_QSCALE);
+	if (q > DELTA_QMAX)
+		return (DELTA_QMAX);
+	if (q < -DELTA_QMAX)
+		return (-DELTA_QMAX);
+	return ((int32_t)q);
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+/* Makes room for n more bytes after len. */
+void
+delta_buf_reserve(struct delta_buf *b, size_t n)
+{
+	size_t	cap;
+
+	if (n <= b->cap - b->len)
+		return;
+	if (n > SIZE_MAX / 2 - b->len)
+		fatalx("delta_buf_reserve: %zu bytes is too many", n);
+	cap = b->cap < 256 ? 256 : b->cap;
+	while (cap - b->len < n)
+		cap *= 2;
+	b->p = xrealloc(b->p, cap);
+	b->cap = cap;
+}
+
+void
+delta_buf_free(struct delta_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+static uint8_t *
+delta_put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return (p);
+}
+
+static uint32_t
+delta_zigzag(int32_t n)
+{
+	return ((uint32_t)n << 1 ^ (n < 0 ? UINT32_MAX : 0));
+}
+
+static uint8_t *
+delta_put_zigzag(uint8_t *p, int32_t n)
+{
+	return (delta_put_varint(p, delta_zigzag(n)));
+}
+
+/* ---- the frame ---------------------------------------------------------- */
+
+/* Makes room for n entities. Never shrinks. */
+void
+delta_frame_reserve(struct delta_frame *fr, size_t n)
+{
+	if (n <= fr->cap)
+		return;
+	n = n < 2 * fr->cap ? 2 * fr->cap : n;
+	fr->ents = xreallocarray(fr->ents, n, sizeof *fr->ents);
+	fr->pos = xreallocarray(fr->pos, n, sizeof *fr->pos);
+	fr->cap = n;
+}
+
+void
+delta_frame_free(struct delta_frame *fr)
+{
+	if (fr == NULL)
+		return;
+	free(fr->ents);
+	free(fr->pos);
+	memset(fr, 0, sizeof *fr);
+}
+
+static uint32_t
+delta_unsigned(int32_t v)
+{
+	return (v < 0 ? 0 : (uint32_t)v);
+}
+
+/*
+ * Fills fr with what clients may see of w now: every player, then every
+ * living mob, in ascending id order (as aoi_update wants them). Player
+ * names point into w: the frame is good until w steps again. Negative hp
+ * is sent as 0; a mob's max_hp is its spawner's hp.
+ */
+void
+delta_frame_world(struct delta_frame *fr, const struct world *w)
+{
+	const struct world_player	*p;
+	const struct world_mob		*m;
+	struct delta_entity		*e;
+	size_t				 i, n = 0;
+
+	delta_frame_reserve(fr, w->nplayers + w->nmobs);
+	for (i = 0; i < w->nplayers; i++) {
+		p = &w->players[i];
+		e = &fr->ents[n];
+		memset(&e->f, 0, sizeof e->f);
+		e->f.id = p->id;
+		e->f.kind = DELTA_PLAYER;
+		e->f.xq = delta_quantise(p->x);
+		e->f.yq = delta_quantise(p->y);
+		e->f.hp = delta_unsigned(p->hp);
+		e->f.max_hp = delta_unsigned(p->max_hp);
+		e->f.level = p->level;
+		e->name = p->name;
+		fr->pos[n].id = p->id;
+		fr->pos[n].x = p->x;
+		fr->pos[n].y = p->y;
+		n++;
+	}
+	for (i = 0; i < w->nmobs; i++) {
+		m = &w->mobs[i];
+		if (m->state == MOB_DEAD)
+			continue;
+		e = &fr->ents[n];
+		memset(&e->f, 0, sizeof e->f);
+		e->f.id = m->id;
+		e->f.kind = DELTA_MOB;
+		e->f.type = m->spawner;
+		e->f.xq = delta_quantise(m->x);
+		e->f.yq = delta_quantise(m->y);
+		e->f.hp = delta_unsigned(m->hp);
+		if (w->area != NULL && m->spawner < w->area->nspawners)
+			e->f.max_hp = delta_unsigned(
+			    w->area->spawners[m->spawner].hp);
+		else
+			e->f.max_hp = e->f.hp;
+		e->f.level = m->state;
+		e->name = NULL;
+		fr->pos[n].id = m->id;
+		fr->pos[n].x = m->x;
+		fr->pos[n].y = m->y;
+		n++;
+	}
+	fr->n = n;
+}
+
+/* ---- the encoder -------------------------------------------------------- */
+
+/* Scratch shared by every client's encoding. Caller frees. */
+struct delta_enc *
+delta_enc_new(void)
+{
+	return (xcalloc(1, sizeof (struct delta_enc)));
+}
+
+void
+delta_enc_free(struct delta_enc *e)
+{
+	if (e == NULL)
+		return;
+	delta_buf_free(&e->leave);
+	delta_buf_free(&e->enter);
+	delta_buf_free(&e->update);
+	free(e);
+}
+
+/* What one client was sent; it starts knowing nothing. Caller frees. */
+struct delta_client *
+delta_client_new(void)
+{
+	return (xcalloc(1, sizeof (struct delta_client)));
+}
+
+void
+delta_client_free(struct delta_client *c)
+{
+	if (c == NULL)
+		return;
+	free(c->known[0]);
+	free(c->known[1]);
+	free(c);
+}
+
+/*
+ * Forgets what the client was sent (it starts over, e.g. with a new
+ * connection): the next message makes everything it sees enter.
+ */
+void
+delta_client_reset(struct delta_client *c)
+{
+	c->nknown = 0;
+}
+
+/* What the client was last sent, n entries in ascending id order. */
+const struct delta_fields *
+delta_client_known(const struct delta_client *c, size_t *n)
+{
+	*n = c->nknown;
+	return (c->known[c->cur]);
+}
+
+/* Makes room for n entries in both tables, keeping known[cur]. */
+static void
+delta_client_reserve(struct delta_client *c, size_t n)
+{
+	size_t	cap;
+
+	if (n <= c->cap)
+		return;
+	cap = c->cap < 16 ? 16 : c->cap;
+	while (cap < n)
+		cap *= 2;
+	c->known[0] = xreallocarray(c->known[0], cap, sizeof *c->known[0]);
+	c->known[1] = xreallocarray(c->known[1], cap, sizeof *c->known[1]);
+	c->cap = cap;
+}
+
+/* A player's name as sent: cut to a UTF-8 prefix, "" if not UTF-8. */
+static size_t
+delta_name_len(const char *name)
+{
+	size_t	n;
+
+	if (name == NULL)
+		return (0);
+	n = utf8_prefix_len(name, DELTA_NAME_MAX - 1);
+	return (utf8_valid(name, n) ? n : 0);
+}
+
+/*
+ * The records, written where the caller reserved room for them (the
+ * DELTA_*_MAX above). Each list's ids go as gaps from the id before in the
+ * same list (*prev, 0 at the start): mob ids are above 2^30 and would
+ * cost 5 bytes each, while the gaps between the ids a client sees are
+ * small.
+ */
+static uint8_t *
+delta_put_id(uint8_t *p, uint32_t id, uint32_t *prev)
+{
+	p = delta_put_varint(p, id - *prev);
+	*prev = id;
+	return (p);
+}
+
+static uint8_t *
+delta_put_enter(uint8_t *p, const struct delta_entity *e, uint32_t *prev)
+{
+	const struct delta_fields	*f = &e->f;
+	size_t				 n;
+
+	p = delta_put_id(p, f->id, prev);
+	*p++ = f->kind;
+	p = delta_put_varint(p, f->type);
+	p = delta_put_zigzag(p, f->xq);
+	p = delta_put_zigzag(p, f->yq);
+	p = delta_put_varint(p, f->hp);
+	p = delta_put_varint(p, f->max_hp);
+	p = delta_put_varint(p, f->level);
+	if (f->kind == DELTA_PLAYER) {
+		n = delta_name_len(e->name);
+		p = delta_put_varint(p, n);
+		if (n != 0)
+			memcpy(p, e->name, n);
+		p += n;
+	}
+	return (p);
+}
+
+/* The update of was to now, if a field changed: else returns p as is. */
+static uint8_t *
+delta_put_update(uint8_t *p, const struct delta_fields *was,
+    const struct delta_fields *now, uint32_t *prev)
+{
+	uint8_t	mask = 0;
+
+	if (now->xq != was->xq || now->yq != was->yq)
+		mask |= DELTA_F_POS;
+	if (now->hp != was->hp)
+		mask |= DELTA_F_HP;
+	if (now->max_hp != was->max_hp)
+		mask |= DELTA_F_MAX_HP;
+	if (now->level != was->level)
+		mask |= DELTA_F_LEVEL;
+	if (mask == 0)
+		return (p);
+	p = delta_put_id(p, now->id, prev);
+	*p++ = mask;
+	if (mask & DELTA_F_POS) {
+		/* Both within +-DELTA_QMAX: the difference fits. */
+		p = delta_put_zigzag(p, now->xq - was->xq);
+		p = delta_put_zigzag(p, now->yq - was->yq);
+	}
+	if (mask & DELTA_F_HP)
+		p = delta_put_varint(p, now->hp);
+	if (mask & DELTA_F_MAX_HP)
+		p = delta_put_varint(p, now->max_hp);
+	if (mask & DELTA_F_LEVEL)
+		p = delta_put_varint(p, now->level);
+	return (p);
+}
+
+/*
+ * Appends to out the message for client c at this tick: seq is the last
+ * input applied for it, ents[0..nents) this tick's entities and
+ * at[0..nat) the indices in ents of those it sees, in ascending id order
+ * (aoi_view's visible_at). Then c knows exactly those entities as they
+ * are now. Returns the length of the message, which must be delivered
+ * (see delta.h). Bad input (indices out of range or not by ascending id,
+ * a bad kind or position) is a caller bug.
+ */
+size_t
+delta_encode(struct delta_enc *e, struct delta_client *c,
+    struct delta_buf *out, uint64_t tick, uint64_t seq,
+    const struct delta_entity *ents, size_t nents, const uint32_t *at,
+    size_t nat)
+{
+	const struct delta_fields	*old, *now;
+	const struct delta_entity	*ent;
+	struct delta_fields		*next;
+	size_t				 nold = c->nknown, i = 0, j = 0, k = 0;
+	size_t				 nleave = 0, nenter = 0, nupdate = 0;
+	size_t				 start = out->len, nl, ne, nu;
+	uint32_t			 last = 0, lprev = 0, eprev = 0;
+	uint32_t			 uprev = 0;
+	uint8_t				*pl, *pe, *pu, *pu0, *p;
+
+	/* Room for the worst case, once: no check per record. */
+	delta_client_reserve(c, nat);
+	old = c->known[c->cur];
+	next = c->known[!c->cur];
+	e->leave.len = e->enter.len = e->update.len = 0;
+	delta_buf_reserve(&e->leave, nold * DELTA_LEAVE_MAX);
+	delta_buf_reserve(&e->enter, nat * DELTA_ENTER_MAX);
+	delta_buf_reserve(&e->update, nat * DELTA_UPDATE_MAX);
+	pl = e->leave.p;
+	pe = e->enter.p;
+	pu = pu0 = e->update.p;
+
+	while (i < nold || j < nat) {
+		if (j == nat) {
+			pl = delta_put_id(pl, old[i++].id, &lprev);
+			nleave++;
+			continue;
+		}
+		if (at[j] >= nents)
+			fatalx("delta_encode: index %u of %zu", at[j], nents);
+		ent = &ents[at[j]];
+		now = &ent->f;
+		if ((j > 0 && now->id <= last) || now->kind > DELTA_MOB ||
+		    now->xq > DELTA_QMAX || now->xq < -DELTA_QMAX ||
+		    now->yq > DELTA_QMAX || now->yq < -DELTA_QMAX)
+			fatalx("delta_encode: bad entity %u after %u",
+			    now->id, last);
+		if (i < nold && old[i].id < now->id) {
+			pl = delta_put_id(pl, old[i++].id, &lprev);
+			nleave++;
+			continue;
+		}
+		if (i < nold && old[i].id == now->id &&
+		    old[i].kind == now->kind && old[i].type == now->type) {
+			p = pu;
+			pu = delta_put_update(pu, &old[i++], now, &uprev);
+			nupdate += pu != p;
+		} else {
+			if (i < nold && old[i].id == now->id) {
+				/* Another sort of entity under this id. */
+				pl = delta_put_id(pl, old[i++].id, &lprev);
+				nleave++;
+			}
+			pe = delta_put_enter(pe, ent, &eprev);
+			nenter++;
+		}
+		next[k++] = *now;
+		last = now->id;
+		j++;
+	}
+	c->cur = !c->cur;
+	c->nknown = k;
+
+	nl = (size_t)(pl - e->leave.p);
+	ne = (size_t)(pe - e->enter.p);
+	nu = (size_t)(pu - pu0);
+	delta_buf_reserve(out, DELTA_HEADER_MAX + DELTA_COUNTS_MAX + nl + ne +
+	    nu);
+	p = out->p + out->len;
+	*p++ = DELTA_VERSION;
+	p = delta_put_varint(p, tick);
+	p = delta_put_varint(p, seq);
+	p = delta_put_varint(p, nleave);
+	if (nl != 0)
+		memcpy(p, e->leave.p, nl);
+	p = delta_put_varint(p + nl, nenter);
+	if (ne != 0)
+		memcpy(p, e->enter.p, ne);
+	p = delta_put_varint(p + ne, nupdate);
+	if (nu != 0)
+		memcpy(p, e->update.p, nu);
+	out->len = (size_t)(p + nu - out->p);
+	return (out->len - start);
+}
+
+/* ---- the decoder -------------------------------------------------------- */
+
+/* A bounds-checked reader; why says what stopped it. */
+struct delta_rd {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+	const char	*why;
+};
+
+static int
+delta_rd_fail(struct delta_rd *r, const char *why)
+{
+	if (r->why == NULL)
+		r->why = why;
+	return (-1);
+}
+
+static size_t
+delta_rd_left(const struct delta_rd *r)
+{
+	return (r->len - r->off);
+}
+
+static int
+delta_rd_u8(struct delta_rd *r, uint8_t *v)
+{
+	if (r->off == r->len)
+		return (delta_rd_fail(r, "truncated"));
+	*v = r->p[r->off++];
+	return (0);
+}
+
+/* A varint of at most maxbytes bytes and value max, shortest form. */
+static int
+delta_rd_varint(struct delta_rd *r, unsigned maxbytes, uint64_t max,
+    uint64_t *v)
+{
+	uint64_t	x = 0;
+	unsigned	i;
+	uint8_t		b;
+
+	for (i = 0; i < maxbytes; i++) {
+		if (r->off == r->len)
+			return (delta_rd_fail(r, "truncated"));
+		b = r->p[r->off++];
+		if (i == 9 && b > 1 && (b & 0x80) == 0)	/* bit 64 and up */
+			return (delta_rd_fail(r, "varint out of range"));
+		x |= (uint64_t)(b & 0x7f) << (7 * i);
+		if ((b & 0x80) == 0) {
+			if (b == 0 && i > 0)
+				return (delta_rd_fail(r,
+				    "varint not in its shortest form"));
+			if (x > max)
+				return (delta_rd_fail(r,
+				    "varint out of range"));
+			*v = x;
+			return (0);
+		}
+	}
+	return (delta_rd_fail(r, "varint too long"));
+}
+
+static int
+delta_rd_u64(struct delta_rd *r, uint64_t *v)
+{
+	return (delta_rd_varint(r, 10, UINT64_MAX, v));
+}
+
+static int
+delta_rd_u32(struct delta_rd *r, uint32_t *v)
+{
+	uint64_t	x;
+
+	if (delta_rd_varint(r, 5, UINT32_MAX, &x) == -1)
+		return (-1);
+	*v = (uint32_t)x;
+	return (0);
+}
+
+static int
+delta_rd_zigzag(struct delta_rd *r, int64_t *v)
+{
+	uint32_t	x;
+
+	if (delta_rd_u32(r, &x) == -1)
+		return (-1);
+	*v = (x & 1) ? -(int64_t)(x >> 1) - 1 : (int64_t)(x >> 1);
+	return (0);
+}
+
+/* A quantised coordinate in range. */
+static int
+delta_rd_coord(struct delta_rd *r, int64_t base, int32_t *v)
+{
+	int64_t	d;
+
+	if (delta_rd_zigzag(r, &d) == -1)
+		return (-1);
+	d += base;
+	if (d > DELTA_QMAX || d < -DELTA_QMAX)
+		return (delta_rd_fail(r, "position out of range"));
+	*v = (int32_t)d;
+	return (0);
+}
+
+/*
+ * The next id of a list: *id (the one before, 0 at the start) plus a gap,
+ * which is not 0 but for the first (ids are strictly ascending).
+ */
+static int
+delta_rd_id(struct delta_rd *r, int first, uint32_t *id)
+{
+	uint32_t	gap;
+
+	if (delta_rd_u32(r, &gap) == -1)
+		return (-1);
+	if (gap == 0 && !first)
+		return (delta_rd_fail(r, "ids not ascending"));
+	if (gap > UINT32_MAX - *id)
+		return (delta_rd_fail(r, "id out of range"));
+	*id += gap;
+	return (0);
+}
+
+/* An enter record into s (checked: kind, position, name). */
+static int
+delta_rd_enter(struct delta_rd *r, int first, uint32_t *prev,
+    struct delta_seen *s)
+{
+	uint32_t	n;
+
+	memset(s, 0, sizeof *s);
+	if (delta_rd_id(r, first, prev) == -1 ||
+	    delta_rd_u8(r, &s->f.kind) == -1)
+		return (-1);
+	s->f.id = *prev;
+	if (s->f.kind > DELTA_MOB)
+		return (delta_rd_fail(r, "unknown kind"));
+	if (delta_rd_u32(r, &s->f.type) == -1 ||
+	    delta_rd_coord(r, 0, &s->f.xq) == -1 ||
+	    delta_rd_coord(r, 0, &s->f.yq) == -1 ||
+	    delta_rd_u32(r, &s->f.hp) == -1 ||
+	    delta_rd_u32(r, &s->f.max_hp) == -1 ||
+	    delta_rd_u32(r, &s->f.level) == -1)
+		return (-1);
+	if (s->f.kind != DELTA_PLAYER)
+		return (0);
+	if (delta_rd_u32(r, &n) == -1)
+		return (-1);
+	if (n > DELTA_NAME_MAX - 1)
+		return (delta_rd_fail(r, "name too long"));
+	if (n > delta_rd_left(r))
+		return (delta_rd_fail(r, "truncated"));
+	if (memchr(r->p + r->off, '\0', n) != NULL ||
+	    !utf8_valid((const char *)r->p + r->off, n))
+		return (delta_rd_fail(r, "name not UTF-8"));
+	memcpy(s->name, r->p + r->off, n);
+	r->off += n;
+	return (0);
+}
+
+/* The update mask and fields, applied to f (a copy when checking). */
+static int
+delta_rd_update(struct delta_rd *r, struct delta_fields *f)
+{
+	uint8_t	mask;
+
+	if (delta_rd_u8(r, &mask) == -1)
+		return (-1);
+	if (mask == 0 || (mask & ~DELTA_F_ALL) != 0)
+		return (delta_rd_fail(r, "bad update mask"));
+	if ((mask & DELTA_F_POS) &&
+	    (delta_rd_coord(r, f->xq, &f->xq) == -1 ||
+	    delta_rd_coord(r, f->yq, &f->yq) == -1))
+		return (-1);
+	if ((mask & DELTA_F_HP) && delta_rd_u32(r, &f->hp) == -1)
+		return (-1);
+	if ((mask & DELTA_F_MAX_HP) && delta_rd_u32(r, &f->max_hp) == -1)
+		return (-1);
+	if ((mask & DELTA_F_LEVEL) && delta_rd_u32(r, &f->level) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Moves cursor *at over ents[0..n) (ascending) to id, which each list
+ * names in ascending order, so a cursor only goes forward: a message
+ * costs O(view + records), no search. Says whether id is there.
+ */
+static int
+delta_seek(const struct delta_seen *ents, size_t n, size_t *at, uint32_t id)
+{
+	while (*at < n && ents[*at].f.id < id)
+		(*at)++;
+	return (*at < n && ents[*at].f.id == id);
+}
+
+/* The index of id in ents[0..n), ascending, or DELTA_NONE. */
+static size_t
+delta_find(const struct delta_seen *ents, size_t n, uint32_t id)
+{
+	size_t	lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ents[mid].f.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo < n && ents[lo].f.id == id ? lo : DELTA_NONE);
+}
+
+/* A count, bounded by the bytes left for its records. */
+static int
+delta_rd_count(struct delta_rd *r, size_t minrec, uint32_t *n)
+{
+	if (delta_rd_u32(r, n) == -1)
+		return (-1);
+	if (*n > delta_rd_left(r) / minrec)
+		return (delta_rd_fail(r, "count larger than the message"));
+	return (0);
+}
+
+/*
+ * Checks a whole message against v without changing it, but for the
+ * marks of the entries that leave. Sets *newn to the number of entities
+ * v will see after it, and *moves if some enter or leave.
+ */
+static int
+delta_check(struct delta_view *v, struct delta_rd *r, size_t *newn,
+    int *moves)
+{
+	struct delta_seen	 s;
+	struct delta_fields	 f;
+	uint64_t		 x;
+	uint32_t		 n, i, id;
+	size_t			 at, count;
+	uint8_t			 version;
+
+	if (delta_rd_u8(r, &version) == -1)
+		return (-1);
+	if (version != DELTA_VERSION)
+		return (delta_rd_fail(r, "unknown format version"));
+	if (delta_rd_u64(r, &x) == -1 || delta_rd_u64(r, &x) == -1)
+		return (-1);
+
+	if (delta_rd_count(r, 1, &n) == -1)
+		return (-1);
+	*moves = n != 0;
+	for (i = 0, id = 0, at = 0; i < n; i++) {
+		if (delta_rd_id(r, i == 0, &id) == -1)
+			return (-1);
+		if (!delta_seek(v->ents, v->n, &at, id))
+			return (delta_rd_fail(r, "leave of an id not seen"));
+		v->mark[at] = DELTA_MARK_GONE;
+	}
+	count = v->n - n;
+
+	if (delta_rd_count(r, DELTA_ENTER_MIN, &n) == -1)
+		return (-1);
+	if (count + n > DELTA_VIEW_MAX)
+		return (delta_rd_fail(r, "too many entities"));
+	*moves |= n != 0;
+	for (i = 0, id = 0, at = 0; i < n; i++) {
+		if (delta_rd_enter(r, i == 0, &id, &s) == -1)
+			return (-1);
+		if (delta_seek(v->ents, v->n, &at, id)) {
+			if (!(v->mark[at] & DELTA_MARK_GONE))
+				return (delta_rd_fail(r,
+				    "enter of an id already seen"));
+			v->mark[at] |= DELTA_MARK_BACK;
+		}
+	}
+	count += n;
+
+	if (delta_rd_count(r, DELTA_UPDATE_MIN, &n) == -1)
+		return (-1);
+	for (i = 0, id = 0, at = 0; i < n; i++) {
+		if (delta_rd_id(r, i == 0, &id) == -1)
+			return (-1);
+		if (!delta_seek(v->ents, v->n, &at, id) || v->mark[at] != 0)
+			return (delta_rd_fail(r, "update of an id not seen"));
+		f = v->ents[at].f;
+		if (delta_rd_update(r, &f) == -1)
+			return (-1);
+	}
+	if (delta_rd_left(r) != 0)
+		return (delta_rd_fail(r, "bytes after the message"));
+	*newn = count;
+	return (0);
+}
+
+/*
+ * Applies a message delta_check accepted; the marks are still set. When
+ * nothing enters or leaves, the updates go in place.
+ */
+static void
+delta_apply(struct delta_view *v, struct delta_rd *r, int moves)
+{
+	struct delta_seen	 s, *t;
+	uint32_t		 n = 0, i, id = 0;
+	uint8_t			 version;
+	size_t			 k = 0, j = 0, at;
+	int			 bad = 0;
+
+	bad |= delta_rd_u8(r, &version);
+	bad |= delta_rd_u64(r, &v->tick);
+	bad |= delta_rd_u64(r, &v->seq);
+	bad |= delta_rd_u32(r, &n);
+	for (i = 0; i < n && !bad; i++)
+		bad |= delta_rd_id(r, i == 0, &id);	/* marked already */
+
+	/* Entries that stay and those that enter, merged by id. */
+	bad |= delta_rd_u32(r, &n);
+	if (moves) {
+		for (i = 0, id = 0; i < n && !bad; i++) {
+			bad |= delta_rd_enter(r, i == 0, &id, &s);
+			for (; j < v->n && v->ents[j].f.id < s.f.id; j++) {
+				if (!(v->mark[j] & DELTA_MARK_GONE))
+					v->spare[k++] = v->ents[j];
+			}
+			v->spare[k++] = s;
+		}
+		for (; j < v->n; j++) {
+			if (!(v->mark[j] & DELTA_MARK_GONE))
+				v->spare[k++] = v->ents[j];
+		}
+		if (v->n != 0)
+			memset(v->mark, 0, v->n);
+		t = v->ents;
+		v->ents = v->spare;
+		v->spare = t;
+		v->n = k;
+	}
+
+	bad |= delta_rd_u32(r, &n);
+	for (i = 0, id = 0, at = 0; i < n && !bad; i++) {
+		bad |= delta_rd_id(r, i == 0, &id);
+		if (!delta_seek(v->ents, v->n, &at, id))
+			fatalx("delta: update of %u vanished", id);
+		bad |= delta_rd_update(r, &v->ents[at].f);
+	}
+	if (bad)
+		fatalx("delta: a checked message failed: %s", r->why);
+}
+
+/* Makes room for n entities in the view. Never shrinks; keeps the marks. */
+static void
+delta_view_reserve(struct delta_view *v, size_t n)
+{
+	size_t	cap;
+
+	if (n <= v->cap)
+		return;
+	cap = v->cap < 16 ? 16 : v->cap;
+	while (cap < n)
+		cap *= 2;
+	v->ents = xreallocarray(v->ents, cap, sizeof *v->ents);
+	v->spare = xreallocarray(v->spare, cap, sizeof *v->spare);
+	v->mark = xrealloc(v->mark, cap);
+	memset(v->mark + v->cap, 0, cap - v->cap);
+	v->cap = cap;
+}
+
+/* An empty view, before the first message. Free with delta_view_free. */
+void
+delta_view_init(struct delta_view *v)
+{
+	memset(v, 0, sizeof *v);
+}
+
+void
+delta_view_free(struct delta_view *v)
+{
+	if (v == NULL)
+		return;
+	free(v->ents);
+	free(v->spare);
+	free(v->mark);
+	memset(v, 0, sizeof *v);
+}
+
+/*
+ * Applies message buf[0..len) to v. Returns -1 with a cause (caller frees;
+ * cause may be NULL) and v unchanged if the message is malformed or does
+ * not fit v: an unknown version, truncated, bytes left over, or against
+ * a rule of delta.h.
+ */
+int
+delta_decode(struct delta_view *v, const void *buf, size_t len,
+    char **cause)
+{
+	struct delta_rd	r;
+	size_t		newn;
+	int		moves;
+
+	memset(&r, 0, sizeof r);
+	r.p = buf;
+	r.len = len;
+	if (delta_check(v, &r, &newn, &moves) == -1) {
+		if (v->n != 0)
+			memset(v->mark, 0, v->n);
+		if (cause != NULL)
+			xasprintf(cause, "delta: %s at byte %zu", r.why,
+			    r.off);
+		return (-1);
+	}
+	delta_view_reserve(v, newn > v->n ? newn : v->n);
+	memset(&r, 0, sizeof r);
+	r.p = buf;
+	r.len = len;
+	delta_apply(v, &r, moves);
+	return (0);
+}
+
+/* The entity id in v, or NULL. */
+const struct delta_seen *
+delta_view_find(const struct delta_view *v, uint32_t id)
+{
+	size_t	idx = delta_find(v->ents, v->n, id);
+
+	return (idx == DELTA_NONE ? NULL : &v->ents[idx]);
+}

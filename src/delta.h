@@ -1,0 +1,226 @@
+/*
+ * Binary state deltas: the message each client gets every tick about the
+ * entities it sees, against what that client was last sent. Pure: the
+ * encoder (server side) turns this tick's entities and a client's
+ * visible set into bytes and remembers what it sent; the decoder (the
+ * tests, the load generator; clients/js/delta.cjs for JavaScript) applies
+ * such bytes to a client's view of the world.
+ *
+ * Format 1 (DELTA_VERSION), one message per client per tick:
+ *
+ *	u8	version		1; a decoder refuses any other
+ *	varint	tick		the world tick the state is of
+ *	varint	seq		last input seq applied for this client
+ *				(0 before the first)
+ *	varint	n_leave
+ *	n_leave times:
+ *	  varint id_gap		no longer seen: forget it
+ *	varint	n_enter
+ *	n_enter times:
+ *	  varint id_gap
+ *	  u8	kind		0 player, 1 mob
+ *	  varint type		mobs: the mob's kind, as the index of its
+ *				spawner in the area (spawners[type].kind
+ *				names it); players: 0
+ *	  zigzag x_q		position in 1/8 units: round(x * 8), half
+ *	  zigzag y_q		away from zero; x = x_q / 8
+ *	  varint hp
+ *	  varint max_hp
+ *	  varint level		players: level; mobs: AI state (0 idle,
+ *				1 wander, 2 chase, 3 attack, 4 return)
+ *	  varint name_len	players only: the name, UTF-8, at most
+ *	  bytes	name		DELTA_NAME_MAX - 1 (63) bytes, no NUL
+ *	varint	n_update
+ *	n_update times:
+ *	  varint id_gap
+ *	  u8	mask		the fields that follow, in this order:
+ *				DELTA_F_POS 0x01, DELTA_F_HP 0x02,
+ *				DELTA_F_MAX_HP 0x04, DELTA_F_LEVEL 0x08
+ *	  zigzag dx_q		0x01: x_q and y_q minus the ones last
+ *	  zigzag dy_q		sent to this client
+ *	  varint hp		0x02
+ *	  varint max_hp		0x04
+ *	  varint level		0x08: level, or mob state
+ *
+ * varint: unsigned LEB128, 7 bits a byte, low group first, the high bit
+ * set on every byte but the last; only the shortest form (a last byte of
+ * 0x00 after another byte is refused); at most 10 bytes and below 2^64
+ * for tick and seq, at most 5 bytes and below 2^32 for everything else.
+ * zigzag: a signed 32-bit n sent as the varint (n << 1) ^ (n >> 31), so
+ * 0, -1, 1, -2, 2 are 0, 1, 2, 3, 4.
+ * id_gap: the ids of each of the three lists are strictly ascending, and
+ * each is sent as its gap from the id before it in the same list (the
+ * first from 0): id = previous id + id_gap. Entity ids are 32-bit and mob
+ * ids start at 2^30 (WORLD_MOB_ID_BASE): as plain varints they would cost
+ * 5 bytes each, while the gaps between the ids a client sees are small.
+ *
+ * Rules (a decoder refuses a message that breaks one, and keeps its view
+ * as it was):
+ *  - an id_gap is at least 1 but for the first of its list, and an id
+ *    is below 2^32;
+ *  - a leave names an id the client sees; an enter names one it does not
+ *    see, or one that left in the same message (its kind or type
+ *    changed); an update names one it sees that neither left nor entered
+ *    in this message, with a mask of 1 to 15;
+ *  - |x_q| and |y_q| are at most DELTA_QMAX (2^30 - 1), also after
+ *    adding a delta; a client sees at most DELTA_VIEW_MAX entities;
+ *  - kind is 0 or 1; a name is valid UTF-8 without NUL;
+ *  - nothing follows the last update.
+ *
+ * Each message is against what the same client was last sent, so the
+ * transport must deliver every message, in order (one WebSocket binary
+ * frame each). A client whose output is full skips a tick by not being
+ * encoded at all: the next message is against what it really got. An
+ * entity that did not change costs no byte; a quiet tick is 6 bytes
+ * while tick < 128 (header and three zero counts).
+ *
+ * Example. Tick 300, input 7 applied: player 1 "Ann" at (10, -2.5) with
+ * 18/20 hp and level 2, and mob 0x40000003 (spawner 1) at (100.125, 50),
+ * 12/12 hp, wandering, come into view:
+ *
+ *	01		version 1
+ *	ac 02		tick 300
+ *	07		seq 7
+ *	00		no leave
+ *	02		2 enter
+ *	01 00 00	id 1 (gap 1 from 0), player, type 0
+ *	a0 01 27	x_q 80 (zigzag 160), y_q -20 (zigzag 39)
+ *	12 14 02	hp 18, max_hp 20, level 2
+ *	03 41 6e 6e	name "Ann"
+ *	82 80 80 80 04	id 0x40000003 (gap 0x40000002 from 1)
+ *	01 01		mob, type 1
+ *	c2 0c a0 06	x_q 801 (zigzag 1602), y_q 400 (zigzag 800)
+ *	0c 0c 01	hp 12, max_hp 12, state 1 (wander)
+ *	00		no update
+ *
+ * Tick 301, input 8: Ann moved 1 unit east, the mob lost 3 hp:
+ *
+ *	01 ad 02 08 00 00	header, no leave, no enter
+ *	02			2 update
+ *	01 01 10 00		id 1, position: dx_q 8 (zigzag 16), dy_q 0
+ *	82 80 80 80 04 02 09	id 0x40000003 (gap), hp: 9
+ *
+ * Tick 302: the mob is out of view, Ann stood still:
+ *
+ *	01 ae 02 08		header
+ *	01 83 80 80 80 04	1 leave: id 0x40000003 (gap from 0)
+ *	00 00			no enter, no update
+ */
+#ifndef DELTA_H
+#define DELTA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aoi.h"
+
+struct world;
+
+/*
+ * The format. Bump on any change of the layout or the rules above, and
+ * keep tests/fixtures/delta-vN.bin of each released one.
+ */
+#define DELTA_VERSION		1
+
+#define DELTA_PLAYER		0	/* kind */
+#define DELTA_MOB		1
+
+#define DELTA_F_POS		0x01	/* update mask */
+#define DELTA_F_HP		0x02
+#define DELTA_F_MAX_HP		0x04
+#define DELTA_F_LEVEL		0x08
+#define DELTA_F_ALL		0x0f
+
+#define DELTA_QSCALE		8	/* quantisation steps per unit */
+#define DELTA_QMAX		((1 << 30) - 1)	/* |x_q| at most */
+#define DELTA_NAME_MAX		64	/* bytes of a name, with the NUL */
+#define DELTA_VIEW_MAX		65536	/* entities a client sees at most */
+
+/* An entity as a client knows it: everything quantised. */
+struct delta_fields {
+	uint32_t	 id;
+	uint32_t	 type;		/* mob: spawner index; player: 0 */
+	int32_t		 xq, yq;	/* delta_quantise(x), (y) */
+	uint32_t	 hp, max_hp;
+	uint32_t	 level;		/* player: level; mob: enum mob_state */
+	uint8_t		 kind;		/* DELTA_PLAYER, DELTA_MOB */
+};
+
+/* An entity at this tick, as the encoder takes it. */
+struct delta_entity {
+	struct delta_fields	 f;
+	const char		*name;	/* players; NULL for mobs */
+};
+
+/*
+ * Everything the clients may see at one tick, built once per tick and
+ * shared by every client: ents for delta_encode, pos (same order) for
+ * aoi_update. Reused from tick to tick.
+ */
+struct delta_frame {
+	struct delta_entity	*ents;
+	struct aoi_entity	*pos;
+	size_t			 n;
+	size_t			 cap;
+};
+
+/* A growable byte buffer; bytes are p[0..len). Start it zeroed. */
+struct delta_buf {
+	uint8_t		*p;
+	size_t		 len;
+	size_t		 cap;
+};
+
+/* An entity in a decoder's view. */
+struct delta_seen {
+	struct delta_fields	 f;
+	char			 name[DELTA_NAME_MAX];	/* "" for mobs */
+};
+
+/*
+ * A client's view of the world, as the decoder keeps it. Start it with
+ * delta_view_init. ents is in ascending id order.
+ */
+struct delta_view {
+	uint64_t		 tick;	/* of the last message applied */
+	uint64_t		 seq;
+	struct delta_seen	*ents;
+	size_t			 n;
+	/* The decoder's own. */
+	struct delta_seen	*spare;
+	uint8_t			*mark;
+	size_t			 cap;
+};
+
+struct delta_enc;
+struct delta_client;
+
+int32_t		 delta_quantise(float);
+
+void		 delta_frame_world(struct delta_frame *, const struct world *);
+void		 delta_frame_reserve(struct delta_frame *, size_t);
+void		 delta_frame_free(struct delta_frame *);
+
+void		 delta_buf_reserve(struct delta_buf *, size_t);
+void		 delta_buf_free(struct delta_buf *);
+
+struct delta_enc *delta_enc_new(void);
+void		 delta_enc_free(struct delta_enc *);
+struct delta_client *delta_client_new(void);
+void		 delta_client_free(struct delta_client *);
+void		 delta_client_reset(struct delta_client *);
+const struct delta_fields *delta_client_known(const struct delta_client *,
+		     size_t *);
+size_t		 delta_encode(struct delta_enc *, struct delta_client *,
+		     struct delta_buf *, uint64_t, uint64_t,
+		     const struct delta_entity *, size_t, const uint32_t *,
+		     size_t);
+
+void		 delta_view_init(struct delta_view *);
+void		 delta_view_free(struct delta_view *);
+int		 delta_decode(struct delta_view *, const void *, size_t,
+		     char **);
+const struct delta_seen *delta_view_find(const struct delta_view *,
+		     uint32_t);
+
+#endif
