@@ -71,10 +71,16 @@ ws_deferred_cb(evutil_socket_t fd, short events, void *arg)
 	ws->cb->closed(ws, ws->close_reason, ws->arg);
 }
 
-/* The connection's object and bufferevent, with no I/O enabled yet. */
+/*
+ * The connection's object and bufferevent, with no I/O enabled yet. A
+ * socket from a migration is set up already (its flags and options live
+ * with the socket, not the descriptor): no system call for it here, as
+ * each would lengthen the pause by one per client.
+ */
 static struct ws *
 ws_setup(struct event_base *base, evutil_socket_t fd,
-    const struct ws_config *config, const struct ws_callbacks *cb, void *arg)
+    const struct ws_config *config, const struct ws_callbacks *cb, void *arg,
+    int fresh)
 {
 	struct ws	*ws;
 	int		 one = 1;
@@ -84,9 +90,12 @@ ws_setup(struct event_base *base, evutil_socket_t fd,
 	ws->cb = cb;
 	ws->arg = arg;
 	ws->state = WS_HTTP;
-	evutil_make_socket_nonblocking(fd);
-	/* A tick's state must not wait for the client's last ACK (Nagle). */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (fresh) {
+		evutil_make_socket_nonblocking(fd);
+		/* A tick's state must not wait for the client's ACK (Nagle). */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof one);
+	}
 	ws->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (ws->bev == NULL)
 		fatalx("bufferevent_socket_new failed");
@@ -143,7 +152,7 @@ ws_new(struct event_base *base, evutil_socket_t fd,
 {
 	struct ws	*ws;
 
-	ws = ws_setup(base, fd, config, cb, arg);
+	ws = ws_setup(base, fd, config, cb, arg, 1);
 	ws_set_peer(ws, fd);
 	ws_handshake_timeout(ws);
 	bufferevent_enable(ws->bev, EV_READ | EV_WRITE);
@@ -780,7 +789,7 @@ ws_restore(struct event_base *base, evutil_socket_t fd,
 		    "unknown state" : snapr_strerror(r));
 		return (NULL);
 	}
-	ws = ws_setup(base, fd, config, cb, arg);
+	ws = ws_setup(base, fd, config, cb, arg, 0);
 	memcpy(ws->peer, peer, sizeof ws->peer);
 	/* A socket bufferevent's input takes bytes only from the socket. */
 	evbuffer_unfreeze(bufferevent_get_input(ws->bev), 0);
