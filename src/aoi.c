@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "aoi.h"
+#include "sim/grid.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -88,20 +89,6 @@ struct aoi {
 
 	size_t		 tested, visible;	/* last update */
 };
-
-/* floor(v / cell) clamped to [0, n - 1]: monotonic in v. */
-static size_t
-aoi_coord(double v, double cell, size_t n)
-{
-	double	q;
-
-	if (!(v > 0))		/* negative, or NaN */
-		return (0);
-	q = floor(v / cell);
-	if (q >= (double)n)
-		return (n - 1);
-	return ((size_t)q);
-}
 
 /*
  * A view over [0, width] x [0, height] with the given radius. Bad sizes
@@ -338,10 +325,10 @@ aoi_look(struct aoi *a, struct aoi_viewer *v, const struct aoi_entity *ents,
 		cx = ents[self].x;
 		cy = ents[self].y;
 		slack = (fabs(cx) + r) * AOI_SLACK;
-		c0 = aoi_coord(cx - r - slack, a->cell, a->cols);
-		c1 = aoi_coord(cx + r + slack, a->cell, a->cols);
-		r0 = aoi_coord(cy - r - slack, a->cell, a->rows);
-		r1 = aoi_coord(cy + r + slack, a->cell, a->rows);
+		c0 = grid_coord(cx - r - slack, a->cell, a->cols);
+		c1 = grid_coord(cx + r + slack, a->cell, a->cols);
+		r0 = grid_coord(cy - r - slack, a->cell, a->rows);
+		r1 = grid_coord(cy + r + slack, a->cell, a->rows);
 		for (row = r0; row <= r1; row++) {
 			s = start[row * a->cols + c0];
 			end = start[row * a->cols + c1 + 1];
@@ -429,8 +416,8 @@ aoi_update(struct aoi *a, const struct aoi_entity *ents, size_t n)
 			a->cellof[i] = AOI_NONE;
 			continue;
 		}
-		c = (uint32_t)(aoi_coord(y, a->cell, a->rows) * a->cols +
-		    aoi_coord(x, a->cell, a->cols));
+		c = (uint32_t)(grid_coord(y, a->cell, a->rows) * a->cols +
+		    grid_coord(x, a->cell, a->cols));
 		a->cellof[i] = c;
 		start[c]++;
 		placed++;

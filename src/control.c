@@ -466,20 +466,6 @@ control_pending_done_cb(int status, const char *cause, void *arg)
 	control_wait_done(w, 201, o);
 }
 
-/* A number that is finite. */
-static int
-control_number(struct json_object *o, const char *key, double *v)
-{
-	struct json_object	*x;
-
-	if (!json_object_object_get_ex(o, key, &x) ||
-	    !(json_object_is_type(x, json_type_double) ||
-	    json_object_is_type(x, json_type_int)))
-		return (-1);
-	*v = json_object_get_double(x);
-	return (isfinite(*v) ? 0 : -1);
-}
-
 static const char *control_edges[] = { "north", "east", "south", "west" };
 
 /* arrival: {x, y}, or {edge, offset} (a hand-over over an edge). */
@@ -495,12 +481,12 @@ control_arrival_valid(struct json_object *a)
 	if (jsonutil_get_string(a, "edge", &edge) == 0) {
 		for (i = 0; i < 4; i++) {
 			if (strcmp(edge, control_edges[i]) == 0)
-				return (control_number(a, "offset", &x));
+				return (jsonutil_get_number(a, "offset", &x));
 		}
 		return (-1);
 	}
-	return (control_number(a, "x", &x) != 0 ||
-	    control_number(a, "y", &y) != 0 ? -1 : 0);
+	return (jsonutil_get_number(a, "x", &x) != 0 ||
+	    jsonutil_get_number(a, "y", &y) != 0 ? -1 : 0);
 }
 
 /*
@@ -517,7 +503,7 @@ control_arrive(struct run *run, struct json_object *doc,
 	double		 w = area_width(run->area), h = area_height(run->area);
 
 	if (jsonutil_get_string(a, "edge", &edge) == 0) {
-		control_number(a, "offset", &off);
+		jsonutil_get_number(a, "offset", &off);
 		if (strcmp(edge, "west") == 0 || strcmp(edge, "east") == 0) {
 			x = strcmp(edge, "west") == 0 ? r : w - r;
 			y = off < r ? r : off > h - r ? h - r : off;
@@ -526,8 +512,8 @@ control_arrive(struct run *run, struct json_object *doc,
 			x = off < r ? r : off > w - r ? w - r : off;
 		}
 	} else {
-		control_number(a, "x", &x);
-		control_number(a, "y", &y);
+		jsonutil_get_number(a, "x", &x);
+		jsonutil_get_number(a, "y", &y);
 	}
 	json_object_object_add(doc, "area",
 	    json_object_new_string(run->area->name));

@@ -1,6 +1,7 @@
 /* json-c helpers: bounded parsing and one serialisation style. */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,4 +167,18 @@ jsonutil_equal(struct json_object *a, struct json_object *b)
 	default:
 		return (0);
 	}
+}
+
+/* A member that is a finite number (an integer or not). */
+int
+jsonutil_get_number(struct json_object *o, const char *key, double *v)
+{
+	struct json_object	*x;
+
+	if (!json_object_object_get_ex(o, key, &x) ||
+	    !(json_object_is_type(x, json_type_double) ||
+	    json_object_is_type(x, json_type_int)))
+		return (-1);
+	*v = json_object_get_double(x);
+	return (isfinite(*v) ? 0 : -1);
 }

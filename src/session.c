@@ -275,19 +275,6 @@ session_reply(struct session *s, int64_t ack_id, const char *error,
 	json_object_put(args);
 }
 
-static int
-session_number(struct json_object *o, const char *key, double *v)
-{
-	struct json_object	*x;
-
-	if (!json_object_object_get_ex(o, key, &x) ||
-	    !(json_object_is_type(x, json_type_double) ||
-	    json_object_is_type(x, json_type_int)))
-		return (-1);
-	*v = json_object_get_double(x);
-	return (isfinite(*v) ? 0 : -1);
-}
-
 static void
 session_queue(struct session *s, uint64_t seq, uint8_t kind, float dx,
     float dy, int32_t arg)
@@ -318,8 +305,8 @@ session_on_input(struct session *s, struct json_object *args, int64_t ack_id)
 	if (o == NULL || !json_object_is_type(o, json_type_object) ||
 	    jsonutil_get_int(o, "seq", &seq) != 0 || seq < 1 ||
 	    seq > 9007199254740991LL ||
-	    session_number(o, "dx", &dx) != 0 ||
-	    session_number(o, "dy", &dy) != 0 ||
+	    jsonutil_get_number(o, "dx", &dx) != 0 ||
+	    jsonutil_get_number(o, "dy", &dy) != 0 ||
 	    dx < -1 || dx > 1 || dy < -1 || dy > 1) {
 		session_error(s, "bad_input", "input takes one object {seq, "
 		    "dx, dy}: seq an integer from 1, dx and dy from -1 to 1");

@@ -48,7 +48,7 @@ struct grid {
  * Cells along one axis for a coordinate: floor(v / cell) clamped to
  * [0, n - 1]. Monotonic in v, which the query relies on.
  */
-static size_t
+size_t
 grid_coord(double v, double cell, size_t n)
 {
 	double	q;

@@ -24,5 +24,6 @@ void		 grid_clear(struct grid *);
 void		 grid_insert(struct grid *, uint32_t, float, float);
 size_t		 grid_query(const struct grid *, float, float, float,
 		     uint32_t *, size_t);
+size_t		 grid_coord(double, double, size_t);
 
 #endif
