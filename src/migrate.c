@@ -195,12 +195,17 @@ migrate_quiet(struct instance *inst)
 	return (1);
 }
 
-/* No states are sent while a migration gets ready (session.c). */
+/*
+ * No states are sent while a migration gets ready (session.c), for at
+ * most MIGRATE_DRAIN_MS: a migration still waiting for the Data API
+ * after that does not freeze the clients' view meanwhile.
+ */
 int
 migrate_holding_states(struct instance *inst)
 {
 	return (inst->migration != NULL &&
-	    inst->migration->phase == MIGRATE_QUIESCING);
+	    inst->migration->phase == MIGRATE_QUIESCING &&
+	    monotonic_ms() < inst->migration->drain_until);
 }
 
 static void
