@@ -112,36 +112,12 @@ const os = require("os");
 const { performance, monitorEventLoopDelay } = require("perf_hooks");
 
 const top = path.join(__dirname, "..");
+const benchlib = require("./benchlib.cjs");
 
 // ---- options ------------------------------------------------------------
 
-const argv = process.argv.slice(2);
-const multi = {};
-const opts = {};
 const FLAGS = new Set(["full-parse", "keep", "help"]);
-for (let i = 0; i < argv.length; i++) {
-	const m = /^--([a-z-]+)$/.exec(argv[i]);
-	if (!m) {
-		console.error(`handover-bench: unexpected argument ${argv[i]}`);
-		process.exit(64);
-	}
-	if (FLAGS.has(m[1])) {
-		opts[m[1]] = true;
-		continue;
-	}
-	if (i + 1 >= argv.length) {
-		console.error(`handover-bench: --${m[1]} needs a value`);
-		process.exit(64);
-	}
-	(multi[m[1]] = multi[m[1]] || []).push(argv[++i]);
-	opts[m[1]] = argv[i];
-}
-if (opts.help) {
-	const src = fs.readFileSync(__filename, "utf8").split("\n");
-	console.log(src.slice(0, src.findIndex((l) => l === '"use strict";'))
-	    .map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
-	process.exit(0);
-}
+const { opts, multi } = benchlib.parseOptions(__filename, "handover-bench", FLAGS);
 const num = (name, def, min) => {
 	const v = opts[name] === undefined ? def : Number(opts[name]);
 	if (!Number.isFinite(v) || v < min) {
@@ -250,23 +226,10 @@ function dist(values) {
 	    `(n ${s.length})`;
 }
 
-function alive(pid) {
-	try { process.kill(pid, 0); return true; } catch (e) {
-		return e.code === "EPERM";
-	}
-}
 
-let CLK_TCK = 100;
-try { CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100; } catch (e) { /* 100 */ }
+const { alive, cpuSeconds, machine, tmpBase, CLK_TCK } = benchlib;
 
 // CPU seconds (user + system) used so far by process pid, from /proc.
-function cpuSeconds(pid) {
-	try {
-		const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-		const v = f.slice(f.lastIndexOf(")") + 2).split(" ");
-		return (Number(v[11]) + Number(v[12])) / CLK_TCK;
-	} catch (e) { return NaN; }
-}
 
 // The whole machine's busy and total CPU seconds so far, from /proc/stat.
 function machineCpu() {
@@ -279,20 +242,6 @@ function machineCpu() {
 	} catch (e) { return { busy: NaN, total: NaN }; }
 }
 
-function machine() {
-	let model = "unknown CPU";
-	try {
-		const m = /^model name\s*:\s*(.*)$/m.exec(
-		    fs.readFileSync("/proc/cpuinfo", "utf8"));
-		if (m)
-			model = m[1].trim();
-	} catch (e) { model = os.cpus()[0] ? os.cpus()[0].model : model; }
-	let nproc = os.availableParallelism ? os.availableParallelism() :
-	    os.cpus().length;
-	try { nproc = Number(execFileSync("nproc").toString().trim()); } catch (e) { /* keep */ }
-	return `nproc ${nproc}, ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-	    `${os.type()} ${os.release()}, node ${process.version}`;
-}
 
 // ---- the two maps ---------------------------------------------------------
 
@@ -439,17 +388,7 @@ function pickOffset(stretch) {
 
 // ---- the temporary directory, zoned, the API --------------------------------
 
-function tmpBase() {
-	if (opts.tmpdir)
-		return opts.tmpdir;
-	try {
-		fs.accessSync("/dev/shm", fs.constants.W_OK);
-		if (fs.statSync("/dev/shm").isDirectory())
-			return "/dev/shm";
-	} catch (e) { /* none */ }
-	return os.tmpdir();
-}
-const tmp = fs.mkdtempSync(path.join(tmpBase(), "zoned-handover-bench-"));
+const tmp = fs.mkdtempSync(path.join(tmpBase(opts), "zoned-handover-bench-"));
 const STORE = path.join(tmp, "data");
 const procs = [];		// {name, proc, pid, log}
 let keep = !!opts.keep;

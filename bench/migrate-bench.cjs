@@ -72,36 +72,12 @@ const os = require("os");
 const { performance, monitorEventLoopDelay } = require("perf_hooks");
 
 const top = path.join(__dirname, "..");
+const benchlib = require("./benchlib.cjs");
 
 // ---- options ------------------------------------------------------------
 
-const argv = process.argv.slice(2);
-const multi = {};
-const opts = {};
 const FLAGS = new Set(["full-parse", "keep", "help"]);
-for (let i = 0; i < argv.length; i++) {
-	const m = /^--([a-z-]+)$/.exec(argv[i]);
-	if (!m) {
-		console.error(`migrate-bench: unexpected argument ${argv[i]}`);
-		process.exit(64);
-	}
-	if (FLAGS.has(m[1])) {
-		opts[m[1]] = true;
-		continue;
-	}
-	if (i + 1 >= argv.length) {
-		console.error(`migrate-bench: --${m[1]} needs a value`);
-		process.exit(64);
-	}
-	(multi[m[1]] = multi[m[1]] || []).push(argv[++i]);
-	opts[m[1]] = argv[i];
-}
-if (opts.help) {
-	const src = fs.readFileSync(__filename, "utf8").split("\n");
-	console.log(src.slice(0, src.findIndex((l) => l === '"use strict";'))
-	    .map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
-	process.exit(0);
-}
+const { opts, multi } = benchlib.parseOptions(__filename, "migrate-bench", FLAGS);
 const num = (name, def, min) => {
 	const v = opts[name] === undefined ? def : Number(opts[name]);
 	if (!Number.isInteger(v) || v < min) {
@@ -198,37 +174,10 @@ function pct(a, p) {
 
 const ms = (v) => Number.isFinite(v) ? `${Math.round(v)}` : "-";
 
-function alive(pid) {
-	try { process.kill(pid, 0); return true; } catch (e) {
-		return e.code === "EPERM";
-	}
-}
 
 // CPU seconds (user + system) used so far by process pid, from /proc.
-function cpuSeconds(pid) {
-	try {
-		const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-		const v = f.slice(f.lastIndexOf(")") + 2).split(" ");
-		return (Number(v[11]) + Number(v[12])) / CLK_TCK;
-	} catch (e) { return NaN; }
-}
-let CLK_TCK = 100;
-try { CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100; } catch (e) { /* 100 */ }
+const { alive, cpuSeconds, machine, tmpBase, CLK_TCK } = benchlib;
 
-function machine() {
-	let model = "unknown CPU";
-	try {
-		const m = /^model name\s*:\s*(.*)$/m.exec(
-		    fs.readFileSync("/proc/cpuinfo", "utf8"));
-		if (m)
-			model = m[1].trim();
-	} catch (e) { model = os.cpus()[0] ? os.cpus()[0].model : model; }
-	let nproc = os.availableParallelism ? os.availableParallelism() :
-	    os.cpus().length;
-	try { nproc = Number(execFileSync("nproc").toString().trim()); } catch (e) { /* keep */ }
-	return `nproc ${nproc}, ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-	    `${os.type()} ${os.release()}, node ${process.version}`;
-}
 
 // The official client's WebSocket transport, except that a "state" event,
 // 42["state",{"tick":N,"seq":N,...}], is handed on as
@@ -257,17 +206,7 @@ class HeadOnlyWS extends NodeWebSocket {
 // zoned's file:// store fsyncs every write-back in its event loop: on a
 // disk, 1000 players' periodic write-backs stall ticks for seconds, so the
 // state dir goes to a tmpfs when there is one.
-function tmpBase() {
-	if (opts.tmpdir)
-		return opts.tmpdir;
-	try {
-		fs.accessSync("/dev/shm", fs.constants.W_OK);
-		if (fs.statSync("/dev/shm").isDirectory())
-			return "/dev/shm";
-	} catch (e) { /* none */ }
-	return os.tmpdir();
-}
-const tmp = fs.mkdtempSync(path.join(tmpBase(), "zoned-migrate-bench-"));
+const tmp = fs.mkdtempSync(path.join(tmpBase(opts), "zoned-migrate-bench-"));
 const LOG = path.join(tmp, "zoned.log");
 let zonedPid = 0;		// the current zoned, if this bench started it
 let failed = false;
