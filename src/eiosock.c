@@ -263,6 +263,15 @@ eiosock_send_parts(struct eiosock *s, const void *a, size_t alen,
 }
 
 void
+eiosock_pause_reading(struct eiosock *s, int on)
+{
+	if (on)
+		ws_pause_reading(s->ws);
+	else
+		ws_resume_reading(s->ws);
+}
+
+void
 eiosock_close(struct eiosock *s, uint16_t code, const char *reason)
 {
 	ws_close(s->ws, code, reason);

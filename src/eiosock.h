@@ -43,6 +43,7 @@ int		 eiosock_send(struct eiosock *, int, const void *, size_t);
 int		 eiosock_send_parts(struct eiosock *, const void *, size_t,
 		     const void *, size_t);
 void		 eiosock_close(struct eiosock *, uint16_t, const char *);
+void		 eiosock_pause_reading(struct eiosock *, int);
 const char	*eiosock_sid(struct eiosock *);
 const char	*eiosock_peer(struct eiosock *);
 size_t		 eiosock_output_queued(struct eiosock *);

@@ -355,6 +355,15 @@ session_on_input(struct session *s, struct json_object *args, int64_t ack_id)
 		session_queue(s, (uint64_t)seq, INPUT_TALK, 0, 0, npc);
 	s->last_seq = (uint64_t)seq;
 	session_reply(s, ack_id, NULL, (uint64_t)seq);
+	/*
+	 * No room for another input (of up to three entries) this tick: stop
+	 * reading until the tick takes these, rather than refuse what comes
+	 * (after a pause, a burst of inputs is normal).
+	 */
+	if (s->nqueued + 3 > SESSION_INPUT_QUEUE - SESSION_INPUT_RESERVED) {
+		s->reading_held = 1;
+		siosock_pause_reading(s->sock, 1);
+	}
 }
 
 /* An "accept_quest" on its way to the Quest Data API. */
@@ -739,6 +748,10 @@ session_drain_inputs(struct session *s, struct world_input *out)
 		out[i].arg = s->queue[i].arg;
 	}
 	s->nqueued = 0;
+	if (s->reading_held) {
+		s->reading_held = 0;
+		siosock_pause_reading(s->sock, 0);
+	}
 	return (n);
 }
 

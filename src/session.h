@@ -54,6 +54,7 @@ struct session {
 	uint64_t		 skipped_states; /* slow client: frames skipped */
 	uint32_t		 synced;	/* player->changes last copied */
 	struct handoff		*handoff;	/* crossing to a neighbour */
+	int			 reading_held;	/* queue full until the tick */
 	TAILQ_ENTRY(session)	 entry;
 };
 

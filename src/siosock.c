@@ -542,6 +542,13 @@ siosock_disconnect(struct siosock *s, const char *nsp)
 }
 
 /* Closes the whole connection; the closed callback follows. */
+/* Holds (on) or resumes reading the client's messages (backpressure). */
+void
+siosock_pause_reading(struct siosock *s, int on)
+{
+	eiosock_pause_reading(s->eio, on);
+}
+
 void
 siosock_close(struct siosock *s, uint16_t code, const char *reason)
 {

@@ -74,6 +74,7 @@ int		 siosock_ack(struct siosock *, const char *, int64_t,
 		     size_t);
 void		 siosock_disconnect(struct siosock *, const char *);
 void		 siosock_close(struct siosock *, uint16_t, const char *);
+void		 siosock_pause_reading(struct siosock *, int);
 const char	*siosock_peer(struct siosock *);
 const char	*siosock_sid(struct siosock *);
 size_t		 siosock_output_queued(struct siosock *);

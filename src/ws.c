@@ -56,6 +56,7 @@ struct ws {
 	 */
 	int				 close_pending;
 	uint16_t			 close_code;
+	int				 paused;	/* reading held (backpressure) */
 };
 
 static void	ws_read_cb(struct bufferevent *, void *);
@@ -438,7 +439,8 @@ ws_read_frames(struct ws *ws)
 	size_t		 size;
 	uint64_t	 payload = 0;
 
-	while (ws->state == WS_OPEN && wslay_event_want_read(ws->wslay)) {
+	while (ws->state == WS_OPEN && !ws->paused &&
+	    wslay_event_want_read(ws->wslay)) {
 		size = ws_message_size(ws, in, &payload);
 		if (size == WS_TOO_BIG || (size == 0 &&
 		    evbuffer_get_length(in) > ws->config.max_message + 4096)) {
@@ -699,6 +701,31 @@ int
 ws_send(struct ws *ws, int binary, const void *data, size_t len)
 {
 	return (ws_send_parts(ws, binary, data, len, NULL, 0));
+}
+
+/*
+ * Backpressure: the owner can take no more messages for now. What the
+ * client sends meanwhile waits in the socket (TCP slows the client down)
+ * and is read on ws_resume_reading.
+ */
+void
+ws_pause_reading(struct ws *ws)
+{
+	ws->paused = 1;
+	bufferevent_disable(ws->bev, EV_READ);
+}
+
+void
+ws_resume_reading(struct ws *ws)
+{
+	if (!ws->paused)
+		return;
+	ws->paused = 0;
+	if (ws->state != WS_OPEN)
+		return;
+	bufferevent_enable(ws->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(ws->bev)) != 0)
+		ws_read_frames(ws);
 }
 
 /* Sends a close frame; the closed callback follows once it is flushed. */

@@ -58,6 +58,8 @@ int		 ws_send_parts(struct ws *, int, const void *, size_t,
 		     const void *, size_t);
 void		 ws_close(struct ws *, uint16_t, const char *);
 void		 ws_abort(struct ws *, const char *);
+void		 ws_pause_reading(struct ws *);
+void		 ws_resume_reading(struct ws *);
 size_t		 ws_output_queued(struct ws *);
 const char	*ws_peer(struct ws *);
 
