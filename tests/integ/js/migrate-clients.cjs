@@ -41,6 +41,7 @@ const fs = require("fs");
 const path = require("path");
 const { io } = require("socket.io-client");
 const { sleep, checkList } = require("./testlib.cjs");
+const { RADIUS, prop, loadMap, waypoint } = require("./maplib.cjs");
 
 const [mode, ctlUrl, portArg, dataDir, mapPath, extra, pidFile, nArg] =
     process.argv.slice(2);
@@ -53,7 +54,6 @@ if (!["main", "fail"].includes(mode) || !nArg) {
 const port = Number(portArg);
 const NCLIENTS = Number(nArg);
 const MOB_ID_BASE = 0x40000000;
-const RADIUS = 10;
 const PLAYER_SPEED = 120;	// units per second (WORLD_PLAYER_SPEED)
 const INPUT_MS = 50;
 const SIO_ACK = 3;		// socket.io-parser's PacketType.ACK
@@ -160,65 +160,7 @@ function notePid(pid) {
 
 // ---- the map ------------------------------------------------------------
 
-function prop(o, name) {
-	const p = (o.properties || []).find((x) => x.name === name);
-	return p ? p.value : undefined;
-}
 
-function loadMap(file) {
-	const m = JSON.parse(fs.readFileSync(file, "utf8"));
-	const cols = m.width, rows = m.height, tw = m.tilewidth,
-	    th = m.tileheight;
-	const solidGids = new Set();
-	for (const ts of m.tilesets || [])
-		for (const t of ts.tiles || [])
-			if (prop(t, "solid") === true)
-				solidGids.add(ts.firstgid + t.id);
-	const solid = new Uint8Array(cols * rows);
-	const objects = [];
-	for (const l of m.layers) {
-		if (l.type === "tilelayer") {
-			l.data.forEach((gid, i) => {
-				const g = gid & 0x1fffffff;
-				if ((l.name === "collision" && g !== 0) ||
-				    solidGids.has(g))
-					solid[i] = 1;
-			});
-		} else if (l.type === "objectgroup")
-			objects.push(...l.objects);
-	}
-	const map = {
-		cols, rows, tw, th,
-		solidTile(c, r) {
-			if (c < 0 || r < 0 || c >= cols || r >= rows)
-				return true;
-			return solid[r * cols + c] === 1;
-		},
-		fits(x, y) {
-			if (x - RADIUS < 0 || y - RADIUS < 0 ||
-			    x + RADIUS > cols * tw || y + RADIUS > rows * th)
-				return false;
-			for (let r = Math.floor((y - RADIUS) / th);
-			    r <= Math.floor((y + RADIUS - 1e-3) / th); r++)
-				for (let c = Math.floor((x - RADIUS) / tw);
-				    c <= Math.floor((x + RADIUS - 1e-3) / tw); c++)
-					if (map.solidTile(c, r))
-						return false;
-			return true;
-		},
-		clear(ax, ay, bx, by) {
-			const d = Math.hypot(bx - ax, by - ay);
-			const n = Math.max(1, Math.ceil(d / 4));
-			for (let i = 0; i <= n; i++)
-				if (!map.fits(ax + (bx - ax) * i / n,
-				    ay + (by - ay) * i / n))
-					return false;
-			return true;
-		},
-		spawners: objects.filter((o) => o.type === "mob_spawner"),
-	};
-	return map;
-}
 
 const map = loadMap(mapPath);
 const MOB_SPEED = Math.max(...map.spawners.map((s) => prop(s, "speed") ||
@@ -260,43 +202,6 @@ function quietHomes(n) {
 	return homes;
 }
 
-// Where to head for on the way to (x1, y1): the target if the way is
-// clear, else the farthest tile centre in sight along a shortest path.
-function waypoint(x0, y0, x1, y1) {
-	if (map.clear(x0, y0, x1, y1))
-		return [x1, y1];
-	const tile = (x, y) => [Math.floor(x / map.tw), Math.floor(y / map.th)];
-	const [c0, r0] = tile(x0, y0), [c1, r1] = tile(x1, y1);
-	const prev = new Map([[r0 * map.cols + c0, -1]]);
-	const queue = [[c0, r0]];
-	while (queue.length && !prev.has(r1 * map.cols + c1)) {
-		const [c, r] = queue.shift();
-		for (const [dc, dr] of [[1, 0], [-1, 0], [0, 1], [0, -1],
-		    [1, 1], [1, -1], [-1, 1], [-1, -1]]) {
-			const k = (r + dr) * map.cols + c + dc;
-			if (map.solidTile(c + dc, r + dr) || prev.has(k) ||
-			    map.solidTile(c + dc, r) || map.solidTile(c, r + dr))
-				continue;
-			prev.set(k, r * map.cols + c);
-			queue.push([c + dc, r + dr]);
-		}
-	}
-	let k = r1 * map.cols + c1;
-	if (!prev.has(k))
-		return [x1, y1];
-	const tiles = [];
-	for (; k !== -1; k = prev.get(k))
-		tiles.unshift(k);
-	let best = [x1, y1];
-	for (const t of tiles.slice(1)) {
-		const x = (t % map.cols + 0.5) * map.tw;
-		const y = (Math.floor(t / map.cols) + 0.5) * map.th;
-		if (!map.clear(x0, y0, x, y))
-			break;
-		best = [x, y];
-	}
-	return best;
-}
 
 // ---- players ------------------------------------------------------------
 
@@ -792,8 +697,8 @@ function fighterLoop(f, pond) {
 		// Never far from the pond: back to the start beyond 150.
 		const far = distToRect(me.x, me.y, pond) > 150;
 		if (far || (best && bestd > 20)) {
-			const [x, y] = far ? waypoint(me.x, me.y, ...start) :
-			    waypoint(me.x, me.y, best.x, best.y);
+			const [x, y] = far ? waypoint(map, me.x, me.y, ...start) :
+			    waypoint(map, me.x, me.y, best.x, best.y);
 			const d = Math.hypot(x - me.x, y - me.y) || 1;
 			const dx = Math.round((x - me.x) / d * 1000) / 1000;
 			const dy = Math.round((y - me.y) / d * 1000) / 1000;
