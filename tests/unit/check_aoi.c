@@ -22,30 +22,9 @@
 
 #include "aoi.h"
 #include "countalloc.h"
+#include "testrand.h"
 
 /* The test's own generator (xorshift64*): libwire tests do not link sim. */
-static uint64_t
-trand(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (*s * 2685821657736338717ULL);
-}
-
-/* Uniform in [0, 1). */
-static double
-tunit(uint64_t *s)
-{
-	return ((double)(trand(s) >> 11) / 9007199254740992.0);
-}
-
-static uint32_t
-tbelow(uint64_t *s, uint32_t n)
-{
-	return ((uint32_t)(trand(s) % n));
-}
-
 /*
  * ck_assert_msg without check's bookkeeping of every passed assertion
  * (a write to a pipe in fork mode), for the hot loops.

@@ -28,6 +28,7 @@
 
 #include "aoi.h"
 #include "countalloc.h"
+#include "testrand.h"
 #include "delta.h"
 #include "sim/area.h"
 #include "sim/world.h"
@@ -36,27 +37,6 @@
 #include "xmalloc.h"
 
 /* The test's own generator (xorshift64*). */
-static uint64_t
-trand(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (*s * 2685821657736338717ULL);
-}
-
-static double
-tunit(uint64_t *s)
-{
-	return ((double)(trand(s) >> 11) / 9007199254740992.0);
-}
-
-static uint32_t
-tbelow(uint64_t *s, uint32_t n)
-{
-	return ((uint32_t)(trand(s) % n));
-}
-
 /* ---- checks ------------------------------------------------------------- */
 
 /*

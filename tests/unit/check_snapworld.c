@@ -22,6 +22,7 @@
 #include "sim/area.h"
 #include "sim/world.h"
 #include "simfix.h"
+#include "testrand.h"
 #include "snapfmt.h"
 #include "snapworld.h"
 
@@ -35,18 +36,9 @@
 #define FIXTURE_V1_HASH	0x90826933f0dc9f05ULL
 #define FIXTURE_V1_TICK	60
 
-/* The test's own generator for inputs (xorshift64*). */
-static uint64_t
-trand(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (*s * 2685821657736338717ULL);
-}
-
+/* Uniform in [0, 1), as a float (the fixture was made with it). */
 static float
-tunit(uint64_t *s)
+tunitf(uint64_t *s)
 {
 	return ((float)(trand(s) >> 40) / (float)(1 << 24));
 }
@@ -204,8 +196,8 @@ make_inputs(const struct world *w, uint64_t *rs, uint64_t *seq,
 		if (r < 45) {
 			camp(p->id, &cx, &cy);
 			in[n].kind = INPUT_MOVE;
-			in[n].dx = (cx - p->x) / 100 + tunit(rs) * 2 - 1;
-			in[n].dy = (cy - p->y) / 100 + tunit(rs) * 2 - 1;
+			in[n].dx = (cx - p->x) / 100 + tunitf(rs) * 2 - 1;
+			in[n].dy = (cy - p->y) / 100 + tunitf(rs) * 2 - 1;
 		} else if (r < 85)
 			in[n].kind = INPUT_ATTACK;
 		else if (r < 90) {
