@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "aoi.h"
 #include "countalloc.h"
 #include "testrand.h"
@@ -1377,23 +1378,6 @@ fixture_build(struct delta_buf *bin, struct delta_buf *json)
 	delta_client_free(c);
 	delta_enc_free(enc);
 	aoi_free(a);
-}
-
-/* Where the fixtures are: $top_srcdir, or the source tree of this file. */
-static void
-fixture_path(char *buf, size_t size, const char *name)
-{
-	const char	*top = getenv("top_srcdir"), *f = __FILE__, *e;
-
-	if (top != NULL && *top != '\0') {
-		snprintf(buf, size, "%s/tests/fixtures/%s", top, name);
-		return;
-	}
-	if ((e = strstr(f, "tests/unit/")) != NULL)
-		snprintf(buf, size, "%.*stests/fixtures/%s", (int)(e - f), f,
-		    name);
-	else
-		snprintf(buf, size, "tests/fixtures/%s", name);
 }
 
 static uint8_t *

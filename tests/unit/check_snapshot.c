@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "fixture.h"
 #include "handoff.h"
 #include "jsonutil.h"
 #include "lifecycle.h"
@@ -71,23 +72,6 @@ static const struct v2_session {
 
 /* The sockets beside the snapshot: every session's and the listeners'. */
 #define V2_NFDS		(V2_NSESSIONS + 2)
-
-/* Where the fixtures are: $top_srcdir, or the source tree of this file. */
-static void
-fixture_path(char *buf, size_t size, const char *name)
-{
-	const char	*top = getenv("top_srcdir"), *f = __FILE__, *e;
-
-	if (top != NULL && *top != '\0') {
-		snprintf(buf, size, "%s/tests/fixtures/%s", top, name);
-		return;
-	}
-	if ((e = strstr(f, "tests/unit/")) != NULL)
-		snprintf(buf, size, "%.*stests/fixtures/%s", (int)(e - f), f,
-		    name);
-	else
-		snprintf(buf, size, "tests/fixtures/%s", name);
-}
 
 /* The whole of tests/fixtures/name. Caller frees. */
 static uint8_t *

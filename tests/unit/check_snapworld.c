@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "sim/area.h"
 #include "sim/world.h"
 #include "simfix.h"
@@ -840,23 +841,6 @@ START_TEST(test_trailing_and_order)
 	area_free(a);
 }
 END_TEST
-
-/* Where the fixtures are: $top_srcdir, or the source tree of this file. */
-static void
-fixture_path(char *buf, size_t size, const char *name)
-{
-	const char	*top = getenv("top_srcdir"), *f = __FILE__, *e;
-
-	if (top != NULL && *top != '\0') {
-		snprintf(buf, size, "%s/tests/fixtures/%s", top, name);
-		return;
-	}
-	if ((e = strstr(f, "tests/unit/")) != NULL)
-		snprintf(buf, size, "%.*stests/fixtures/%s", (int)(e - f), f,
-		    name);
-	else
-		snprintf(buf, size, "tests/fixtures/%s", name);
-}
 
 /* The scenario the v1 fixture was written from. Caller frees. */
 static struct world *
