@@ -1,4 +1,14 @@
-/* WebSocket connections on bufferevents: the upgrade, then wslay. */
+/*
+ * WebSocket connections on bufferevents: the upgrade, then frames. What
+ * clients send is parsed by wslay, whose context is created when the
+ * first byte comes (8.6 KiB a connection that a quiet client, or one
+ * just restored by a migration, does not need yet). Our own messages are
+ * framed here, straight into the output buffer: a server frame is a 2 to
+ * 10 byte header and the payload as it is, so a message costs no copy
+ * into a queue of wslay's. Control frames (pong, close) go through wslay,
+ * which must know of them; every frame lands whole in the same buffer,
+ * so the order is kept.
+ */
 #include "config.h"
 
 #include <sys/socket.h>
@@ -50,12 +60,6 @@ struct ws {
 	char				*close_reason;
 	char				 peer[64];
 	int				 in_recv;
-	/*
-	 * wslay sends control frames before queued messages and nothing after
-	 * its close frame, so our close waits until the messages are out.
-	 */
-	int				 close_pending;
-	uint16_t			 close_code;
 	int				 paused;	/* reading held (backpressure) */
 };
 
@@ -160,6 +164,30 @@ ws_new(struct event_base *base, evutil_socket_t fd,
 	return (ws);
 }
 
+static void	ws_wslay_init(struct ws *);
+
+/* The receive side's wslay context, made when first needed. */
+static wslay_event_context_ptr
+ws_wslay(struct ws *ws)
+{
+	if (ws->wslay == NULL)
+		ws_wslay_init(ws);
+	return (ws->wslay);
+}
+
+/* Without a context yet, nothing has been read: the peer may go on. */
+static int
+ws_want_read(struct ws *ws)
+{
+	return (ws->wslay == NULL || wslay_event_want_read(ws->wslay));
+}
+
+static int
+ws_want_write(struct ws *ws)
+{
+	return (ws->wslay != NULL && wslay_event_want_write(ws->wslay));
+}
+
 void
 ws_free(struct ws *ws)
 {
@@ -245,9 +273,9 @@ ws_maybe_done(struct ws *ws)
 	}
 	if (ws->state != WS_OPEN && ws->state != WS_CLOSING)
 		return;
-	if (ws->close_pending || wslay_event_want_write(ws->wslay))
+	if (ws_want_write(ws))
 		return;
-	if (wslay_event_want_read(ws->wslay) && ws->state == WS_OPEN)
+	if (ws_want_read(ws) && ws->state == WS_OPEN)
 		return;
 	if (evbuffer_get_length(out) != 0) {
 		ws->state = WS_CLOSING;
@@ -255,32 +283,19 @@ ws_maybe_done(struct ws *ws)
 	}
 	if (ws->close_reason == NULL)
 		ws->close_reason = xstrdup("closed");
-	if (ws->state == WS_CLOSING || !wslay_event_want_read(ws->wslay))
+	if (ws->state == WS_CLOSING || !ws_want_read(ws))
 		ws_linger(ws);
 }
 
+/* wslay's control frames (pong, close) to the output buffer. */
 static void
 ws_flush(struct ws *ws)
 {
-	int	rv;
-
 	if (ws->state != WS_OPEN && ws->state != WS_CLOSING)
 		return;
-	if ((rv = wslay_event_send(ws->wslay)) != 0) {
+	if (ws_want_write(ws) && wslay_event_send(ws->wslay) != 0) {
 		ws_finish(ws, "send failed");
 		return;
-	}
-	if (ws->close_pending &&
-	    wslay_event_get_queued_msg_count(ws->wslay) == 0) {
-		ws->close_pending = 0;
-		wslay_event_queue_close(ws->wslay, ws->close_code,
-		    (const uint8_t *)ws->close_reason,
-		    strlen(ws->close_reason) > 123 ? 123 :
-		    strlen(ws->close_reason));
-		if ((rv = wslay_event_send(ws->wslay)) != 0) {
-			ws_finish(ws, "send failed");
-			return;
-		}
 	}
 	ws_maybe_done(ws);
 }
@@ -439,8 +454,7 @@ ws_read_frames(struct ws *ws)
 	size_t		 size;
 	uint64_t	 payload = 0;
 
-	while (ws->state == WS_OPEN && !ws->paused &&
-	    wslay_event_want_read(ws->wslay)) {
+	while (ws->state == WS_OPEN && !ws->paused && ws_want_read(ws)) {
 		size = ws_message_size(ws, in, &payload);
 		if (size == WS_TOO_BIG || (size == 0 &&
 		    evbuffer_get_length(in) > ws->config.max_message + 4096)) {
@@ -456,13 +470,13 @@ ws_read_frames(struct ws *ws)
 			break;
 		ws->feed = size;
 		ws->in_recv = 1;
-		if (wslay_event_recv(ws->wslay) != 0) {
+		if (wslay_event_recv(ws_wslay(ws)) != 0) {
 			/* wslay has queued a close frame if it could. */
 			ws->in_recv = 0;
 			ws->feed = 0;
 			if (ws->close_reason == NULL)
 				ws->close_reason = xstrdup("protocol error");
-			if (!wslay_event_want_write(ws->wslay)) {
+			if (!ws_want_write(ws)) {
 				ws_finish(ws, ws->close_reason);
 				return;
 			}
@@ -473,7 +487,7 @@ ws_read_frames(struct ws *ws)
 		ws->in_recv = 0;
 		ws->feed = 0;
 	}
-	if (ws->state == WS_OPEN && !wslay_event_want_read(ws->wslay)) {
+	if (ws->state == WS_OPEN && !ws_want_read(ws)) {
 		/* wslay queued a close (peer's close, or a protocol error). */
 		if (ws->close_reason == NULL)
 			ws->close_reason = xstrdup("protocol error");
@@ -604,7 +618,6 @@ ws_read_request(struct ws *ws)
 	    "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
-	ws_wslay_init(ws);
 	ws->state = WS_OPEN;
 	bufferevent_set_timeouts(ws->bev, NULL, NULL);
 	ws->cb->open(ws, ws->arg);
@@ -664,9 +677,9 @@ int
 ws_send_parts(struct ws *ws, int binary, const void *a, size_t alen,
     const void *b, size_t blen)
 {
-	struct wslay_event_msg	 msg;
-	uint8_t			*joined = NULL;
-	int			 rv;
+	struct evbuffer	*out = bufferevent_get_output(ws->bev);
+	uint8_t		 head[10];
+	size_t		 hlen, len = alen + blen;
 
 	if (ws->state != WS_OPEN)
 		return (-1);
@@ -678,22 +691,27 @@ ws_send_parts(struct ws *ws, int binary, const void *a, size_t alen,
 		ws_abort(ws, "output limit exceeded (client too slow)");
 		return (-1);
 	}
-	if (blen != 0) {
-		joined = xmalloc(alen + blen);
-		memcpy(joined, a, alen);
-		memcpy(joined + alen, b, blen);
-		a = joined;
-		alen += blen;
+	/* One final frame, unmasked (RFC 6455 5.2): FIN and the opcode. */
+	head[0] = 0x80 | (binary ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME);
+	if (len < 126) {
+		head[1] = (uint8_t)len;
+		hlen = 2;
+	} else if (len <= 0xffff) {
+		head[1] = 126;
+		head[2] = (uint8_t)(len >> 8);
+		head[3] = (uint8_t)len;
+		hlen = 4;
+	} else {
+		head[1] = 127;
+		for (hlen = 2; hlen < 10; hlen++)
+			head[hlen] = (uint8_t)((uint64_t)len >> (8 * (9 - hlen)));
 	}
-	msg.opcode = binary ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME;
-	msg.msg = a;
-	msg.msg_length = alen;
-	rv = wslay_event_queue_msg(ws->wslay, &msg);
-	free(joined);
-	if (rv != 0)
+	if (evbuffer_add(out, head, hlen) != 0 ||
+	    evbuffer_add(out, a, alen) != 0 ||
+	    (blen != 0 && evbuffer_add(out, b, blen) != 0)) {
+		ws_abort(ws, "out of memory for output");
 		return (-1);
-	if (!ws->in_recv)
-		ws_flush(ws);
+	}
 	return (0);
 }
 
@@ -740,8 +758,10 @@ ws_close(struct ws *ws, uint16_t code, const char *reason)
 	}
 	if (ws->state != WS_OPEN)
 		return;
-	ws->close_pending = 1;
-	ws->close_code = code;
+	/* After every message queued so far, which are in the buffer. */
+	wslay_event_queue_close(ws_wslay(ws), code,
+	    (const uint8_t *)ws->close_reason,
+	    strlen(ws->close_reason) > 123 ? 123 : strlen(ws->close_reason));
 	ws->state = WS_CLOSING;
 	bufferevent_disable(ws->bev, EV_READ);
 	evbuffer_drain(bufferevent_get_input(ws->bev),
@@ -762,7 +782,7 @@ int
 ws_migratable(struct ws *ws)
 {
 	return ((ws->state == WS_HTTP || ws->state == WS_OPEN) &&
-	    !ws->close_pending && ws->close_reason == NULL);
+	    ws->close_reason == NULL);
 }
 
 evutil_socket_t
@@ -783,7 +803,7 @@ void
 ws_save(struct ws *ws, struct snapw *w)
 {
 	/* Whatever wslay still queues goes to the output buffer first. */
-	if (ws->wslay != NULL && wslay_event_want_write(ws->wslay))
+	if (ws_want_write(ws))
 		wslay_event_send(ws->wslay);
 	snapw_u8(w, ws->state == WS_OPEN ? 1 : 0);
 	snapw_str(w, ws->peer);
@@ -824,10 +844,8 @@ ws_restore(struct event_base *base, evutil_socket_t fd,
 	    evbuffer_add(bufferevent_get_output(ws->bev), out, outlen) != 0)
 		fatalx("ws: cannot restore a connection's buffers");
 	evbuffer_freeze(bufferevent_get_input(ws->bev), 0);
-	if (state == 1) {
-		ws->state = WS_OPEN;
-		ws_wslay_init(ws);
-	}
+	if (state == 1)
+		ws->state = WS_OPEN;	/* wslay's context when input comes */
 	return (ws);
 }
 

@@ -134,11 +134,12 @@ check('text message echo ("4hello" -> "4hello", UTF-8, empty, ' +
 	c.kill();
 });
 
-check('binary message echo (binary frame, Buffer round trip, 0, 4 and ' +
-    '70000 bytes)', async () => {
+check('binary message echo (binary frame, Buffer round trip, 0 to 70000 ' +
+    'bytes across the 7-, 16- and 64-bit frame lengths)', async () => {
 	const { c } = await opened();
 	for (const b of [Buffer.from([1, 2, 3, 4]), Buffer.alloc(0),
-	    crypto.randomBytes(70000)]) {
+	    ...[125, 126, 127, 65535, 65536, 70000].map(
+	    (n) => crypto.randomBytes(n))]) {
 		await c.send(b, { binary: true });
 		const m = await c.next('binary echo', 3000);
 		if (!m.binary)
