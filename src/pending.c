@@ -211,6 +211,20 @@ pending_known(const struct pending_table *t, const char *ticket)
 	return (pending_find(t, ticket) != NULL);
 }
 
+/*
+ * The session that claimed p has taken its character and quests: a used
+ * ticket is kept (a tombstone) for its id and times only, so that used
+ * tickets neither hold nor migrate a copy of every document.
+ */
+void
+pending_drop_documents(struct pending *p)
+{
+	free(p->character);
+	p->character = NULL;
+	free(p->quests);
+	p->quests = NULL;
+}
+
 /* Has a client come with this ticket? */
 int
 pending_used(const struct pending_table *t, const char *ticket)

@@ -52,6 +52,7 @@ int		 pending_add(struct pending_table *, const char *,
 enum pending_claim pending_claim(struct pending_table *, const char *,
 		     uint64_t, struct pending **);
 int		 pending_remove(struct pending_table *, const char *);
+void		 pending_drop_documents(struct pending *);
 int		 pending_used(const struct pending_table *, const char *);
 int		 pending_known(const struct pending_table *, const char *);
 void		 pending_set_quests(struct pending_table *, const char *,

@@ -190,7 +190,9 @@ session_connect_cb(struct siosock *sock, const char *nsp,
 	s->owned = writeback_own(inst->wb, p->character_id,
 	    inst->character_base, doc, version);
 	json_object_put(doc);
-	s->quests = p->quests != NULL ? xstrdup(p->quests) : NULL;
+	s->quests = p->quests;
+	p->quests = NULL;
+	pending_drop_documents(p);
 	s->state = SESSION_PLAYING;
 	session_sync(s);
 	log_info("session=%u client=%s character=%s player=%u joined "
