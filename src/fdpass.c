@@ -794,32 +794,81 @@ fdpass_send_verdict(int sock, enum fdpass_type type, const char *text,
 }
 
 /*
- * Waits for RESTORED or COMMIT and returns its type; -1 with cause on an
- * ERROR (its text), a close, junk or the deadline.
+ * One message of the commit phase into buf (FDPASS_REPLY_MAX bytes): its
+ * type, -1 with cause on an ERROR (its text), a close, junk or the
+ * deadline.
  */
-int
-fdpass_recv_verdict(int sock, int timeout_ms, char **cause)
+static int
+fdpass_recv_after(int sock, int timeout_ms, unsigned char *buf, size_t *len,
+    char **cause)
 {
 	struct fdpass_io	io;
-	unsigned char		buf[FDPASS_REPLY_MAX];
-	size_t			len;
 	uint16_t		type;
 
 	fdpass_start(&io, sock, timeout_ms, 0);
-	if (fdpass_recv_msg(&io, buf, sizeof buf, &len, NULL, NULL, 0,
+	if (fdpass_recv_msg(&io, buf, FDPASS_REPLY_MAX, len, NULL, NULL, 0,
 	    cause) != 0)
 		return (-1);
-	if (fdpass_check_prefix(buf, len, &type, cause) == -1)
+	if (fdpass_check_prefix(buf, *len, &type, cause) == -1)
 		return (-1);
 	if (type == FDPASS_ERROR) {
-		fdpass_peer_refused(buf, len, cause);
-		return (-1);
-	}
-	if ((type != FDPASS_RESTORED && type != FDPASS_COMMIT) ||
-	    len != FDPASS_PREFIX_LEN) {
-		xasprintf(cause, "unexpected message after the fd transfer "
-		    "(type %u, %zu bytes)", type, len);
+		fdpass_peer_refused(buf, *len, cause);
 		return (-1);
 	}
 	return (type);
+}
+
+/* Waits for RESTORED or COMMIT and returns its type; -1 with cause. */
+int
+fdpass_recv_verdict(int sock, int timeout_ms, char **cause)
+{
+	unsigned char	buf[FDPASS_REPLY_MAX];
+	size_t		len;
+	int		type;
+
+	if ((type = fdpass_recv_after(sock, timeout_ms, buf, &len,
+	    cause)) == -1)
+		return (-1);
+	if ((type != FDPASS_RESTORED && type != FDPASS_COMMIT) ||
+	    len != FDPASS_PREFIX_LEN) {
+		xasprintf(cause, "unexpected message after the fd transfer "
+		    "(type %d, %zu bytes)", type, len);
+		return (-1);
+	}
+	return (type);
+}
+
+/* The receiver's last word: how long the world stood still. */
+int
+fdpass_send_resumed(int sock, uint64_t pause_us, int timeout_ms,
+    char **cause)
+{
+	struct fdpass_io	io;
+	unsigned char		buf[FDPASS_PREFIX_LEN + 8];
+
+	fdpass_start(&io, sock, timeout_ms, 0);
+	fdpass_prefix(buf, FDPASS_RESUMED);
+	put64(buf + FDPASS_PREFIX_LEN, pause_us);
+	return (fdpass_send_buf(&io, buf, sizeof buf, cause));
+}
+
+/* Waits for RESUMED; -1 with cause on anything else or the deadline. */
+int
+fdpass_recv_resumed(int sock, int timeout_ms, uint64_t *pause_us,
+    char **cause)
+{
+	unsigned char	buf[FDPASS_REPLY_MAX];
+	size_t		len;
+	int		type;
+
+	if ((type = fdpass_recv_after(sock, timeout_ms, buf, &len,
+	    cause)) == -1)
+		return (-1);
+	if (type != FDPASS_RESUMED || len != FDPASS_PREFIX_LEN + 8) {
+		xasprintf(cause, "unexpected message after the commit "
+		    "(type %d, %zu bytes)", type, len);
+		return (-1);
+	}
+	*pause_us = get64(buf + FDPASS_PREFIX_LEN);
+	return (0);
 }

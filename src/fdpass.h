@@ -40,6 +40,10 @@
  *	S->R COMMIT	prefix: the sender let go; only now may the receiver
  *			use the fds. Without it (a close, the deadline) the
  *			receiver closes them unused and the sender carries on
+ *	R->S RESUMED	prefix, u64 microseconds from the sender's stop to
+ *			the receiver's first tick (fdpass_send_resumed,
+ *			fdpass_recv_resumed); optional: a receiver that
+ *			closes instead is not at fault
  *
  * A message of the wrong type, size, magic or version, any fds on a
  * message other than BATCH, or a truncated message (MSG_TRUNC,
@@ -69,7 +73,8 @@ enum fdpass_type {
 	FDPASS_DONE = 6,	/* R->S: everything arrived */
 	FDPASS_ERROR = 7,	/* R->S: refused, with a reason */
 	FDPASS_RESTORED = 8,	/* R->S: rebuilt, waiting for COMMIT */
-	FDPASS_COMMIT = 9	/* S->R: the fds are the receiver's now */
+	FDPASS_COMMIT = 9,	/* S->R: the fds are the receiver's now */
+	FDPASS_RESUMED = 10	/* R->S: the first tick ran, after a pause */
 };
 
 int	fdpass_send(int, const void *, size_t, const int *,
@@ -79,5 +84,7 @@ int	fdpass_recv(int, void **, size_t *, int **, uint32_t **, size_t *,
 int	fdpass_send_verdict(int, enum fdpass_type, const char *, int,
 	    char **);
 int	fdpass_recv_verdict(int, int, char **);
+int	fdpass_send_resumed(int, uint64_t, int, char **);
+int	fdpass_recv_resumed(int, int, uint64_t *, char **);
 
 #endif

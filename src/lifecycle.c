@@ -24,6 +24,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "session.h"
+#include "takeover.h"
 #include "sim/area.h"
 #include "sim/world.h"
 #include "ticker.h"
@@ -319,6 +320,7 @@ lifecycle_tick_cb(uint64_t tick, void *arg)
 		log_info("migration: first tick=%llu pause_ms=%.3f",
 		    (unsigned long long)run->world->tick,
 		    (double)inst->migrate.last_pause_us / 1000.0);
+		takeover_first_tick(inst->migrate.last_pause_us);
 	}
 	need = inst->nsessions * SESSION_INPUT_QUEUE;
 	if (need > run->inputs_cap) {

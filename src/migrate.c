@@ -21,6 +21,7 @@
 #include "dataapi.h"
 #include "fdpass.h"
 #include "handoff.h"
+#include "heap.h"
 #include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
@@ -36,6 +37,13 @@
 #define MIGRATE_WIND_DOWN_MS	3000	/* old process, after the commit */
 #define MIGRATE_DRAIN_MS	1000	/* most time to let output drain */
 #define MIGRATE_DRAINED		4096	/* unsent bytes a client may keep */
+#define MIGRATE_RESUMED_MS	1000	/* most wait for the first tick */
+/* Snapshot buffer made ready before the pause: a guess, it can grow. */
+#define MIGRATE_SNAP_FIXED	((size_t)4 << 20)
+#define MIGRATE_SNAP_SESSION	((size_t)4096)
+/* Heap the replacement makes ready for the restore: a guess too. */
+#define MIGRATE_HEAP_FIXED	((size_t)16 << 20)
+#define MIGRATE_HEAP_SESSION	((size_t)24 << 10)
 
 enum migrate_phase {
 	MIGRATE_CONNECTING,	/* the replacement starts and connects */
@@ -58,6 +66,7 @@ struct migration {
 	migrate_done_cb		 cb;
 	void			*arg;
 	uint64_t		 started_ns;
+	struct snapw		 snap;		/* its buffer, once connected */
 };
 
 static void
@@ -74,6 +83,7 @@ migrate_free(struct migration *m)
 	}
 	if (m->sock != -1)
 		close(m->sock);
+	snapw_free(&m->snap);
 	free(m->path);
 	free(m);
 }
@@ -266,19 +276,19 @@ static int
 migrate_transfer(struct migration *m)
 {
 	struct instance		*inst = m->inst;
-	struct snapw		 w;
+	struct snapw		*w = &m->snap;
 	struct snapshot_fds	 f;
 	struct json_object	*o;
-	uint64_t		 stop_ns, done_ns, written_ns, sent_ns;
+	uint64_t		 stop_ns, done_ns, written_ns, sent_ns, pause_us;
 	char			*cause = NULL;
 	int			 rv, status = 502;
 
 	stop_ns = monotonic_ns();
 	listener_enable(inst->client_listener, 0);
 	control_enable(inst, 0);
-	snapshot_write(inst, stop_ns, &w, &f);
+	snapshot_write(inst, stop_ns, w, &f);
 	written_ns = monotonic_ns();
-	if (fdpass_send(m->sock, w.buf, w.len, f.fds, f.ids, f.n,
+	if (fdpass_send(m->sock, w->buf, w->len, f.fds, f.ids, f.n,
 	    m->timeout_ms, &cause) != 0 ||
 	    ((sent_ns = monotonic_ns()) != 0 &&
 	    (rv = fdpass_recv_verdict(m->sock, m->timeout_ms, &cause)) !=
@@ -291,33 +301,44 @@ migrate_transfer(struct migration *m)
 	    &cause) != 0)
 		goto fail;
 
-	/* Committed. */
+	/*
+	 * Committed. The pause lasts until the replacement's first tick,
+	 * which it reports; one that does not (an older zoned) is taken to
+	 * have started at the commit.
+	 */
 	done_ns = monotonic_ns();
 	inst->migrate.count++;
-	inst->migrate.last_pause_us = (done_ns - stop_ns) / 1000;
-	inst->migrate.last_bytes = w.len;
+	if (fdpass_recv_resumed(m->sock, MIGRATE_RESUMED_MS, &pause_us,
+	    &cause) != 0) {
+		log_info("migration: no word of the first tick (%s)", cause);
+		free(cause);
+		cause = NULL;
+		pause_us = (done_ns - stop_ns) / 1000;
+	}
+	inst->migrate.last_pause_us = pause_us;
+	inst->migrate.last_bytes = w->len;
 	inst->migrate.last_fds = f.n;
 	inst->migrate.last_sessions = f.sessions;
 	inst->migrate.last_error[0] = '\0';
 	log_info("migration: committed new_pid=%ld snapshot_bytes=%zu "
-	    "fds=%zu sessions=%zu stopped_ms=%.3f (write %.3f, send %.3f, "
-	    "restore %.3f)", (long)m->pid, w.len, f.n, f.sessions,
-	    (double)(done_ns - stop_ns) / 1e6,
+	    "fds=%zu sessions=%zu pause_ms=%.3f (write %.3f, send %.3f, "
+	    "restore %.3f, resume %.3f)", (long)m->pid, w->len, f.n,
+	    f.sessions, (double)pause_us / 1e3,
 	    (double)(written_ns - stop_ns) / 1e6,
 	    (double)(sent_ns - written_ns) / 1e6,
-	    (double)(done_ns - sent_ns) / 1e6);
+	    (double)(done_ns - sent_ns) / 1e6,
+	    (double)pause_us / 1e3 - (double)(done_ns - stop_ns) / 1e6);
 	o = json_object_new_object();
 	json_object_object_add(o, "migrated", json_object_new_boolean(1));
 	json_object_object_add(o, "old_pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "new_pid", json_object_new_int(m->pid));
 	json_object_object_add(o, "snapshot_bytes",
-	    json_object_new_int64((int64_t)w.len));
+	    json_object_new_int64((int64_t)w->len));
 	json_object_object_add(o, "fds", json_object_new_int64((int64_t)f.n));
 	json_object_object_add(o, "sessions",
 	    json_object_new_int64((int64_t)f.sessions));
 	json_object_object_add(o, "pause_ms", json_object_new_double(
-	    (double)(done_ns - stop_ns) / 1e6));
-	snapw_free(&w);
+	    (double)pause_us / 1e3));
 	free(f.fds);
 	free(f.ids);
 	m->pid = 0;	/* not ours to reap: init adopts it when we exit */
@@ -325,7 +346,6 @@ migrate_transfer(struct migration *m)
 	migrate_answer(m, 200, o);
 	return (1);
 fail:
-	snapw_free(&w);
 	free(f.fds);
 	free(f.ids);
 	listener_enable(inst->client_listener, 1);
@@ -387,6 +407,8 @@ migrate_accept_cb(evutil_socket_t fd, short events, void *arg)
 	m->listen_fd = -1;
 	m->phase = MIGRATE_QUIESCING;
 	m->drain_until = monotonic_ms() + MIGRATE_DRAIN_MS;
+	snapw_init_reserve(&m->snap, MIGRATE_SNAP_FIXED +
+	    m->inst->nsessions * MIGRATE_SNAP_SESSION);
 	writeback_hold(m->inst->wb, 1);
 	evtimer_del(m->deadline_ev);
 	migrate_arm_deadline(m);
@@ -455,10 +477,25 @@ static int
 migrate_spawn(struct migration *m, const char *binary, char **cause)
 {
 	char	**argv = migrate_argv(m->inst, binary, m->path);
+	char	  heap[32];
+	size_t	  want;
 	pid_t	  pid;
 	int	  fd;
 
-	switch (pid = fork()) {
+	/*
+	 * How much heap the replacement should have ready (takeover.c): what
+	 * restoring a session takes (measured: 22 MiB for 1,000 sessions and
+	 * 2,000 mobs), but not more than we use ourselves.
+	 */
+	want = MIGRATE_HEAP_FIXED + m->inst->nsessions * MIGRATE_HEAP_SESSION;
+	if (want > heap_in_use())
+		want = heap_in_use();
+	snprintf(heap, sizeof heap, "%zu", want);
+	setenv(MIGRATE_HEAP_ENV, heap, 1);
+	pid = fork();
+	if (pid != 0)
+		unsetenv(MIGRATE_HEAP_ENV);
+	switch (pid) {
 	case -1:
 		xasprintf(cause, "fork: %s", strerror(errno));
 		free(argv);

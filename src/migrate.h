@@ -13,6 +13,13 @@ struct instance;
 struct json_object;
 
 /*
+ * The environment variable that tells a replacement how much heap its
+ * restore will take (bytes), so that it has that much ready (heap.h)
+ * before the snapshot comes. A hint: an older replacement ignores it.
+ */
+#define MIGRATE_HEAP_ENV	"ZONED_TAKEOVER_HEAP"
+
+/*
  * The outcome: 200 (taken over) or 502/503/504 with {"error"}; takes the
  * answer object.
  */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap.h"
 #include "log.h"
 #include "snapfmt.h"
 #include "xmalloc.h"
@@ -57,7 +58,23 @@ put_le(uint8_t *p, uint64_t v, size_t n)
 void
 snapw_init(struct snapw *w)
 {
+	snapw_init_reserve(w, 0);
+}
+
+/*
+ * Starts a snapshot in a buffer of cap bytes whose pages are mapped in
+ * already: a migration prepares it before its pause, so that writing
+ * the snapshot does not fault in a page every 4 KiB.
+ */
+void
+snapw_init_reserve(struct snapw *w, size_t cap)
+{
 	memset(w, 0, sizeof *w);
+	if (cap > 0) {
+		w->buf = xmalloc(cap);
+		w->cap = cap;
+		heap_populate(w->buf, cap);
+	}
 	memcpy(snapw_grow(w, SNAP_TAG_LEN), SNAP_MAGIC, SNAP_TAG_LEN);
 	snapw_u32(w, SNAP_FORMAT);
 }

@@ -51,6 +51,7 @@ struct snapw {
 
 uint64_t snap_fnv1a(const void *, size_t);
 void	 snapw_init(struct snapw *);
+void	 snapw_init_reserve(struct snapw *, size_t);
 void	 snapw_free(struct snapw *);
 void	 snapw_section_begin(struct snapw *, const char *);
 void	 snapw_section_end(struct snapw *);

@@ -76,7 +76,8 @@ snapshot_write_inst(struct instance *inst, uint64_t stop_ns,
 
 /*
  * Old process, its loop stopped at a tick boundary with nothing in flight:
- * the snapshot into w and the sockets that go with it into f (caller
+ * the snapshot into w (started by the caller: snapw_init or
+ * snapw_init_reserve) and the sockets that go with it into f (caller
  * frees f's arrays). A player whose connection is already closing leaves
  * first; such a connection stays here to finish.
  */
@@ -91,7 +92,6 @@ snapshot_write(struct instance *inst, uint64_t stop_ns, struct snapw *w,
 		if (!session_migratable(s))
 			session_leave_world(s, "closing during a migration");
 	}
-	snapw_init(w);
 	snapshot_write_inst(inst, stop_ns, w);
 	if (inst->run != NULL) {
 		snapworld_write(w, inst->run->world);

@@ -8,8 +8,11 @@
 #ifndef TAKEOVER_H
 #define TAKEOVER_H
 
+#include <stdint.h>
+
 struct instance;
 
 int	takeover_run(struct instance *, const char *, char **);
+void	takeover_first_tick(uint64_t);
 
 #endif

@@ -798,6 +798,56 @@ START_TEST(test_stall)
 }
 END_TEST
 
+/* ---- the commit phase ---- */
+
+START_TEST(test_commit_phase)
+{
+	uint64_t	 pause_us = 0;
+	int		 sv[2];
+	char		*cause = NULL;
+
+	make_pair(sv);
+	ck_assert_int_eq(fdpass_send_verdict(sv[1], FDPASS_RESTORED, NULL,
+	    TIMEOUT, &cause), 0);
+	ck_assert_int_eq(fdpass_recv_verdict(sv[0], TIMEOUT, &cause),
+	    FDPASS_RESTORED);
+	ck_assert_int_eq(fdpass_send_verdict(sv[0], FDPASS_COMMIT, NULL,
+	    TIMEOUT, &cause), 0);
+	ck_assert_int_eq(fdpass_recv_verdict(sv[1], TIMEOUT, &cause),
+	    FDPASS_COMMIT);
+	ck_assert_int_eq(fdpass_send_resumed(sv[1], 12345678901ULL, TIMEOUT,
+	    &cause), 0);
+	ck_assert_int_eq(fdpass_recv_resumed(sv[0], TIMEOUT, &pause_us,
+	    &cause), 0);
+	ck_assert_uint_eq(pause_us, 12345678901ULL);
+	ck_assert_ptr_null(cause);
+
+	/* Anything but RESUMED is refused and leaves pause_us alone. */
+	ck_assert_int_eq(fdpass_send_verdict(sv[1], FDPASS_RESTORED, NULL,
+	    TIMEOUT, &cause), 0);
+	ck_assert_int_eq(fdpass_recv_resumed(sv[0], TIMEOUT, &pause_us,
+	    &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "unexpected message"));
+	ck_assert_uint_eq(pause_us, 12345678901ULL);
+	free(cause);
+	cause = NULL;
+
+	/* A RESUMED where a verdict is due is refused too. */
+	ck_assert_int_eq(fdpass_send_resumed(sv[1], 1, TIMEOUT, &cause), 0);
+	ck_assert_int_eq(fdpass_recv_verdict(sv[0], TIMEOUT, &cause), -1);
+	free(cause);
+	cause = NULL;
+
+	/* A replacement that closes without a word (an older zoned). */
+	close(sv[1]);
+	ck_assert_int_eq(fdpass_recv_resumed(sv[0], TIMEOUT, &pause_us,
+	    &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	close(sv[0]);
+}
+END_TEST
+
 static Suite *
 fdpass_suite(void)
 {
@@ -820,6 +870,7 @@ fdpass_suite(void)
 	tcase_add_test(tc, test_receiver_dies);
 	tcase_add_test(tc, test_receiver_refuses_midway);
 	tcase_add_test(tc, test_stall);
+	tcase_add_test(tc, test_commit_phase);
 	suite_add_tcase(s, tc);
 	return (s);
 }
