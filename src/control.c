@@ -35,6 +35,7 @@
 #include "session.h"
 #include "sim/area.h"
 #include "sim/world.h"
+#include "sync.h"
 #include "ticker.h"
 #include "xmalloc.h"
 
@@ -238,6 +239,47 @@ control_status_data(struct instance *inst, struct json_object *o)
 	json_object_object_add(o, "writeback", w);
 }
 
+/* {"p50", "p99", "max"} in us over the last "ticks". */
+static struct json_object *
+control_costwin_json(const struct costwin *w)
+{
+	struct json_object	*o = json_object_new_object();
+	struct costwin_pct	 p;
+
+	costwin_get(w, &p);
+	json_object_object_add(o, "p50", json_object_new_int64(p.p50));
+	json_object_object_add(o, "p99", json_object_new_int64(p.p99));
+	json_object_object_add(o, "max", json_object_new_int64(p.max));
+	json_object_object_add(o, "ticks", json_object_new_int64(
+	    (int64_t)p.n));
+	return (o);
+}
+
+/* "sync": how states go out and what they cost. */
+static void
+control_status_sync(struct instance *inst, struct json_object *o)
+{
+	struct json_object		*s = json_object_new_object();
+	const struct sync_stats		*st;
+	struct run			*run = inst->run;
+
+	json_object_object_add(s, "format", json_object_new_string(
+	    options_get(inst->options, OPT_STATE_FORMAT)));
+	json_object_object_add(s, "view_radius", json_object_new_int64(
+	    options_number(inst->options, OPT_VIEW_RADIUS)));
+	if (run->sync != NULL) {
+		st = sync_stats(run->sync);
+		json_object_object_add(s, "messages",
+		    json_object_new_int64((int64_t)st->messages));
+		json_object_object_add(s, "bytes",
+		    json_object_new_int64((int64_t)st->bytes));
+		json_object_object_add(s, "seen_mean", json_object_new_double(
+		    st->messages != 0 ? (double)st->entities_seen /
+		    (double)st->messages : 0.0));
+	}
+	json_object_object_add(o, "sync", s);
+}
+
 static void
 control_status_migration(struct instance *inst, struct json_object *o)
 {
@@ -337,7 +379,13 @@ control_status(struct instance *inst, struct evhttp_request *req)
 		    json_object_new_int64((int64_t)(ts->last_cost_ns / 1000)));
 		json_object_object_add(stats, "max_cost_us",
 		    json_object_new_int64((int64_t)(ts->max_cost_ns / 1000)));
+		json_object_object_add(stats, "cost_us",
+		    control_costwin_json(&ts->cost));
+		if (run->sync != NULL)
+			json_object_object_add(stats, "work_us",
+			    control_costwin_json(&sync_stats(run->sync)->work));
 		json_object_object_add(o, "tick_stats", stats);
+		control_status_sync(inst, o);
 		json_object_object_add(o, "neighbours",
 		    json_object_get(run->neighbours));
 	}
@@ -760,6 +808,21 @@ out:
 	json_object_put(body);
 }
 
+/* Prometheus quantiles of a cost window (us) as a summary in seconds. */
+static void
+control_metrics_costwin(struct evbuffer *out, const char *name,
+    const char *help, const struct costwin *w)
+{
+	struct costwin_pct	p;
+
+	costwin_get(w, &p);
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s summary\n"
+	    "%s{quantile=\"0.5\"} %.6f\n%s{quantile=\"0.99\"} %.6f\n"
+	    "%s{quantile=\"1\"} %.6f\n%s_count %zu\n", name, help, name,
+	    name, (double)p.p50 / 1e6, name, (double)p.p99 / 1e6, name,
+	    (double)p.max / 1e6, name, p.n);
+}
+
 static void
 control_metrics(struct instance *inst, struct evhttp_request *req)
 {
@@ -805,6 +868,22 @@ control_metrics(struct instance *inst, struct evhttp_request *req)
 	    (double)dataapi_stats(inst->api)->last_us / 1e6,
 	    writeback_stats(inst->wb)->spooled,
 	    (unsigned long long)writeback_stats(inst->wb)->conflicts);
+	if (ts != NULL)
+		control_metrics_costwin(out, "zoned_tick_cost_seconds",
+		    "Whole ticks, the writes to clients included, over the "
+		    "last ticks.", &ts->cost);
+	if (run != NULL && run->sync != NULL) {
+		control_metrics_costwin(out, "zoned_tick_work_seconds",
+		    "Simulation, interest and encoding of the last ticks.",
+		    &sync_stats(run->sync)->work);
+		evbuffer_add_printf(out,
+		    "# TYPE zoned_sync_messages_total counter\n"
+		    "zoned_sync_messages_total %llu\n"
+		    "# TYPE zoned_sync_bytes_total counter\n"
+		    "zoned_sync_bytes_total %llu\n",
+		    (unsigned long long)sync_stats(run->sync)->messages,
+		    (unsigned long long)sync_stats(run->sync)->bytes);
+	}
 	evbuffer_add_printf(out,
 	    "# TYPE zoned_migrations_total counter\n"
 	    "zoned_migrations_total %llu\n"

@@ -35,6 +35,7 @@
 #include "delta.h"
 #include "log.h"
 #include "sim/area.h"
+#include "snapfmt.h"
 #include "sim/world.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -276,6 +277,78 @@ void
 delta_client_reset(struct delta_client *c)
 {
 	c->nknown = 0;
+}
+
+static void	delta_client_reserve(struct delta_client *, size_t);
+
+/*
+ * Live migration: what the client was last sent travels, so that the
+ * next message, from the new process, is against it.
+ *	u32 n, n x (u32 id, u8 kind, u32 type, i32 x_q, i32 y_q, u32 hp,
+ *	u32 max_hp, u32 level), in ascending id order.
+ */
+void
+delta_client_save(const struct delta_client *c, struct snapw *w)
+{
+	const struct delta_fields	*f = c->known[c->cur];
+	size_t				 i;
+
+	snapw_u32(w, (uint32_t)c->nknown);
+	for (i = 0; i < c->nknown; i++) {
+		snapw_u32(w, f[i].id);
+		snapw_u8(w, f[i].kind);
+		snapw_u32(w, f[i].type);
+		snapw_i32(w, f[i].xq);
+		snapw_i32(w, f[i].yq);
+		snapw_u32(w, f[i].hp);
+		snapw_u32(w, f[i].max_hp);
+		snapw_u32(w, f[i].level);
+	}
+}
+
+/*
+ * Into c (reset first); -1 with *cause on a table the encoder could not
+ * have written.
+ */
+int
+delta_client_restore(struct delta_client *c, struct snapr *r, char **cause)
+{
+	struct delta_fields	*f;
+	uint32_t		 n, i;
+
+	c->nknown = 0;
+	n = snapr_u32(r);
+	if (!snapr_ok(r) || n > DELTA_VIEW_MAX) {
+		xasprintf(cause, "delta table: %s", snapr_ok(r) ?
+		    "too many entities" : snapr_strerror(r));
+		return (-1);
+	}
+	delta_client_reserve(c, n);
+	f = c->known[c->cur];
+	for (i = 0; i < n; i++) {
+		f[i].id = snapr_u32(r);
+		f[i].kind = snapr_u8(r);
+		f[i].type = snapr_u32(r);
+		f[i].xq = snapr_i32(r);
+		f[i].yq = snapr_i32(r);
+		f[i].hp = snapr_u32(r);
+		f[i].max_hp = snapr_u32(r);
+		f[i].level = snapr_u32(r);
+		if (!snapr_ok(r)) {
+			xasprintf(cause, "delta table: %s", snapr_strerror(r));
+			return (-1);
+		}
+		if ((i > 0 && f[i].id <= f[i - 1].id) ||
+		    f[i].kind > DELTA_MOB || f[i].xq > DELTA_QMAX ||
+		    f[i].xq < -DELTA_QMAX || f[i].yq > DELTA_QMAX ||
+		    f[i].yq < -DELTA_QMAX) {
+			xasprintf(cause, "delta table: entry %u is not one the "
+			    "encoder writes", i);
+			return (-1);
+		}
+	}
+	c->nknown = n;
+	return (0);
 }
 
 /* What the client was last sent, n entries in ascending id order. */

@@ -194,6 +194,8 @@ struct delta_view {
 
 struct delta_enc;
 struct delta_client;
+struct snapr;
+struct snapw;
 
 int32_t		 delta_quantise(float);
 
@@ -209,6 +211,9 @@ void		 delta_enc_free(struct delta_enc *);
 struct delta_client *delta_client_new(void);
 void		 delta_client_free(struct delta_client *);
 void		 delta_client_reset(struct delta_client *);
+void		 delta_client_save(const struct delta_client *, struct snapw *);
+int		 delta_client_restore(struct delta_client *, struct snapr *,
+		     char **);
 const struct delta_fields *delta_client_known(const struct delta_client *,
 		     size_t *);
 size_t		 delta_encode(struct delta_enc *, struct delta_client *,

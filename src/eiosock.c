@@ -263,6 +263,12 @@ eiosock_send_parts(struct eiosock *s, const void *a, size_t alen,
 }
 
 void
+eiosock_write_now(struct eiosock *s)
+{
+	ws_write_now(s->ws);
+}
+
+void
 eiosock_pause_reading(struct eiosock *s, int on)
 {
 	if (on)

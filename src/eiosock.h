@@ -47,6 +47,7 @@ void		 eiosock_pause_reading(struct eiosock *, int);
 const char	*eiosock_sid(struct eiosock *);
 const char	*eiosock_peer(struct eiosock *);
 size_t		 eiosock_output_queued(struct eiosock *);
+void		 eiosock_write_now(struct eiosock *);
 
 /* Live migration (eiosock.c says what travels). */
 int		 eiosock_migratable(struct eiosock *);

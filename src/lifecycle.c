@@ -24,6 +24,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "session.h"
+#include "sync.h"
 #include "takeover.h"
 #include "sim/area.h"
 #include "sim/world.h"
@@ -232,6 +233,7 @@ lifecycle_run_free(struct run *run)
 	json_object_put(run->neighbours);
 	free(run->inputs);
 	free(run->players_json);
+	sync_free(run->sync);
 	free(run);
 }
 
@@ -307,6 +309,7 @@ lifecycle_tick_cb(uint64_t tick, void *arg)
 	struct run	*run = inst->run;
 	struct session	*s;
 	size_t		 n = 0, need, len;
+	uint64_t	 started_ns = monotonic_ns();
 
 	/* A migration takes over at a tick boundary, before the step. */
 	if (inst->handed_over || (inst->migration != NULL &&
@@ -334,9 +337,14 @@ lifecycle_tick_cb(uint64_t tick, void *arg)
 	}
 	world_step(run->world, run->inputs, n);
 	handoff_tick(inst);
-	len = run_players_json(run);
-	TAILQ_FOREACH(s, &inst->sessions, entry)
-		session_send_state(s, run->players_json, len, run->world->tick);
+	if (options_choice(inst->options, OPT_STATE_FORMAT) ==
+	    SESSION_FORMAT_JSON) {
+		len = run_players_json(run);
+		TAILQ_FOREACH(s, &inst->sessions, entry)
+			session_send_state(s, run->players_json, len,
+			    run->world->tick);
+	} else
+		sync_tick(inst, started_ns);
 	if (tick % 64 == 0)
 		pending_sweep(&run->pending, monotonic_ms());
 }

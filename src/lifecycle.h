@@ -26,6 +26,7 @@ struct evhttp;
 struct evhttp_bound_socket;
 struct event;
 struct prepare;
+struct sync;
 struct writeback;
 struct event_base;
 struct json_object;
@@ -58,6 +59,7 @@ struct run {
 	size_t			 inputs_cap;
 	char			*players_json;
 	size_t			 players_cap;
+	struct sync		*sync;		/* made at the first tick */
 };
 
 TAILQ_HEAD(session_list, session);

@@ -36,6 +36,11 @@ const struct option_entry options_table[OPT__COUNT] = {
 	    ZONED_STATE_DIR, 0, 0, "spool and embedded data directory", 0 },
 	[OPT_TICK_HZ] = { "tick-hz", 't', OPTION_NUMBER, "N", "20", 1, 1000,
 	    "simulation ticks per second", 0 },
+	[OPT_VIEW_RADIUS] = { "view-radius", 0, OPTION_NUMBER, "UNITS", "400",
+	    1, 1000000, "how far a player sees other players and mobs", 0 },
+	[OPT_STATE_FORMAT] = { "state-format", 0, OPTION_CHOICE, "delta|json",
+	    "delta", 0, 0, "what clients get every tick: binary deltas of "
+	    "what they see, or the whole area as JSON", 0 },
 	[OPT_WRITEBACK_INTERVAL] = { "writeback-interval", 0, OPTION_NUMBER,
 	    "SECONDS", "10", 1, 86400,
 	    "periodic character write-back interval", 0 },
@@ -151,6 +156,33 @@ address_parse(const char *s, char **host, int *port, char **cause)
 	return (0);
 }
 
+/* Which word of e->arg ("a|b|c") value is, from 0; -1 if none. */
+static int
+options_choice_index(const struct option_entry *e, const char *value)
+{
+	const char	*p = e->arg, *bar;
+	size_t		 len, vlen = strlen(value);
+	int		 i;
+
+	for (i = 0; p != NULL; i++) {
+		bar = strchr(p, '|');
+		len = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (len == vlen && strncmp(p, value, len) == 0)
+			return (i);
+		p = bar != NULL ? bar + 1 : NULL;
+	}
+	return (-1);
+}
+
+/* An OPTION_CHOICE's value as the index of its word in arg. */
+int
+options_choice(const struct options *o, enum option_id id)
+{
+	const char	*v = options_get(o, id);
+
+	return (v != NULL ? options_choice_index(&options_table[id], v) : -1);
+}
+
 static int
 options_check(enum option_id id, const char *value, char **cause)
 {
@@ -187,6 +219,13 @@ options_check(enum option_id id, const char *value, char **cause)
 		return (0);
 	case OPTION_LEVEL:
 		if (log_level_parse(value, &level) != 0) {
+			xasprintf(cause, "%s: '%s' is not one of %s", e->name,
+			    value, e->arg);
+			return (-1);
+		}
+		return (0);
+	case OPTION_CHOICE:
+		if (options_choice_index(e, value) == -1) {
 			xasprintf(cause, "%s: '%s' is not one of %s", e->name,
 			    value, e->arg);
 			return (-1);

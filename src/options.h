@@ -12,6 +12,7 @@ enum option_type {
 	OPTION_NUMBER,		/* integer within [min, max] */
 	OPTION_ADDRESS,		/* HOST:PORT, port 0 picks a free port */
 	OPTION_LEVEL,		/* log level name */
+	OPTION_CHOICE,		/* one of the words of arg, "a|b|c" */
 	OPTION_FLAG		/* no argument; "yes"/"no" in the config file */
 };
 
@@ -26,6 +27,8 @@ enum option_id {
 	OPT_QUEST_API,
 	OPT_STATE_DIR,
 	OPT_TICK_HZ,
+	OPT_VIEW_RADIUS,
+	OPT_STATE_FORMAT,
 	OPT_WRITEBACK_INTERVAL,
 	OPT_PING_INTERVAL,
 	OPT_PING_TIMEOUT,
@@ -73,6 +76,7 @@ int		 options_parse_argv(struct options *, int, char **, int *,
 int		 options_load_file(struct options *, const char *, char **);
 const char	*options_get(const struct options *, enum option_id);
 long long	 options_number(const struct options *, enum option_id);
+int		 options_choice(const struct options *, enum option_id);
 int		 options_flag(const struct options *, enum option_id);
 int		 options_find(const char *);
 void		 options_usage(FILE *);

@@ -10,17 +10,20 @@
 #include <json-c/json.h>
 
 #include "dataapi.h"
+#include "delta.h"
 #include "handoff.h"
 #include "jsonutil.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "migrate.h"
+#include "options.h"
 #include "pending.h"
 #include "session.h"
 #include "sim/area.h"
 #include "sim/world.h"
 #include "siosock.h"
 #include "snapfmt.h"
+#include "sync.h"
 #include "ticker.h"
 #include "utf8.h"
 #include "writeback.h"
@@ -201,6 +204,38 @@ session_connect_cb(struct siosock *sock, const char *nsp,
 	return (0);
 }
 
+/*
+ * How states come (zoned-protocol(7)): {"format":"delta", "version",
+ * "view_radius", "mob_kinds": the kind of each spawner, which a delta's
+ * mob type indexes} or {"format":"json"}.
+ */
+static struct json_object *
+session_sync_json(struct instance *inst)
+{
+	struct json_object	*o, *kinds;
+	const struct area	*area = inst->run->area;
+	size_t			 i;
+
+	o = json_object_new_object();
+	if (options_choice(inst->options, OPT_STATE_FORMAT) ==
+	    SESSION_FORMAT_JSON) {
+		json_object_object_add(o, "format",
+		    json_object_new_string("json"));
+		return (o);
+	}
+	json_object_object_add(o, "format", json_object_new_string("delta"));
+	json_object_object_add(o, "version",
+	    json_object_new_int(DELTA_VERSION));
+	json_object_object_add(o, "view_radius", json_object_new_int64(
+	    options_number(inst->options, OPT_VIEW_RADIUS)));
+	kinds = json_object_new_array();
+	for (i = 0; i < area->nspawners; i++)
+		json_object_array_add(kinds,
+		    json_object_new_string(area->spawners[i].kind));
+	json_object_object_add(o, "mob_kinds", kinds);
+	return (o);
+}
+
 static void
 session_connected_cb(struct siosock *sock, const char *nsp,
     struct json_object *auth, void *arg)
@@ -227,6 +262,7 @@ session_connected_cb(struct siosock *sock, const char *nsp,
 	    json_object_new_double(run->world->speed));
 	json_object_object_add(w, "character",
 	    json_object_get(writeback_doc(s->owned)));
+	json_object_object_add(w, "sync", session_sync_json(s->instance));
 	if (s->quests != NULL && (quests = jsonutil_parse(s->quests,
 	    strlen(s->quests), &cause)) == NULL)
 		free(cause);
@@ -729,6 +765,9 @@ session_free(struct session *s)
 
 	TAILQ_REMOVE(&inst->sessions, s, entry);
 	inst->nsessions--;
+	if (inst->run != NULL)
+		sync_forget_viewer(inst->run->sync, s->viewer);
+	delta_client_free(s->dc);
 	siosock_free(s->sock);
 	free(s->character_id);
 	free(s->quests);
@@ -818,6 +857,45 @@ session_state_backlog(struct session *s)
  * is the client's own (its last applied input, its events). A client
  * whose output backs up skips frames instead of growing its buffers.
  */
+/*
+ * Is a state due to s this tick? Not if it is not in the world, nor
+ * while a migration holds states; and a client with more than a few
+ * states unsent skips this one (counted).
+ */
+int
+session_state_due(struct session *s)
+{
+	if (s->state != SESSION_PLAYING || !handoff_in_world(s) ||
+	    migrate_holding_states(s->instance))
+		return (0);
+	if (siosock_output_queued(s->sock) > session_state_backlog(s)) {
+		s->skipped_states++;
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * With binary deltas, what happened to s's player this tick (hits,
+ * deaths, loot, ...) comes as the event "events", when there is any.
+ */
+void
+session_send_events(struct session *s)
+{
+	char	*events, *msg;
+	size_t	 elen = 0;
+	int	 n;
+
+	events = xstrdup("");
+	session_events_json(s, &events, &elen);
+	if (elen != 0) {
+		n = xasprintf(&msg, "[\"events\",[%s]]", events);
+		siosock_emit_raw(s->sock, "/", msg, (size_t)n);
+		free(msg);
+	}
+	free(events);
+}
+
 void
 session_send_state(struct session *s, const char *shared, size_t len,
     uint64_t tick)
@@ -827,13 +905,8 @@ session_send_state(struct session *s, const char *shared, size_t len,
 	size_t			 elen = 0;
 	int			 n;
 
-	if (s->state != SESSION_PLAYING || !handoff_in_world(s) ||
-	    migrate_holding_states(s->instance))
+	if (!session_state_due(s))
 		return;
-	if (siosock_output_queued(s->sock) > session_state_backlog(s)) {
-		s->skipped_states++;
-		return;
-	}
 	p = world_player_find(s->instance->run->world, s->player);
 	events = xstrdup("");
 	session_events_json(s, &events, &elen);
@@ -866,7 +939,9 @@ session_kick(struct session *s, const char *code, const char *message)
  *	str character id, u8 owns its character, u8 has quests, str quests,
  *	u64 last seq, u64 skipped states, u32 synced, u32 queued inputs,
  *	each u64 seq, u8 kind, f32 dx, f32 dy, i32 arg;
+ *	(format 4:) u8 has a delta table, the table (delta.c);
  *	then its Socket.IO connection (siosock.c).
+ * From format 3 a session has no table: its first delta is everything.
  * A session that is closing does not move: the old process finishes it.
  */
 int
@@ -904,6 +979,9 @@ session_save(struct session *s, struct snapw *w)
 		snapw_f32(w, s->queue[i].dy);
 		snapw_i32(w, s->queue[i].arg);
 	}
+	snapw_u8(w, s->dc != NULL);
+	if (s->dc != NULL)
+		delta_client_save(s->dc, w);
 	siosock_save(s->sock, w);
 }
 
@@ -951,6 +1029,11 @@ session_restore_fields(struct session *s, struct snapr *r, uint8_t *owns,
 	if (!snapr_ok(r)) {
 		xasprintf(cause, "session: %s", snapr_strerror(r));
 		return (-1);
+	}
+	if (r->version >= 4 && snapr_u8(r) != 0) {
+		s->dc = delta_client_new();
+		if (delta_client_restore(s->dc, r, cause) != 0)
+			return (-1);
 	}
 	if (!has_quests) {
 		free(s->quests);
@@ -1012,6 +1095,7 @@ session_restore(struct instance *inst, struct snapr *r, evutil_socket_t fd,
 fail:
 	free(s->character_id);
 	free(s->quests);
+	delta_client_free(s->dc);
 	free(s);
 	return (-1);
 }

@@ -18,10 +18,15 @@ struct siosock;
 struct json_object;
 struct world_input;
 struct world_player;
+struct delta_client;
 
 #define SESSION_INPUT_QUEUE	72	/* inputs held between two ticks */
 #define SESSION_INPUT_RESERVED	8	/* of which only the server queues */
 #define SESSION_STATE_BACKLOG	16384	/* unsent bytes before states skip */
+
+/* --state-format, as options_choice gives it. */
+#define SESSION_FORMAT_DELTA	0
+#define SESSION_FORMAT_JSON	1
 
 enum session_state {
 	SESSION_HANDSHAKE,	/* connected, no namespace joined yet */
@@ -55,14 +60,18 @@ struct session {
 	uint32_t		 synced;	/* player->changes last copied */
 	struct handoff		*handoff;	/* crossing to a neighbour */
 	int			 reading_held;	/* queue full until the tick */
+	struct delta_client	*dc;		/* what its client was sent */
+	uint32_t		 viewer;	/* player the AOI knows it as */
 	TAILQ_ENTRY(session)	 entry;
 };
 
 struct session	*session_new(struct instance *, evutil_socket_t);
 void		 session_free(struct session *);
 size_t		 session_drain_inputs(struct session *, struct world_input *);
+int		 session_state_due(struct session *);
 void		 session_send_state(struct session *, const char *, size_t,
 		     uint64_t);
+void		 session_send_events(struct session *);
 void		 session_load_character(struct world_player *,
 		     struct json_object *);
 void		 session_kick(struct session *, const char *, const char *);

@@ -137,6 +137,12 @@ siosock_output_queued(struct siosock *s)
 	return (eiosock_output_queued(s->eio));
 }
 
+void
+siosock_write_now(struct siosock *s)
+{
+	eiosock_write_now(s->eio);
+}
+
 static struct siosock_nsp *
 siosock_find_nsp(struct siosock *s, const char *name)
 {
@@ -515,6 +521,18 @@ siosock_emit_raw(struct siosock *s, const char *nsp, const char *json,
     size_t len)
 {
 	return (siosock_send_packet(s, SIO_EVENT, nsp, -1, json, len, NULL, 0));
+}
+
+/*
+ * An event whose arguments are JSON text with placeholders (json) and
+ * natt binary attachments: ["delta",{"_placeholder":true,"num":0}].
+ */
+int
+siosock_emit_raw_binary(struct siosock *s, const char *nsp, const char *json,
+    size_t len, const struct sio_attachment *att, size_t natt)
+{
+	return (siosock_send_packet(s, SIO_EVENT, nsp, -1, json, len, att,
+	    natt));
 }
 
 int

@@ -69,6 +69,9 @@ int		 siosock_emit(struct siosock *, const char *,
 		     size_t);
 int		 siosock_emit_raw(struct siosock *, const char *,
 		     const char *, size_t);
+int		 siosock_emit_raw_binary(struct siosock *, const char *,
+		     const char *, size_t, const struct sio_attachment *,
+		     size_t);
 int		 siosock_ack(struct siosock *, const char *, int64_t,
 		     struct json_object *, const struct sio_attachment *,
 		     size_t);
@@ -78,6 +81,7 @@ void		 siosock_pause_reading(struct siosock *, int);
 const char	*siosock_peer(struct siosock *);
 const char	*siosock_sid(struct siosock *);
 size_t		 siosock_output_queued(struct siosock *);
+void		 siosock_write_now(struct siosock *);
 
 /* Live migration (siosock.c says what travels). */
 int		 siosock_migratable(struct siosock *);

@@ -37,8 +37,9 @@
  *	2: checksum in the end marker; "INST" (snapshot.c), "PEND"
  *	   (pending.c), "WBCK" (writeback.c), "SESS" (session.c)
  *	3: "HAND" (handoff.c): hand-overs to neighbours under way
+ *	4: "SESS": each session's delta table (what its client was sent)
  */
-#define SNAP_FORMAT		3
+#define SNAP_FORMAT		4
 
 /* A snapshot being written; the bytes are buf[0..len). */
 struct snapw {

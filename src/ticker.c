@@ -65,6 +65,7 @@ ticker_fire_cb(evutil_socket_t fd, short events, void *arg)
 		t->stats.last_cost_ns = now - start;
 		if (t->stats.last_cost_ns > t->stats.max_cost_ns)
 			t->stats.max_cost_ns = t->stats.last_cost_ns;
+		costwin_add(&t->stats.cost, t->stats.last_cost_ns / 1000);
 	}
 	if (now >= t->next_ns) {
 		missed = (now - t->next_ns) / t->period_ns + 1;

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "costwin.h"
+
 #define TICKER_MAX_CATCHUP	5
 
 struct event_base;
@@ -20,6 +22,7 @@ struct ticker_stats {
 	uint64_t	skipped;	/* steps dropped after a long stall */
 	uint64_t	last_cost_ns;	/* time spent in the last step */
 	uint64_t	max_cost_ns;
+	struct costwin	cost;		/* the last steps' costs, us */
 };
 
 struct ticker	*ticker_new(struct event_base *, unsigned, ticker_cb, void *);

@@ -722,6 +722,22 @@ ws_send(struct ws *ws, int binary, const void *data, size_t len)
 }
 
 /*
+ * Writes what is queued now, without waiting for the loop: a tick sends
+ * each client its state in one write(2) and counts it in the tick's cost.
+ * What the socket does not take, and errors, are left to the bufferevent.
+ */
+void
+ws_write_now(struct ws *ws)
+{
+	struct evbuffer	*out = bufferevent_get_output(ws->bev);
+
+	if ((ws->state != WS_OPEN && ws->state != WS_CLOSING) ||
+	    evbuffer_get_length(out) == 0)
+		return;
+	(void)evbuffer_write(out, bufferevent_getfd(ws->bev));
+}
+
+/*
  * Backpressure: the owner can take no more messages for now. What the
  * client sends meanwhile waits in the socket (TCP slows the client down)
  * and is read on ws_resume_reading.

@@ -61,6 +61,7 @@ void		 ws_abort(struct ws *, const char *);
 void		 ws_pause_reading(struct ws *);
 void		 ws_resume_reading(struct ws *);
 size_t		 ws_output_queued(struct ws *);
+void		 ws_write_now(struct ws *);
 const char	*ws_peer(struct ws *);
 
 /* Live migration (ws.c says what travels). */

@@ -201,7 +201,9 @@ class Zoned {
 		const log = fs.openSync(logPath, "a");
 		const p = track(spawn(ZONED, ["--client-listen", "127.0.0.1:0",
 		    "--control-listen", "127.0.0.1:0", "--state-dir", this.stateDir,
-		    "--area-dir", AREA_DIR, "--log-level", "debug", ...this.args],
+		    "--area-dir", AREA_DIR, "--log-level", "debug",
+		    "--state-format", process.env.STATE_FORMAT || "json",
+		    ...this.args],
 		    { stdio: ["ignore", log, log] }), this.name);
 		fs.closeSync(log);
 		this.proc = p;

@@ -1,0 +1,143 @@
+/* State sync: interest, binary deltas, one write a client a tick. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "aoi.h"
+#include "delta.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "options.h"
+#include "session.h"
+#include "siosock.h"
+#include "sim/area.h"
+#include "sim/world.h"
+#include "sync.h"
+#include "ticker.h"
+#include "xmalloc.h"
+
+struct sync {
+	struct aoi		*aoi;
+	struct delta_frame	 frame;	/* this tick's entities, shared */
+	struct delta_enc	*enc;
+	struct delta_buf	 buf;	/* one client's message */
+	struct sync_stats	 stats;
+};
+
+/* Interest over the area's extent; NULL if the area has none. */
+struct sync *
+sync_new(const struct area *area, float radius)
+{
+	struct sync	*sy;
+	struct aoi	*aoi;
+
+	if ((aoi = aoi_new(area_width(area), area_height(area),
+	    radius)) == NULL)
+		return (NULL);
+	sy = xcalloc(1, sizeof *sy);
+	sy->aoi = aoi;
+	sy->enc = delta_enc_new();
+	return (sy);
+}
+
+void
+sync_free(struct sync *sy)
+{
+	if (sy == NULL)
+		return;
+	aoi_free(sy->aoi);
+	delta_frame_free(&sy->frame);
+	delta_enc_free(sy->enc);
+	delta_buf_free(&sy->buf);
+	free(sy);
+}
+
+/* A session goes: its player no longer looks. */
+void
+sync_forget_viewer(struct sync *sy, uint32_t player)
+{
+	if (sy != NULL && player != 0)
+		aoi_viewer_remove(sy->aoi, player);
+}
+
+/* The interest grid looks through the eyes of s's player, and only it. */
+static void
+sync_viewer(struct sync *sy, struct session *s)
+{
+	if (s->viewer == s->player)
+		return;
+	if (s->viewer != 0)
+		aoi_viewer_remove(sy->aoi, s->viewer);
+	s->viewer = s->player;
+	if (s->viewer != 0)
+		aoi_viewer_add(sy->aoi, s->viewer);
+}
+
+/* s's delta for this tick, queued on its socket. */
+static void
+sync_send(struct sync *sy, struct session *s, struct world *w)
+{
+	struct world_player	*p = world_player_find(w, s->player);
+	struct aoi_view		 v;
+	struct sio_attachment	 att;
+	size_t			 len;
+
+	if (s->dc == NULL)
+		s->dc = delta_client_new();
+	if (aoi_view(sy->aoi, s->player, &v) != 0)
+		return;
+	sy->buf.len = 0;
+	len = delta_encode(sy->enc, s->dc, &sy->buf, w->tick,
+	    p != NULL ? p->last_seq : 0, sy->frame.ents, sy->frame.n,
+	    v.visible_at, v.nvisible);
+	att.data = sy->buf.p;
+	att.len = len;
+	siosock_emit_raw_binary(s->sock, "/", SYNC_EVENT_JSON,
+	    sizeof SYNC_EVENT_JSON - 1, &att, 1);
+	session_send_events(s);
+	sy->stats.messages++;
+	sy->stats.bytes += len;
+	sy->stats.entities_seen += v.nvisible;
+}
+
+/*
+ * After the world stepped: every due client gets its delta, then every
+ * socket is written. started_ns is when the tick began (for the work
+ * window: simulation, interest and encoding, not the writes).
+ */
+void
+sync_tick(struct instance *inst, uint64_t started_ns)
+{
+	struct run	*run = inst->run;
+	struct sync	*sy;
+	struct session	*s;
+
+	if (run->sync == NULL && (run->sync = sync_new(run->area,
+	    (float)options_number(inst->options, OPT_VIEW_RADIUS))) == NULL)
+		fatalx("sync: area %s has no extent", run->area->name);
+	sy = run->sync;
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (s->state == SESSION_PLAYING)
+			sync_viewer(sy, s);
+	}
+	delta_frame_world(&sy->frame, run->world);
+	aoi_update(sy->aoi, sy->frame.pos, sy->frame.n);
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (session_state_due(s))
+			sync_send(sy, s, run->world);
+	}
+	costwin_add(&sy->stats.work, (monotonic_ns() - started_ns) / 1000);
+	TAILQ_FOREACH(s, &inst->sessions, entry) {
+		if (s->state != SESSION_CLOSING)
+			siosock_write_now(s->sock);
+	}
+}
+
+const struct sync_stats *
+sync_stats(const struct sync *sy)
+{
+	return (&sy->stats);
+}
