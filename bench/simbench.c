@@ -4,6 +4,11 @@
  * mobs, --players players walking at WORLD_PLAYER_SPEED, turning every 2 s
  * or so and sometimes attacking, --ticks steps at 20 Hz. All but the timing
  * is seeded: the counts and world_hash match on every machine.
+ *
+ * --sync also runs what a zoned tick does after the step for every
+ * player as a client (src/sync.c, without the sockets): the interest
+ * grid (aoi.c, --radius, default 400) and each player's binary delta
+ * (delta.c), and prints their cost and the bytes a client gets.
  */
 #include "config.h"
 
@@ -14,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "aoi.h"
+#include "delta.h"
 #include "sim/area.h"
 #include "sim/world.h"
 #include "xmalloc.h"
@@ -24,7 +31,49 @@
 #define SPAWNERS 8		/* per side: 64 spawners */
 
 #define USAGE	"usage: simbench [--mobs N] [--players M] [--ticks T] " \
-	"[--seed S]\n"
+	"[--seed S] [--sync [--radius R]]\n"
+
+/* The sync half of a tick, and its figures. */
+struct syncbench {
+	struct aoi		*aoi;
+	struct delta_frame	 frame;
+	struct delta_enc	*enc;
+	struct delta_client	**clients;
+	struct delta_buf	 buf;
+	uint64_t		*aoi_ns, *enc_ns, bytes, seen;
+};
+
+static uint64_t
+elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return ((uint64_t)(b->tv_sec - a->tv_sec) * 1000000000u +
+	    (uint64_t)b->tv_nsec - (uint64_t)a->tv_nsec);
+}
+
+static void
+sync_tick(struct syncbench *sb, struct world *w, long t)
+{
+	struct aoi_view	v;
+	struct timespec	t0, t1, t2;
+	size_t		i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	delta_frame_world(&sb->frame, w);
+	aoi_update(sb->aoi, sb->frame.pos, sb->frame.n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (i = 0; i < w->nplayers; i++) {
+		if (aoi_view(sb->aoi, w->players[i].id, &v) != 0)
+			continue;
+		sb->buf.len = 0;
+		sb->bytes += delta_encode(sb->enc, sb->clients[i], &sb->buf,
+		    w->tick, w->players[i].last_seq, sb->frame.ents,
+		    sb->frame.n, v.visible_at, v.nvisible);
+		sb->seen += v.nvisible;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	sb->aoi_ns[t] = elapsed(&t0, &t1);
+	sb->enc_ns[t] = elapsed(&t1, &t2);
+}
 
 static uint64_t
 next(uint64_t *s)		/* splitmix64: the inputs' own generator */
@@ -110,7 +159,11 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "mobs", 1, NULL, 'm' },
 	    { "players", 1, NULL, 'p' }, { "ticks", 1, NULL, 't' },
-	    { "seed", 1, NULL, 's' }, { "help", 0, NULL, 'h' }, { 0 } };
+	    { "seed", 1, NULL, 's' }, { "sync", 0, NULL, 'S' },
+	    { "radius", 1, NULL, 'r' }, { "help", 0, NULL, 'h' }, { 0 } };
+	struct syncbench	 sb;
+	int			 sync = 0;
+	long			 radius = 400;
 	long			 mobs = 4000, players = 2000, ticks = 1200, t;
 	uint64_t		 seed = 1, s, *ns, *turn, maxev = 0, nev = 0;
 	uint64_t		 total = 0, kinds[EVENT_EXIT + 1] = { 0 };
@@ -127,6 +180,8 @@ main(int argc, char **argv)
 		case 'p': players = number(optarg, 100000); break;
 		case 't': ticks = number(optarg, 10000000); break;
 		case 's': seed = (uint64_t)number(optarg, 0x7fffffffL); break;
+		case 'S': sync = 1; break;
+		case 'r': radius = number(optarg, 1000000); break;
 		case 'h': fputs(USAGE, stdout); return (0);
 		default: fputs(USAGE, stderr); return (1);
 		}
@@ -144,6 +199,18 @@ main(int argc, char **argv)
 	in = xcalloc((size_t)players * 2 + 1, sizeof *in);
 	turn = xcalloc((size_t)players + 1, sizeof *turn);
 	ns = xcalloc((size_t)ticks, sizeof *ns);
+	memset(&sb, 0, sizeof sb);
+	if (sync) {
+		sb.aoi = aoi_new(area_width(a), area_height(a), (float)radius);
+		sb.enc = delta_enc_new();
+		sb.clients = xcalloc(w->nplayers + 1, sizeof *sb.clients);
+		for (i = 0; i < w->nplayers; i++) {
+			aoi_viewer_add(sb.aoi, w->players[i].id);
+			sb.clients[i] = delta_client_new();
+		}
+		sb.aoi_ns = xcalloc((size_t)ticks, sizeof *sb.aoi_ns);
+		sb.enc_ns = xcalloc((size_t)ticks, sizeof *sb.enc_ns);
+	}
 	for (t = 0; t < ticks; t++) {
 		for (i = n = 0; i < w->nplayers; i++) {
 			if ((uint64_t)t >= turn[i]) {	/* a new heading */
@@ -166,6 +233,8 @@ main(int argc, char **argv)
 			maxev = w->nevents;
 		for (i = 0; i < w->nevents; i++)
 			kinds[w->events[i].kind]++;
+		if (sync)
+			sync_tick(&sb, w, t);
 	}
 	for (i = 0; i < w->nmobs; i++)
 		states[w->mobs[i].state]++;
@@ -178,6 +247,16 @@ main(int argc, char **argv)
 	    (double)ticks / HZ / ((double)total / 1e9),
 	    (double)ns[ticks / 2] / 1e3, (double)ns[ticks * 99 / 100] / 1e3,
 	    (double)ns[ticks - 1] / 1e3, 1000000 / HZ);
+	if (sync) {
+		qsort(sb.aoi_ns, (size_t)ticks, sizeof *ns, cmp_u64);
+		qsort(sb.enc_ns, (size_t)ticks, sizeof *ns, cmp_u64);
+		printf("  sync (radius %ld): interest us p50 %.1f p99 %.1f, "
+		    "encoding us p50 %.1f p99 %.1f\n", radius,
+		    (double)sb.aoi_ns[ticks / 2] / 1e3,
+		    (double)sb.aoi_ns[ticks * 99 / 100] / 1e3,
+		    (double)sb.enc_ns[ticks / 2] / 1e3,
+		    (double)sb.enc_ns[ticks * 99 / 100] / 1e3);
+	}
 	printf("machine-independent:\n  events/step %.1f (max %" PRIu64
 	    ", dropped %" PRIu64 ")\n", (double)nev / (double)ticks, maxev,
 	    w->events_dropped);
@@ -190,6 +269,21 @@ main(int argc, char **argv)
 		printf(" %s %zu", world_mob_state_name((enum mob_state)i),
 		    states[i]);
 	printf("\n  world_hash %016" PRIx64 "\n", world_hash(w));
+	if (sync && w->nplayers > 0) {
+		printf("  sync: seen per client %.1f, bytes per client per "
+		    "second %.0f\n", (double)sb.seen / (double)ticks /
+		    (double)w->nplayers, (double)sb.bytes / (double)ticks /
+		    (double)w->nplayers * HZ);
+		for (i = 0; i < w->nplayers; i++)
+			delta_client_free(sb.clients[i]);
+		free(sb.clients);
+		free(sb.aoi_ns);
+		free(sb.enc_ns);
+		aoi_free(sb.aoi);
+		delta_enc_free(sb.enc);
+		delta_frame_free(&sb.frame);
+		delta_buf_free(&sb.buf);
+	}
 	free(in);
 	free(turn);
 	free(ns);
