@@ -8,7 +8,9 @@
  * --sync also runs what a zoned tick does after the step for every
  * player as a client (src/sync.c, without the sockets): the interest
  * grid (aoi.c, --radius, default 400) and each player's binary delta
- * (delta.c), and prints their cost and the bytes a client gets.
+ * (delta.c's shared tick: each entity's update made once, then per
+ * client a merge of ids), and prints their cost and the bytes a client
+ * gets. "encoding" includes making the shared records.
  */
 #include "config.h"
 
@@ -36,9 +38,9 @@
 /* The sync half of a tick, and its figures. */
 struct syncbench {
 	struct aoi		*aoi;
-	struct delta_frame	 frame;
+	struct delta_tick	 dt;
 	struct delta_enc	*enc;
-	struct delta_client	**clients;
+	struct delta_known	**clients;
 	struct delta_buf	 buf;
 	uint64_t		*aoi_ns, *enc_ns, bytes, seen;
 };
@@ -53,21 +55,23 @@ elapsed(const struct timespec *a, const struct timespec *b)
 static void
 sync_tick(struct syncbench *sb, struct world *w, long t)
 {
-	struct aoi_view	v;
-	struct timespec	t0, t1, t2;
-	size_t		i;
+	struct delta_frame	*fr = delta_tick_frame(&sb->dt);
+	struct aoi_view		 v;
+	struct timespec		 t0, t1, t2;
+	size_t			 i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	delta_frame_world(&sb->frame, w);
-	aoi_update(sb->aoi, sb->frame.pos, sb->frame.n);
+	delta_frame_world(fr, w);
+	aoi_update(sb->aoi, fr->pos, fr->n);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	delta_tick_begin(&sb->dt, w->tick, 0);
 	for (i = 0; i < w->nplayers; i++) {
 		if (aoi_view(sb->aoi, w->players[i].id, &v) != 0)
 			continue;
 		sb->buf.len = 0;
-		sb->bytes += delta_encode(sb->enc, sb->clients[i], &sb->buf,
-		    w->tick, w->players[i].last_seq, sb->frame.ents,
-		    sb->frame.n, v.visible_at, v.nvisible);
+		sb->bytes += delta_encode_tick(&sb->dt, sb->enc,
+		    sb->clients[i], &sb->buf, w->players[i].last_seq,
+		    v.visible, v.visible_at, v.nvisible);
 		sb->seen += v.nvisible;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t2);
@@ -206,7 +210,7 @@ main(int argc, char **argv)
 		sb.clients = xcalloc(w->nplayers + 1, sizeof *sb.clients);
 		for (i = 0; i < w->nplayers; i++) {
 			aoi_viewer_add(sb.aoi, w->players[i].id);
-			sb.clients[i] = delta_client_new();
+			sb.clients[i] = delta_known_new();
 		}
 		sb.aoi_ns = xcalloc((size_t)ticks, sizeof *sb.aoi_ns);
 		sb.enc_ns = xcalloc((size_t)ticks, sizeof *sb.enc_ns);
@@ -275,13 +279,13 @@ main(int argc, char **argv)
 		    (double)w->nplayers, (double)sb.bytes / (double)ticks /
 		    (double)w->nplayers * HZ);
 		for (i = 0; i < w->nplayers; i++)
-			delta_client_free(sb.clients[i]);
+			delta_known_free(sb.clients[i]);
 		free(sb.clients);
 		free(sb.aoi_ns);
 		free(sb.enc_ns);
 		aoi_free(sb.aoi);
 		delta_enc_free(sb.enc);
-		delta_frame_free(&sb.frame);
+		delta_tick_free(&sb.dt);
 		delta_buf_free(&sb.buf);
 	}
 	free(in);

@@ -164,7 +164,49 @@ delta_frame_free(struct delta_frame *fr)
 		return;
 	free(fr->ents);
 	free(fr->pos);
+	free(fr->slots);
 	memset(fr, 0, sizeof *fr);
+}
+
+static size_t
+delta_frame_slot(uint32_t id, size_t nslots)
+{
+	return ((size_t)((id * 2654435761u) & (uint32_t)(nslots - 1)));
+}
+
+/*
+ * The entity of fr with this id, or NULL. The index is built on the
+ * first call after delta_frame_world (a live migration's restore looks
+ * up every entry of every client's table).
+ */
+const struct delta_entity *
+delta_frame_find(struct delta_frame *fr, uint32_t id)
+{
+	size_t	i, want;
+
+	if (!fr->indexed) {
+		for (want = 16; want < fr->n * 2; want *= 2)
+			;
+		if (want != fr->nslots) {
+			free(fr->slots);
+			fr->slots = xcalloc(want, sizeof *fr->slots);
+			fr->nslots = want;
+		} else
+			memset(fr->slots, 0, want * sizeof *fr->slots);
+		for (i = 0; i < fr->n; i++) {
+			want = delta_frame_slot(fr->ents[i].f.id, fr->nslots);
+			while (fr->slots[want] != 0)
+				want = (want + 1) & (fr->nslots - 1);
+			fr->slots[want] = (uint32_t)i + 1;
+		}
+		fr->indexed = 1;
+	}
+	for (i = delta_frame_slot(id, fr->nslots); fr->slots[i] != 0;
+	    i = (i + 1) & (fr->nslots - 1)) {
+		if (fr->ents[fr->slots[i] - 1].f.id == id)
+			return (&fr->ents[fr->slots[i] - 1]);
+	}
+	return (NULL);
 }
 
 static uint32_t
@@ -188,6 +230,7 @@ delta_frame_world(struct delta_frame *fr, const struct world *w)
 	size_t				 i, n = 0;
 
 	delta_frame_reserve(fr, w->nplayers + w->nmobs);
+	fr->indexed = 0;
 	for (i = 0; i < w->nplayers; i++) {
 		p = &w->players[i];
 		e = &fr->ents[n];
@@ -351,6 +394,26 @@ delta_client_restore(struct delta_client *c, struct snapr *r, char **cause)
 	return (0);
 }
 
+/* A varint of at most 5 bytes from a snapshot; 0 and r's error on junk. */
+static uint32_t
+delta_snap_varint(struct snapr *r, int *bad)
+{
+	uint64_t	v = 0;
+	uint8_t		b;
+	int		shift;
+
+	for (shift = 0; shift < 35; shift += 7) {
+		b = snapr_u8(r);
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if ((b & 0x80) == 0) {
+			*bad = v > UINT32_MAX || (b == 0 && shift != 0);
+			return ((uint32_t)v);
+		}
+	}
+	*bad = 1;
+	return (0);
+}
+
 /* What the client was last sent, n entries in ascending id order. */
 const struct delta_fields *
 delta_client_known(const struct delta_client *c, size_t *n)
@@ -427,9 +490,10 @@ delta_put_enter(uint8_t *p, const struct delta_entity *e, uint32_t *prev)
 }
 
 /* The update of was to now, if a field changed: else returns p as is. */
+/* An update's mask and fields (no id); nothing if nothing changed. */
 static uint8_t *
-delta_put_update(uint8_t *p, const struct delta_fields *was,
-    const struct delta_fields *now, uint32_t *prev)
+delta_put_update_fields(uint8_t *p, const struct delta_fields *was,
+    const struct delta_fields *now)
 {
 	uint8_t	mask = 0;
 
@@ -443,7 +507,6 @@ delta_put_update(uint8_t *p, const struct delta_fields *was,
 		mask |= DELTA_F_LEVEL;
 	if (mask == 0)
 		return (p);
-	p = delta_put_id(p, now->id, prev);
 	*p++ = mask;
 	if (mask & DELTA_F_POS) {
 		/* Both within +-DELTA_QMAX: the difference fits. */
@@ -457,6 +520,19 @@ delta_put_update(uint8_t *p, const struct delta_fields *was,
 	if (mask & DELTA_F_LEVEL)
 		p = delta_put_varint(p, now->level);
 	return (p);
+}
+
+static uint8_t *
+delta_put_update(uint8_t *p, const struct delta_fields *was,
+    const struct delta_fields *now, uint32_t *prev)
+{
+	uint8_t	 rec[DELTA_UPDATE_MAX], *q;
+
+	if ((q = delta_put_update_fields(rec, was, now)) == rec)
+		return (p);
+	p = delta_put_id(p, now->id, prev);
+	memcpy(p, rec, (size_t)(q - rec));
+	return (p + (q - rec));
 }
 
 /*
@@ -983,4 +1059,298 @@ delta_view_find(const struct delta_view *v, uint32_t id)
 	size_t	idx = delta_find(v->ents, v->n, id);
 
 	return (idx == DELTA_NONE ? NULL : &v->ents[idx]);
+}
+
+/* ---- the shared tick: every client against the frame before -------------- */
+
+/*
+ * A client that was sent the last tick's delta knows exactly the last
+ * frame's fields of the entities it saw: what changed of an entity since
+ * the last frame is the same bytes for every such client. So each tick
+ * the update record of every entity (mask and fields, without the id,
+ * whose gap depends on the client's list) is made once, and a client
+ * costs a merge of two sorted id lists and a copy per entity that
+ * changed. A client keeps only the ids it knows (delta_known).
+ *
+ * A client that missed ticks (it was skipped, or came from an older
+ * snapshot) is resynchronised: every id it knows leaves and everything
+ * it sees enters, in one message (which the format allows: an enter may
+ * name an id that left in the same message).
+ */
+
+struct delta_known *
+delta_known_new(void)
+{
+	return (xcalloc(1, sizeof (struct delta_known)));
+}
+
+void
+delta_known_free(struct delta_known *k)
+{
+	if (k == NULL)
+		return;
+	free(k->ids);
+	free(k);
+}
+
+static void
+delta_known_reserve(struct delta_known *k, size_t n)
+{
+	size_t	cap;
+
+	if (n <= k->cap)
+		return;
+	cap = k->cap < 16 ? 16 : k->cap;
+	while (cap < n)
+		cap *= 2;
+	k->ids = xreallocarray(k->ids, cap, sizeof *k->ids);
+	k->cap = cap;
+}
+
+/* The heap k holds (a migration's replacement makes as much ready). */
+size_t
+delta_known_bytes(const struct delta_known *k)
+{
+	return (sizeof *k + k->cap * sizeof *k->ids);
+}
+
+/*
+ * Sets what k knows: n ids, ascending, which it knows as the frame of
+ * tick synced has them (0: as nothing the encoder keeps, so that its
+ * next message resynchronises).
+ */
+void
+delta_known_set(struct delta_known *k, const uint32_t *ids, size_t n,
+    uint64_t synced)
+{
+	delta_known_reserve(k, n);
+	if (n != 0)
+		memcpy(k->ids, ids, n * sizeof *ids);
+	k->n = n;
+	k->synced = synced;
+}
+
+/*
+ * Live migration: u8 current (1: it knows the frame of the snapshot's
+ * tick), u32 n, n id gaps as varints.
+ */
+void
+delta_known_save(const struct delta_known *k, uint64_t tick, struct snapw *w)
+{
+	uint8_t		 tmp[8], *p;
+	size_t		 i;
+	uint32_t	 prev = 0;
+
+	snapw_u8(w, k->synced == tick && tick != 0);
+	snapw_u32(w, (uint32_t)k->n);
+	for (i = 0; i < k->n; i++) {
+		p = delta_put_varint(tmp, k->ids[i] - prev);
+		snapw_bytes(w, tmp, (size_t)(p - tmp));
+		prev = k->ids[i];
+	}
+}
+
+int
+delta_known_restore(struct delta_known *k, uint64_t tick, struct snapr *r,
+    char **cause)
+{
+	uint32_t	 n, i, gap, id = 0;
+	uint8_t		 current;
+	int		 bad;
+
+	current = snapr_u8(r);
+	n = snapr_u32(r);
+	if (!snapr_ok(r) || n > DELTA_VIEW_MAX || current > 1) {
+		xasprintf(cause, "delta table: %s", !snapr_ok(r) ?
+		    snapr_strerror(r) : current > 1 ? "bad flag" :
+		    "too many entities");
+		return (-1);
+	}
+	delta_known_reserve(k, n);
+	for (i = 0; i < n; i++) {
+		gap = delta_snap_varint(r, &bad);
+		if (!snapr_ok(r) || bad || (gap == 0 && i > 0) ||
+		    gap > UINT32_MAX - id) {
+			xasprintf(cause, "delta table: %s", snapr_ok(r) ?
+			    "ids not ascending" : snapr_strerror(r));
+			return (-1);
+		}
+		id += gap;
+		k->ids[i] = id;
+	}
+	k->n = n;
+	k->synced = current ? tick : 0;
+	return (0);
+}
+
+void
+delta_tick_free(struct delta_tick *t)
+{
+	if (t == NULL)
+		return;
+	delta_frame_free(&t->frames[0]);
+	delta_frame_free(&t->frames[1]);
+	free(t->rec_off);
+	free(t->rec_len);
+	free(t->rec_new);
+	delta_buf_free(&t->recs);
+	memset(t, 0, sizeof *t);
+}
+
+/* The frame to fill with this tick's entities (delta_frame_world). */
+struct delta_frame *
+delta_tick_frame(struct delta_tick *t)
+{
+	return (&t->frames[!t->cur]);
+}
+
+/*
+ * The frame delta_tick_frame gave is tick's: it becomes the current one
+ * and the records against the one before are made. With seed, it is only
+ * the starting point (a restored world): no client is sent its records.
+ */
+void
+delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
+{
+	struct delta_frame		*now, *was;
+	const struct delta_entity	*old;
+	size_t				 i, cap;
+	uint8_t				*p, *q;
+
+	t->cur = !t->cur;
+	t->ticks[t->cur] = tick;
+	now = &t->frames[t->cur];
+	now->indexed = 0;	/* filled anew: its index is stale */
+	was = &t->frames[!t->cur];
+	t->have_prev = !seed && t->ticks[!t->cur] != 0;
+	if (seed)
+		return;
+	if (now->n > t->reccap) {
+		cap = now->n * 2;
+		t->rec_off = xreallocarray(t->rec_off, cap,
+		    sizeof *t->rec_off);
+		t->rec_len = xreallocarray(t->rec_len, cap,
+		    sizeof *t->rec_len);
+		t->rec_new = xreallocarray(t->rec_new, cap,
+		    sizeof *t->rec_new);
+		t->reccap = cap;
+	}
+	t->recs.len = 0;
+	delta_buf_reserve(&t->recs, now->n * DELTA_UPDATE_MAX);
+	p = t->recs.p;
+	for (i = 0; i < now->n; i++) {
+		old = t->have_prev ? delta_frame_find(was,
+		    now->ents[i].f.id) : NULL;
+		t->rec_off[i] = (uint32_t)(p - t->recs.p);
+		if (old == NULL || old->f.kind != now->ents[i].f.kind ||
+		    old->f.type != now->ents[i].f.type) {
+			t->rec_new[i] = 1;
+			t->rec_len[i] = 0;
+			continue;
+		}
+		t->rec_new[i] = 0;
+		/* The record without its id: mask and fields. */
+		q = delta_put_update_fields(p, &old->f, &now->ents[i].f);
+		t->rec_len[i] = (uint16_t)(q - p);
+		p = q;
+	}
+	t->recs.len = (size_t)(p - t->recs.p);
+}
+
+/*
+ * Appends to out client k's message for this tick (the frame of the last
+ * delta_tick_begin): ids[0..nat) are the ids of what it sees, ascending,
+ * and at[0..nat) their indices in that frame (aoi_view's visible and
+ * visible_at: the ids apart, so that the merge does not touch the
+ * entities). Then k knows exactly those. Returns the message's length.
+ */
+size_t
+delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
+    struct delta_known *k, struct delta_buf *out, uint64_t seq,
+    const uint32_t *ids, const uint32_t *at, size_t nat)
+{
+	const struct delta_frame	*fr = &t->frames[t->cur];
+	const struct delta_entity	*ent;
+	size_t				 i = 0, j = 0, nl, ne, nu, start;
+	size_t				 nleave = 0, nenter = 0, nupdate = 0;
+	uint32_t			 lprev = 0, eprev = 0, uprev = 0, id;
+	uint32_t			 last = 0;
+	uint8_t				*pl, *pe, *pu, *p;
+	int				 fast;
+
+	/* Knows the frame before: updates; else everything anew. */
+	fast = t->have_prev && k->synced == t->ticks[!t->cur];
+	e->leave.len = e->enter.len = e->update.len = 0;
+	delta_buf_reserve(&e->leave, k->n * DELTA_LEAVE_MAX);
+	delta_buf_reserve(&e->enter, nat * DELTA_ENTER_MAX);
+	delta_buf_reserve(&e->update, nat * DELTA_UPDATE_MAX);
+	pl = e->leave.p;
+	pe = e->enter.p;
+	pu = e->update.p;
+	while (i < k->n || j < nat) {
+		if (j == nat || (i < k->n && k->ids[i] < ids[j])) {
+			pl = delta_put_id(pl, k->ids[i++], &lprev);
+			nleave++;
+			continue;
+		}
+		id = ids[j];
+		if (at[j] >= fr->n || (j > 0 && id <= last))
+			fatalx("delta_encode_tick: entity %u (index %u of %zu) "
+			    "after %u", id, at[j], fr->n, last);
+		if (i < k->n && k->ids[i] == id) {
+			i++;
+			if (fast && !t->rec_new[at[j]]) {
+				if (t->rec_len[at[j]] != 0) {
+					pu = delta_put_id(pu, id, &uprev);
+					memcpy(pu, t->recs.p +
+					    t->rec_off[at[j]],
+					    t->rec_len[at[j]]);
+					pu += t->rec_len[at[j]];
+					nupdate++;
+				}
+				last = id;
+				j++;
+				continue;
+			}
+			/* Not known as it was: it leaves and enters again. */
+			pl = delta_put_id(pl, id, &lprev);
+			nleave++;
+		}
+		ent = &fr->ents[at[j]];
+		if (ent->f.id != id)
+			fatalx("delta_encode_tick: entity %u at %u is %u", id,
+			    at[j], ent->f.id);
+		pe = delta_put_enter(pe, ent, &eprev);
+		nenter++;
+		last = id;
+		j++;
+	}
+	/* Now it knows what it sees. */
+	delta_known_reserve(k, nat);
+	if (nat != 0)
+		memcpy(k->ids, ids, nat * sizeof *ids);
+	k->n = nat;
+	k->synced = t->ticks[t->cur];
+
+	nl = (size_t)(pl - e->leave.p);
+	ne = (size_t)(pe - e->enter.p);
+	nu = (size_t)(pu - e->update.p);
+	start = out->len;
+	delta_buf_reserve(out, DELTA_HEADER_MAX + DELTA_COUNTS_MAX + nl + ne +
+	    nu);
+	p = out->p + out->len;
+	*p++ = DELTA_VERSION;
+	p = delta_put_varint(p, t->ticks[t->cur]);
+	p = delta_put_varint(p, seq);
+	p = delta_put_varint(p, nleave);
+	if (nl != 0)
+		memcpy(p, e->leave.p, nl);
+	p = delta_put_varint(p + nl, nenter);
+	if (ne != 0)
+		memcpy(p, e->enter.p, ne);
+	p = delta_put_varint(p + ne, nupdate);
+	if (nu != 0)
+		memcpy(p, e->update.p, nu);
+	out->len = (size_t)(p + nu - out->p);
+	return (out->len - start);
 }

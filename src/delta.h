@@ -162,6 +162,10 @@ struct delta_frame {
 	struct aoi_entity	*pos;
 	size_t			 n;
 	size_t			 cap;
+	/* delta_frame_find's index: ents by id, open addressing. */
+	uint32_t		*slots;		/* index + 1, 0 for none */
+	size_t			 nslots;
+	int			 indexed;
 };
 
 /* A growable byte buffer; bytes are p[0..len). Start it zeroed. */
@@ -192,6 +196,33 @@ struct delta_view {
 	size_t			 cap;
 };
 
+/*
+ * What a client knows, for the shared tick (delta_encode_tick): the ids
+ * it was sent, ascending, as the frame of tick synced has them.
+ */
+struct delta_known {
+	uint32_t		*ids;
+	size_t			 n;
+	size_t			 cap;
+	uint64_t		 synced;	/* 0: nothing the encoder keeps */
+};
+
+/*
+ * The part of a tick every client shares: this tick's frame, the one
+ * before, and each entity's update record against it, made once.
+ */
+struct delta_tick {
+	struct delta_frame	 frames[2];
+	unsigned		 cur;		/* frames[cur] is this tick's */
+	uint64_t		 ticks[2];	/* of each frame, 0: none */
+	int			 have_prev;	/* records against frames[!cur] */
+	uint32_t		*rec_off;	/* per entity of frames[cur] */
+	uint16_t		*rec_len;
+	uint8_t			*rec_new;	/* not in the frame before */
+	size_t			 reccap;
+	struct delta_buf	 recs;
+};
+
 struct delta_enc;
 struct delta_client;
 struct snapr;
@@ -202,6 +233,7 @@ int32_t		 delta_quantise(float);
 void		 delta_frame_world(struct delta_frame *, const struct world *);
 void		 delta_frame_reserve(struct delta_frame *, size_t);
 void		 delta_frame_free(struct delta_frame *);
+const struct delta_entity *delta_frame_find(struct delta_frame *, uint32_t);
 
 void		 delta_buf_reserve(struct delta_buf *, size_t);
 void		 delta_buf_free(struct delta_buf *);
@@ -220,6 +252,22 @@ size_t		 delta_encode(struct delta_enc *, struct delta_client *,
 		     struct delta_buf *, uint64_t, uint64_t,
 		     const struct delta_entity *, size_t, const uint32_t *,
 		     size_t);
+
+struct delta_known *delta_known_new(void);
+void		 delta_known_free(struct delta_known *);
+size_t		 delta_known_bytes(const struct delta_known *);
+void		 delta_known_set(struct delta_known *, const uint32_t *, size_t,
+		     uint64_t);
+void		 delta_known_save(const struct delta_known *, uint64_t,
+		     struct snapw *);
+int		 delta_known_restore(struct delta_known *, uint64_t,
+		     struct snapr *, char **);
+struct delta_frame *delta_tick_frame(struct delta_tick *);
+void		 delta_tick_begin(struct delta_tick *, uint64_t, int);
+void		 delta_tick_free(struct delta_tick *);
+size_t		 delta_encode_tick(struct delta_tick *, struct delta_enc *,
+		     struct delta_known *, struct delta_buf *, uint64_t,
+		     const uint32_t *, const uint32_t *, size_t);
 
 void		 delta_view_init(struct delta_view *);
 void		 delta_view_free(struct delta_view *);

@@ -19,6 +19,7 @@
 
 #include "control.h"
 #include "dataapi.h"
+#include "delta.h"
 #include "fdpass.h"
 #include "handoff.h"
 #include "heap.h"
@@ -476,18 +477,24 @@ migrate_listen(struct migration *m, char **cause)
 static int
 migrate_spawn(struct migration *m, const char *binary, char **cause)
 {
-	char	**argv = migrate_argv(m->inst, binary, m->path);
-	char	  heap[32];
-	size_t	  want;
-	pid_t	  pid;
-	int	  fd;
+	char		**argv = migrate_argv(m->inst, binary, m->path);
+	struct session	 *s;
+	char		  heap[32];
+	size_t		  want;
+	pid_t		  pid;
+	int		  fd;
 
 	/*
 	 * How much heap the replacement should have ready (takeover.c): what
 	 * restoring a session takes (measured: 22 MiB for 1,000 sessions and
-	 * 2,000 mobs), but not more than we use ourselves.
+	 * 2,000 mobs) and its delta table, but not more than we use
+	 * ourselves.
 	 */
 	want = MIGRATE_HEAP_FIXED + m->inst->nsessions * MIGRATE_HEAP_SESSION;
+	TAILQ_FOREACH(s, &m->inst->sessions, entry) {
+		if (s->dk != NULL)
+			want += delta_known_bytes(s->dk);
+	}
 	if (want > heap_in_use())
 		want = heap_in_use();
 	snprintf(heap, sizeof heap, "%zu", want);

@@ -767,7 +767,7 @@ session_free(struct session *s)
 	inst->nsessions--;
 	if (inst->run != NULL)
 		sync_forget_viewer(inst->run->sync, s->viewer);
-	delta_client_free(s->dc);
+	delta_known_free(s->dk);
 	siosock_free(s->sock);
 	free(s->character_id);
 	free(s->quests);
@@ -939,9 +939,13 @@ session_kick(struct session *s, const char *code, const char *message)
  *	str character id, u8 owns its character, u8 has quests, str quests,
  *	u64 last seq, u64 skipped states, u32 synced, u32 queued inputs,
  *	each u64 seq, u8 kind, f32 dx, f32 dy, i32 arg;
- *	(format 4:) u8 has a delta table, the table (delta.c);
+ *	(format 4:) u8 has a delta table, the table in full
+ *	(delta_client_save);
+ *	(format 5:) u8 has a delta table, the ids it holds
+ *	(delta_known_save), whose fields are the world's if it is current;
  *	then its Socket.IO connection (siosock.c).
- * From format 3 a session has no table: its first delta is everything.
+ * From format 3 a session has no table, from format 4 one that is not
+ * current: its first delta resynchronises it.
  * A session that is closing does not move: the old process finishes it.
  */
 int
@@ -979,9 +983,9 @@ session_save(struct session *s, struct snapw *w)
 		snapw_f32(w, s->queue[i].dy);
 		snapw_i32(w, s->queue[i].arg);
 	}
-	snapw_u8(w, s->dc != NULL);
-	if (s->dc != NULL)
-		delta_client_save(s->dc, w);
+	snapw_u8(w, s->dk != NULL && s->instance->run != NULL);
+	if (s->dk != NULL && s->instance->run != NULL)
+		delta_known_save(s->dk, s->instance->run->world->tick, w);
 	siosock_save(s->sock, w);
 }
 
@@ -994,13 +998,43 @@ session_peek_id(const struct snapr *r)
 	return (snapr_u32(&copy));
 }
 
+/*
+ * What the client was sent. Format 4 kept each entry's fields: only its
+ * ids are of use now, and the next delta resynchronises the client.
+ */
+static int
+session_restore_table(struct session *s, struct snapr *r, char **cause)
+{
+	struct delta_client		*c;
+	const struct delta_fields	*f;
+	uint32_t			*ids;
+	size_t				 n, i;
+	int				 rv;
+
+	s->dk = delta_known_new();
+	if (r->version >= 5)
+		return (delta_known_restore(s->dk,
+		    s->instance->run->world->tick, r, cause));
+	c = delta_client_new();
+	if ((rv = delta_client_restore(c, r, cause)) == 0) {
+		f = delta_client_known(c, &n);
+		ids = xcalloc(n + 1, sizeof *ids);
+		for (i = 0; i < n; i++)
+			ids[i] = f[i].id;
+		delta_known_set(s->dk, ids, n, 0);
+		free(ids);
+	}
+	delta_client_free(c);
+	return (rv);
+}
+
 static int
 session_restore_fields(struct session *s, struct snapr *r, uint8_t *owns,
     char **cause)
 {
 	struct run	*run = s->instance->run;
 	size_t		 i;
-	uint8_t		 state, has_quests;
+	uint8_t		 state, has_quests, table = 0;
 
 	s->id = snapr_u32(r);
 	state = snapr_u8(r);
@@ -1030,11 +1064,15 @@ session_restore_fields(struct session *s, struct snapr *r, uint8_t *owns,
 		xasprintf(cause, "session: %s", snapr_strerror(r));
 		return (-1);
 	}
-	if (r->version >= 4 && snapr_u8(r) != 0) {
-		s->dc = delta_client_new();
-		if (delta_client_restore(s->dc, r, cause) != 0)
-			return (-1);
+	if (r->version >= 4)
+		table = snapr_u8(r);
+	if (table > 1 || (table && run == NULL)) {
+		xasprintf(cause, "session %u: %s", s->id, table > 1 ?
+		    "bad delta table flag" : "a delta table without a world");
+		return (-1);
 	}
+	if (table && session_restore_table(s, r, cause) != 0)
+		return (-1);
 	if (!has_quests) {
 		free(s->quests);
 		s->quests = NULL;
@@ -1095,7 +1133,7 @@ session_restore(struct instance *inst, struct snapr *r, evutil_socket_t fd,
 fail:
 	free(s->character_id);
 	free(s->quests);
-	delta_client_free(s->dc);
+	delta_known_free(s->dk);
 	free(s);
 	return (-1);
 }

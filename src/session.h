@@ -18,7 +18,7 @@ struct siosock;
 struct json_object;
 struct world_input;
 struct world_player;
-struct delta_client;
+struct delta_known;
 
 #define SESSION_INPUT_QUEUE	72	/* inputs held between two ticks */
 #define SESSION_INPUT_RESERVED	8	/* of which only the server queues */
@@ -60,7 +60,7 @@ struct session {
 	uint32_t		 synced;	/* player->changes last copied */
 	struct handoff		*handoff;	/* crossing to a neighbour */
 	int			 reading_held;	/* queue full until the tick */
-	struct delta_client	*dc;		/* what its client was sent */
+	struct delta_known	*dk;		/* what its client was sent */
 	uint32_t		 viewer;	/* player the AOI knows it as */
 	TAILQ_ENTRY(session)	 entry;
 };

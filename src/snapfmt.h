@@ -38,8 +38,10 @@
  *	   (pending.c), "WBCK" (writeback.c), "SESS" (session.c)
  *	3: "HAND" (handoff.c): hand-overs to neighbours under way
  *	4: "SESS": each session's delta table (what its client was sent)
+ *	5: "SESS": a delta table is the ids it holds (its fields the
+ *	   world's, if current)
  */
-#define SNAP_FORMAT		4
+#define SNAP_FORMAT		5
 
 /* A snapshot being written; the bytes are buf[0..len). */
 struct snapw {

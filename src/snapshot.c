@@ -19,6 +19,7 @@
 #include "sim/world.h"
 #include "snapfmt.h"
 #include "snapshot.h"
+#include "sync.h"
 #include "snapworld.h"
 #include "ticker.h"
 #include "writeback.h"
@@ -301,8 +302,10 @@ snapshot_resume(struct instance *inst)
 	struct session	*s;
 
 	lifecycle_adopt_listeners(inst);
-	if (inst->run != NULL)
+	if (inst->run != NULL) {
+		sync_seed(inst);
 		lifecycle_run_start(inst, inst->run->world->tick, 1);
+	}
 	TAILQ_FOREACH(s, &inst->sessions, entry)
 		session_resume(s);
 	writeback_resume(inst->wb);

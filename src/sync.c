@@ -21,7 +21,7 @@
 
 struct sync {
 	struct aoi		*aoi;
-	struct delta_frame	 frame;	/* this tick's entities, shared */
+	struct delta_tick	 dt;	/* this tick's entities, shared */
 	struct delta_enc	*enc;
 	struct delta_buf	 buf;	/* one client's message */
 	struct sync_stats	 stats;
@@ -49,7 +49,7 @@ sync_free(struct sync *sy)
 	if (sy == NULL)
 		return;
 	aoi_free(sy->aoi);
-	delta_frame_free(&sy->frame);
+	delta_tick_free(&sy->dt);
 	delta_enc_free(sy->enc);
 	delta_buf_free(&sy->buf);
 	free(sy);
@@ -85,14 +85,13 @@ sync_send(struct sync *sy, struct session *s, struct world *w)
 	struct sio_attachment	 att;
 	size_t			 len;
 
-	if (s->dc == NULL)
-		s->dc = delta_client_new();
+	if (s->dk == NULL)
+		s->dk = delta_known_new();
 	if (aoi_view(sy->aoi, s->player, &v) != 0)
 		return;
 	sy->buf.len = 0;
-	len = delta_encode(sy->enc, s->dc, &sy->buf, w->tick,
-	    p != NULL ? p->last_seq : 0, sy->frame.ents, sy->frame.n,
-	    v.visible_at, v.nvisible);
+	len = delta_encode_tick(&sy->dt, sy->enc, s->dk, &sy->buf,
+	    p != NULL ? p->last_seq : 0, v.visible, v.visible_at, v.nvisible);
 	att.data = sy->buf.p;
 	att.len = len;
 	siosock_emit_raw_binary(s->sock, "/", SYNC_EVENT_JSON,
@@ -108,23 +107,48 @@ sync_send(struct sync *sy, struct session *s, struct world *w)
  * socket is written. started_ns is when the tick began (for the work
  * window: simulation, interest and encoding, not the writes).
  */
-void
-sync_tick(struct instance *inst, uint64_t started_ns)
+/* The run's sync, made on first use. */
+static struct sync *
+sync_get(struct instance *inst)
 {
 	struct run	*run = inst->run;
-	struct sync	*sy;
-	struct session	*s;
 
 	if (run->sync == NULL && (run->sync = sync_new(run->area,
 	    (float)options_number(inst->options, OPT_VIEW_RADIUS))) == NULL)
 		fatalx("sync: area %s has no extent", run->area->name);
-	sy = run->sync;
+	return (run->sync);
+}
+
+/*
+ * A restored world, before its first tick: the frame the first tick's
+ * deltas are against, that of the snapshot's tick, which the clients
+ * whose tables came current know.
+ */
+void
+sync_seed(struct instance *inst)
+{
+	struct sync	*sy = sync_get(inst);
+
+	delta_frame_world(delta_tick_frame(&sy->dt), inst->run->world);
+	delta_tick_begin(&sy->dt, inst->run->world->tick, 1);
+}
+
+void
+sync_tick(struct instance *inst, uint64_t started_ns)
+{
+	struct run	*run = inst->run;
+	struct sync		*sy = sync_get(inst);
+	struct delta_frame	*frame;
+	struct session		*s;
+
 	TAILQ_FOREACH(s, &inst->sessions, entry) {
 		if (s->state == SESSION_PLAYING)
 			sync_viewer(sy, s);
 	}
-	delta_frame_world(&sy->frame, run->world);
-	aoi_update(sy->aoi, sy->frame.pos, sy->frame.n);
+	frame = delta_tick_frame(&sy->dt);
+	delta_frame_world(frame, run->world);
+	delta_tick_begin(&sy->dt, run->world->tick, 0);
+	aoi_update(sy->aoi, frame->pos, frame->n);
 	TAILQ_FOREACH(s, &inst->sessions, entry) {
 		if (session_state_due(s))
 			sync_send(sy, s, run->world);

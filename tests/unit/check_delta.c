@@ -31,6 +31,7 @@
 #include "countalloc.h"
 #include "testrand.h"
 #include "delta.h"
+#include "snapfmt.h"
 #include "sim/area.h"
 #include "sim/world.h"
 #include "simfix.h"
@@ -350,6 +351,131 @@ END_TEST
 /* ---- round trips -------------------------------------------------------- */
 
 #define NCLIENTS	8
+
+/*
+ * The shared tick (delta_encode_tick): random ticks seen by several
+ * clients, some skipping ticks (resynchronised at their next message);
+ * after every message the view is what is true. Client 0 never skips:
+ * its messages are byte for byte the per-client encoder's. Half-way, a
+ * live migration: every client's ids go through a snapshot into a new
+ * encoder seeded with that tick's frame, and the views carry on.
+ */
+START_TEST(test_round_trip_tick)
+{
+	static struct sent	 e[SMAX];
+	struct delta_tick	*dt, dts[2];
+	struct delta_frame	*fr, classic_fr = { 0 };
+	struct delta_enc	*enc = delta_enc_new();
+	struct delta_known	*k[NCLIENTS];
+	struct delta_client	*classic = delta_client_new();
+	struct delta_view	 v[NCLIENTS];
+	struct delta_buf	 b = { 0 }, cb = { 0 };
+	struct aoi		*a;
+	struct aoi_view		 av;
+	struct snapw		 w;
+	struct snapr		 r;
+	uint32_t		 viewer[NCLIENTS], nextid = 0;
+	uint64_t		 s = 0x71c4 + (uint64_t)_i, tick;
+	size_t			 n, i, len, clen, resyncs = 0, messages = 0;
+	char			*cause = NULL;
+	const float		 side = 1000;
+
+	memset(dts, 0, sizeof dts);
+	dt = &dts[0];
+	a = aoi_new(side, side, 150);
+	for (n = 0; n < 250; n++) {
+		nextid += 1 + tbelow(&s, 4);
+		sent_random(&s, &e[n], nextid, side);
+	}
+	for (i = 0; i < NCLIENTS; i++) {
+		viewer[i] = e[i * 7].id;
+		aoi_viewer_add(a, viewer[i]);
+		k[i] = delta_known_new();
+		delta_view_init(&v[i]);
+	}
+	for (tick = 1; tick <= 300; tick++) {
+		fr = delta_tick_frame(dt);
+		frame_build(fr, e, n);
+		delta_tick_begin(dt, tick, 0);
+		frame_build(&classic_fr, e, n);
+		aoi_update(a, fr->pos, fr->n);
+		for (i = 0; i < NCLIENTS; i++) {
+			if (i > 0 && tbelow(&s, 8) == 0)
+				continue;	/* output full: skipped */
+			ck_assert_int_eq(aoi_view(a, viewer[i], &av), 0);
+			resyncs += k[i]->n != 0 &&
+			    k[i]->synced != tick - 1;
+			b.len = 0;
+			len = delta_encode_tick(dt, enc, k[i], &b, tick,
+			    av.visible, av.visible_at, av.nvisible);
+			ck_assert_uint_eq(b.len, len);
+			ck_assert_msg(delta_decode(&v[i], b.p, len,
+			    &cause) == 0, "tick %llu client %zu: %s",
+			    (unsigned long long)tick, i, cause);
+			ck_assert_uint_eq(v[i].tick, tick);
+			assert_view_truth(&v[i], fr->ents, av.visible_at,
+			    av.nvisible);
+			ck_assert_uint_eq(k[i]->n, av.nvisible);
+			ck_assert_uint_eq(k[i]->synced, tick);
+			if (i == 0) {
+				cb.len = 0;
+				clen = delta_encode(enc, classic, &cb, tick,
+				    tick, classic_fr.ents, classic_fr.n,
+				    av.visible_at, av.nvisible);
+				ck_assert_uint_eq(clen, len);
+				ck_assert(memcmp(cb.p, b.p, len) == 0);
+			}
+			messages++;
+		}
+		if (tick == 150) {
+			/* Migrate: ids through a snapshot, a seeded encoder. */
+			snapw_init(&w);
+			snapw_section_begin(&w, "TEST");
+			for (i = 0; i < NCLIENTS; i++)
+				delta_known_save(k[i], tick, &w);
+			snapw_section_end(&w);
+			snapw_finish(&w);
+			ck_assert_int_eq(snapr_open(&r, w.buf, w.len, NULL,
+			    &cause), 0);
+			{
+				char		 tag[SNAP_TAG_LEN + 1];
+				struct snapr	 sec;
+
+				ck_assert_int_eq(snapr_next_section(&r, tag,
+				    &sec), 1);
+				for (i = 0; i < NCLIENTS; i++) {
+					delta_known_free(k[i]);
+					k[i] = delta_known_new();
+					ck_assert_int_eq(delta_known_restore(
+					    k[i], tick, &sec, &cause), 0);
+				}
+				ck_assert_uint_eq(snapr_left(&sec), 0);
+			}
+			snapw_free(&w);
+			delta_tick_free(dt);
+			dt = &dts[1];
+			fr = delta_tick_frame(dt);
+			frame_build(fr, e, n);
+			delta_tick_begin(dt, tick, 1);
+		}
+		sent_tick(&s, e, &n, &nextid, side);
+	}
+	ck_assert_uint_gt(resyncs, 50);
+	ck_assert_uint_gt(messages, 1500);
+	for (i = 0; i < NCLIENTS; i++) {
+		delta_view_free(&v[i]);
+		delta_known_free(k[i]);
+	}
+	delta_client_free(classic);
+	delta_tick_free(&dts[0]);
+	delta_tick_free(&dts[1]);
+	delta_frame_free(&classic_fr);
+	delta_buf_free(&b);
+	delta_buf_free(&cb);
+	delta_enc_free(enc);
+	aoi_free(a);
+}
+END_TEST
 
 /*
  * Random sequences of ticks seen by several clients through aoi.c, some
@@ -1495,6 +1621,7 @@ delta_suite(int forking)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_golden);
 	tcase_add_loop_test(tc, test_round_trip, 0, 3);
+	tcase_add_loop_test(tc, test_round_trip_tick, 0, 3);
 	tcase_add_test(tc, test_unchanged_free);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_truncated);
