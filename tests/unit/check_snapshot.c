@@ -7,10 +7,10 @@
  * cause and leaves the instance untouched.
  *
  * Format 1 held the world alone; check_snapworld restores its fixture.
- * tests/fixtures/README says how snapshot-v2.bin was made and what it
- * holds. When the format changes, add snapshot-vN.bin (made by a real
- * migration with ZONED_TEST_SNAPSHOT_DUMP) and a test like
- * test_fixture_v2, and keep the old fixtures and their tests.
+ * tests/fixtures/README says how snapshot-v2.bin, -v3 and -v4 were made
+ * and what they hold. When the format changes, add snapshot-vN.bin (made
+ * by a real migration with ZONED_TEST_SNAPSHOT_DUMP) and a test like
+ * test_fixture_v4, and keep the old fixtures and their tests.
  */
 #include "config.h"
 
@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "delta.h"
 #include "fixture.h"
 #include "handoff.h"
 #include "jsonutil.h"
@@ -72,6 +73,60 @@ static const struct v2_session {
 
 /* The sockets beside the snapshot: every session's and the listeners'. */
 #define V2_NFDS		(V2_NSESSIONS + 2)
+
+/*
+ * What tests/fixtures/snapshot-v4.bin holds (tests/fixtures/README):
+ * meadow at tick 122, Ann standing at (426, 464) north-east of the pond
+ * slimes, Bob at (728, 404) past the gap in the wall, near the east
+ * field slimes: 308 units apart, within the default view radius (400).
+ * Each session has the delta table of what its client was sent at that
+ * tick: both players, and the four mobs in its own view only (Ann's of
+ * spawner 0, Bob's of spawner 1). The ids ascend, as in the snapshot.
+ */
+#define V4_SIZE		3560
+#define V4_TICK		122
+#define V4_SEED		1867721526946321ULL
+#define V4_WORLD_HASH	0xa6b507e44bfb9f7aULL	/* world_hash once restored */
+#define V4_MOBS		10
+#define V4_NSESSIONS	2
+#define V4_TABLE	6	/* entries in each session's table */
+
+/* A delta table entry, in the order of the snapshot. */
+struct v4_entry {
+	uint32_t	 id;
+	uint8_t		 kind;		/* DELTA_PLAYER, DELTA_MOB */
+	uint32_t	 type;
+	int32_t		 xq, yq;
+	uint32_t	 hp, max_hp;
+	uint32_t	 level;		/* mobs: enum mob_state */
+};
+
+static const struct v4_session {
+	uint32_t		 id;
+	const char		*character;
+	uint32_t		 player;
+	const char		*name;
+	const char		*eio_sid;
+	uint64_t		 last_seq;
+	struct v4_entry		 table[V4_TABLE];
+} v4_sessions[V4_NSESSIONS] = {
+	{ 1, "ann", 1, "Ann", "Y1vJuUqvg3POqQWuRlYn", 101, {
+		{ 1, DELTA_PLAYER, 0, 3408, 3712, 20, 20, 1 },
+		{ 2, DELTA_PLAYER, 0, 5824, 3232, 24, 24, 2 },
+		{ 0x40000000, DELTA_MOB, 0, 2530, 5667, 10, 10, MOB_IDLE },
+		{ 0x40000002, DELTA_MOB, 0, 2634, 5789, 10, 10, MOB_IDLE },
+		{ 0x40000003, DELTA_MOB, 0, 2489, 5268, 10, 10, MOB_WANDER },
+		{ 0x40000005, DELTA_MOB, 0, 2816, 5928, 10, 10, MOB_IDLE }
+	} },
+	{ 2, "bob", 2, "Bob", "tX7THe634Rk4yVj8hEtJ", 101, {
+		{ 1, DELTA_PLAYER, 0, 3408, 3712, 20, 20, 1 },
+		{ 2, DELTA_PLAYER, 0, 5824, 3232, 24, 24, 2 },
+		{ 0x40000006, DELTA_MOB, 1, 7024, 1012, 10, 10, MOB_IDLE },
+		{ 0x40000007, DELTA_MOB, 1, 7851, 2857, 10, 10, MOB_IDLE },
+		{ 0x40000008, DELTA_MOB, 1, 6387, 1198, 10, 10, MOB_WANDER },
+		{ 0x40000009, DELTA_MOB, 1, 6409, 996, 10, 10, MOB_WANDER }
+	} }
+};
 
 /* The whole of tests/fixtures/name. Caller frees. */
 static uint8_t *
@@ -338,17 +393,18 @@ START_TEST(test_fixture_v2)
 END_TEST
 
 /*
- * One byte flipped anywhere (the checksum, or the container around it):
- * refused with a cause, and nothing restored.
+ * One byte of fixture name flipped anywhere (the checksum, or the
+ * container around it): refused with a cause, and nothing restored.
  */
-START_TEST(test_fixture_v2_damaged)
+static void
+assert_refused_damaged(const char *name)
 {
 	struct replacement	 r;
 	uint8_t			*buf;
 	char			*cause = NULL;
 	size_t			 len, pos;
 
-	buf = read_fixture("snapshot-v2.bin", &len);
+	buf = read_fixture(name, &len);
 	replacement_new(&r);
 
 	buf[len / 2] ^= 0x5a;	/* as ZONED_TEST_CORRUPT_SNAPSHOT does */
@@ -378,17 +434,20 @@ START_TEST(test_fixture_v2_damaged)
 	replacement_free(&r);
 	free(buf);
 }
-END_TEST
 
-/* Cut anywhere, even at a section boundary: refused, nothing restored. */
-START_TEST(test_fixture_v2_truncated)
+/*
+ * Fixture name cut anywhere, even at a section boundary: refused, nothing
+ * restored.
+ */
+static void
+assert_refused_cut(const char *name)
 {
 	struct replacement	 r;
 	uint8_t			*buf, *cut;
 	char			*cause = NULL;
 	size_t			 len, n;
 
-	buf = read_fixture("snapshot-v2.bin", &len);
+	buf = read_fixture(name, &len);
 	replacement_new(&r);
 	for (n = 0; n < len; n++) {
 		/* A copy of its own size, for ASan to see any overread. */
@@ -409,6 +468,17 @@ START_TEST(test_fixture_v2_truncated)
 	}
 	replacement_free(&r);
 	free(buf);
+}
+
+START_TEST(test_fixture_v2_damaged)
+{
+	assert_refused_damaged("snapshot-v2.bin");
+}
+END_TEST
+
+START_TEST(test_fixture_v2_truncated)
+{
+	assert_refused_cut("snapshot-v2.bin");
 }
 END_TEST
 
@@ -462,6 +532,8 @@ START_TEST(test_fixture_v3)
 	ck_assert_uint_eq(r.inst.nsessions, 2);
 	TAILQ_FOREACH(s, &r.inst.sessions, entry) {
 		ck_assert_int_eq(s->state, SESSION_PLAYING);
+		/* No delta table in format 3: its first delta is everything. */
+		ck_assert_ptr_null(s->dk);
 		if (strcmp(s->character_id, "ann") == 0) {
 			/* Handed over: out of the world, owned by cave now. */
 			ck_assert_ptr_nonnull(s->handoff);
@@ -499,6 +571,399 @@ START_TEST(test_fixture_v3)
 	free(cause);
 	assert_untouched(&r);
 	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
+/* A delta table entry as delta_client_save writes it (format 4). */
+#define V4_ENTRY_LEN	(4 + 1 + 6 * 4)
+
+static void
+put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
+}
+
+static uint32_t
+get_le32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24);
+}
+
+/* A varint of a delta message (delta.h), from *p on. */
+static uint64_t
+get_varint(const uint8_t **p)
+{
+	uint64_t	v = 0;
+	unsigned	shift = 0;
+
+	do {
+		v |= (uint64_t)(**p & 0x7f) << shift;
+		shift += 7;
+	} while (*(*p)++ & 0x80);
+	return (v);
+}
+
+/*
+ * Where each session's table (u32 count, then the entries) is in
+ * snapshot-v4.bin, session 1's first: both tables start with the same
+ * count and the same entry (player 1), found nowhere else.
+ */
+static void
+v4_table_offsets(const uint8_t *buf, size_t len, size_t off[V4_NSESSIONS])
+{
+	const struct v4_entry	*e = &v4_sessions[0].table[0];
+	uint8_t			 pat[4 + V4_ENTRY_LEN], *q = pat;
+	size_t			 at, n = 0;
+
+	put_le32(q, V4_TABLE);
+	put_le32(q + 4, e->id);
+	q[8] = e->kind;
+	q += 9;
+	put_le32(q, e->type);
+	put_le32(q + 4, (uint32_t)e->xq);
+	put_le32(q + 8, (uint32_t)e->yq);
+	put_le32(q + 12, e->hp);
+	put_le32(q + 16, e->max_hp);
+	put_le32(q + 20, e->level);
+	for (at = 0; at + sizeof pat <= len; at++) {
+		if (memcmp(buf + at, pat, sizeof pat) != 0)
+			continue;
+		ck_assert_uint_lt(n, V4_NSESSIONS);
+		off[n++] = at;
+	}
+	ck_assert_uint_eq(n, V4_NSESSIONS);
+}
+
+/*
+ * The tables as the fixture holds them, entry by entry: what each client
+ * was sent, which is what the world held at the snapshot's tick (taken
+ * between ticks, after every delta went out).
+ */
+static void
+assert_v4_tables(const uint8_t *buf, size_t len, struct world *w)
+{
+	const struct v4_entry	*e;
+	const uint8_t		*q;
+	struct world_player	*pl;
+	struct world_mob	*m;
+	size_t			 off[V4_NSESSIONS], i, k;
+
+	v4_table_offsets(buf, len, off);
+	for (i = 0; i < V4_NSESSIONS; i++) {
+		/* Preceded by "u8 has a delta table". */
+		ck_assert_uint_eq(buf[off[i] - 1], 1);
+		for (k = 0; k < V4_TABLE; k++) {
+			e = &v4_sessions[i].table[k];
+			q = buf + off[i] + 4 + k * V4_ENTRY_LEN;
+			ck_assert_msg(get_le32(q) == e->id &&
+			    q[4] == e->kind && get_le32(q + 5) == e->type &&
+			    (int32_t)get_le32(q + 9) == e->xq &&
+			    (int32_t)get_le32(q + 13) == e->yq &&
+			    get_le32(q + 17) == e->hp &&
+			    get_le32(q + 21) == e->max_hp &&
+			    get_le32(q + 25) == e->level,
+			    "session %u: entry %zu is not 0x%08x as recorded",
+			    v4_sessions[i].id, k, e->id);
+			if (e->kind == DELTA_PLAYER) {
+				pl = world_player_find(w, e->id);
+				ck_assert_ptr_nonnull(pl);
+				ck_assert_int_eq(delta_quantise(pl->x), e->xq);
+				ck_assert_int_eq(delta_quantise(pl->y), e->yq);
+				ck_assert_int_eq(pl->hp, (int32_t)e->hp);
+				ck_assert_uint_eq(pl->level, e->level);
+			} else {
+				m = world_mob_find(w, e->id);
+				ck_assert_ptr_nonnull(m);
+				ck_assert_uint_eq(m->spawner, e->type);
+				ck_assert_int_eq(delta_quantise(m->x), e->xq);
+				ck_assert_int_eq(delta_quantise(m->y), e->yq);
+				ck_assert_int_eq(m->hp, (int32_t)e->hp);
+				ck_assert_uint_eq(m->state, e->level);
+			}
+		}
+	}
+}
+
+/*
+ * Format 4 (tests/fixtures/README): meadow with Ann and Bob playing, in
+ * each other's view, each session with the delta table of what its
+ * client was sent; restored whole. Since format 5 a session keeps only
+ * the ids it was sent (struct delta_known), and a format 4 table is not
+ * current: the first delta resynchronises its client (all it knew
+ * leaves, all it sees enters, in one message).
+ */
+START_TEST(test_fixture_v4)
+{
+	struct replacement	 r;
+	const struct v4_session	*want;
+	const struct pending	*p;
+	const struct delta_known *dk;
+	const uint8_t		*q;
+	struct delta_tick	 dt;
+	struct delta_frame	*fr;
+	struct delta_enc	*enc;
+	struct delta_buf	 b;
+	struct session		*s;
+	struct run		*run;
+	struct world		*w;
+	struct world_player	*pl;
+	uint32_t		 vis[V4_TABLE], at[V4_TABLE], id;
+	uint8_t			*buf;
+	char			*cause = NULL;
+	size_t			 len, i, j, n;
+	int			 step, own, other;
+
+	buf = read_fixture("snapshot-v4.bin", &len);
+	ck_assert_uint_eq(len, V4_SIZE);
+	ck_assert(memcmp(buf, SNAP_MAGIC, 4) == 0);
+	ck_assert_uint_eq(buf[4], 4);		/* format 4 */
+	replacement_new(&r);
+	ck_assert_msg(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
+	    V2_NFDS, &cause) == 0, "snapshot_restore: %s", cause);
+	ck_assert_ptr_null(cause);
+	/* Two sessions: the third socket stays the test's. */
+	r.owned[0] = r.owned[1] = 1;
+
+	/* The instance. */
+	ck_assert_uint_eq(r.inst.migrate.count, 1);
+	ck_assert_uint_eq(r.inst.migrate.failed, 0);
+	ck_assert_uint_eq(r.inst.next_session_id, 2);
+	ck_assert_uint_eq(r.inst.tick_hz, 20);
+	ck_assert_int_eq(r.inst.takeover_fds[0], r.fds[V2_NSESSIONS]);
+	ck_assert_int_eq(r.inst.takeover_fds[1], r.fds[V2_NSESSIONS + 1]);
+
+	/* The run and its world. */
+	run = r.inst.run;
+	ck_assert_ptr_nonnull(run);
+	ck_assert_str_eq(run->area->name, "meadow");
+	ck_assert(run->seed == V4_SEED);
+	ck_assert_uint_eq(json_object_array_length(run->neighbours), 0);
+	w = run->world;
+	ck_assert_uint_eq(w->tick, V4_TICK);
+	ck_assert_uint_eq(w->nplayers, 2);
+	ck_assert_uint_eq(w->next_id, 3);
+	ck_assert_uint_eq(w->nquests, 3);
+	ck_assert_uint_eq(w->nmobs, V4_MOBS);
+	for (i = 0; i < w->nmobs; i++)
+		ck_assert_int_ne(w->mobs[i].state, MOB_DEAD);
+	ck_assert_msg(world_hash(w) == V4_WORLD_HASH, "world_hash 0x%016llx",
+	    (unsigned long long)world_hash(w));
+	/* Both stand where their last moves took them: 6 units a tick. */
+	pl = world_player_find(w, 1);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_str_eq(pl->name, "Ann");
+	ck_assert(pl->x == 426.0f && pl->y == 464.0f);
+	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
+	ck_assert_int_eq(pl->hp, 20);
+	ck_assert_uint_eq(pl->level, 1);
+	pl = world_player_find(w, 2);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_str_eq(pl->name, "Bob");
+	ck_assert(pl->x == 728.0f && pl->y == 404.0f);
+	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
+	ck_assert_int_eq(pl->hp, 24);
+	ck_assert_uint_eq(pl->level, 2);
+
+	/* The tables in the fixture, field by field. */
+	assert_v4_tables(buf, len, w);
+
+	/* The tickets, both used; the characters, both owned here. */
+	ck_assert_uint_eq(run->pending.n, 2);
+	for (i = 0; i < 2; i++) {
+		p = find_ticket(&run->pending, i == 0 ? "t-ann" : "t-bob");
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(p->state, PENDING_USED);
+	}
+	ck_assert_uint_eq(writeback_stats(r.inst.wb)->owned, 2);
+	ck_assert_uint_eq(writeback_stats(r.inst.wb)->spooled, 0);
+
+	/*
+	 * The first tick after the restore, as sync.c makes it: the frame
+	 * of the snapshot's tick as the seed, then the next tick's.
+	 */
+	memset(&dt, 0, sizeof dt);
+	memset(&b, 0, sizeof b);
+	enc = delta_enc_new();
+	delta_frame_world(delta_tick_frame(&dt), w);
+	delta_tick_begin(&dt, w->tick, 1);
+	world_step(w, NULL, 0);
+	fr = delta_tick_frame(&dt);
+	delta_frame_world(fr, w);
+	delta_tick_begin(&dt, w->tick, 0);
+
+	/* The sessions, in order, each with the ids of its table. */
+	ck_assert_uint_eq(r.inst.nsessions, V4_NSESSIONS);
+	n = 0;
+	TAILQ_FOREACH(s, &r.inst.sessions, entry) {
+		ck_assert_uint_lt(n, V4_NSESSIONS);
+		want = &v4_sessions[n];
+		ck_assert_uint_eq(s->id, want->id);
+		ck_assert_int_eq(s->state, SESSION_PLAYING);
+		ck_assert_int_eq(session_fd(s), r.fds[n]);
+		ck_assert_str_eq(siosock_sid(s->sock), want->eio_sid);
+		ck_assert_uint_eq(s->last_seq, want->last_seq);
+		ck_assert_uint_eq(s->nqueued, 0);
+		ck_assert_uint_eq(s->player, want->player);
+		ck_assert_str_eq(s->character_id, want->character);
+		ck_assert_ptr_eq(s->owned, writeback_find(r.inst.wb,
+		    want->character));
+		pl = world_player_find(w, s->player);
+		ck_assert_ptr_nonnull(pl);
+		ck_assert_str_eq(pl->name, want->name);
+		ck_assert_uint_eq(pl->last_seq, want->last_seq);
+
+		dk = s->dk;
+		ck_assert_ptr_nonnull(dk);
+		ck_assert_uint_eq(dk->n, V4_TABLE);
+		ck_assert_uint_eq(dk->synced, 0);	/* not current */
+		/* Ann (player 1) sees Bob (player 2) and he sees her. */
+		own = other = 0;
+		for (i = 0; i < dk->n; i++) {
+			if (i > 0)
+				ck_assert_uint_lt(dk->ids[i - 1], dk->ids[i]);
+			ck_assert_uint_eq(dk->ids[i], want->table[i].id);
+			own |= dk->ids[i] == s->player;
+			other |= dk->ids[i] == (s->player == 1 ? 2 : 1);
+		}
+		ck_assert_msg(own, "session %u: its own player not known",
+		    s->id);
+		ck_assert_msg(other, "session %u: the other player not known",
+		    s->id);
+
+		/*
+		 * Its first delta, for the same view: everything it knew
+		 * leaves (the ids of its table, in order), all six enter.
+		 */
+		for (i = 0; i < dk->n; i++) {
+			for (j = 0; j < fr->n; j++) {
+				if (fr->ents[j].f.id == dk->ids[i])
+					break;
+			}
+			ck_assert_uint_lt(j, fr->n);
+			vis[i] = dk->ids[i];
+			at[i] = (uint32_t)j;
+		}
+		b.len = 0;
+		ck_assert_uint_gt(delta_encode_tick(&dt, enc, s->dk, &b,
+		    pl->last_seq, vis, at, V4_TABLE), 0);
+		q = b.p;
+		ck_assert_uint_eq(*q++, DELTA_VERSION);
+		ck_assert_uint_eq(get_varint(&q), V4_TICK + 1);
+		ck_assert_uint_eq(get_varint(&q), want->last_seq);
+		ck_assert_uint_eq(get_varint(&q), V4_TABLE);	/* leave */
+		for (i = 0, id = 0; i < V4_TABLE; i++) {
+			id += (uint32_t)get_varint(&q);
+			ck_assert_uint_eq(id, want->table[i].id);
+		}
+		ck_assert_uint_eq(get_varint(&q), V4_TABLE);	/* enter */
+		/* Now it is current. */
+		ck_assert_uint_eq(s->dk->synced, V4_TICK + 1);
+		n++;
+	}
+	ck_assert_uint_eq(n, V4_NSESSIONS);
+	delta_buf_free(&b);
+	delta_tick_free(&dt);
+	delta_enc_free(enc);
+
+	/* The world goes on. */
+	for (step = 0; step < 40; step++)
+		world_step(w, NULL, 0);
+	ck_assert_uint_eq(w->tick, V4_TICK + 41);
+
+	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_fixture_v4_damaged)
+{
+	assert_refused_damaged("snapshot-v4.bin");
+}
+END_TEST
+
+START_TEST(test_fixture_v4_truncated)
+{
+	assert_refused_cut("snapshot-v4.bin");
+}
+END_TEST
+
+/* A checksum for the bytes as they are now, as snapw_finish writes it. */
+static void
+reseal(uint8_t *buf, size_t len)
+{
+	uint64_t	sum;
+	size_t		i;
+
+	ck_assert(memcmp(buf + len - 16, SNAP_END_TAG, 4) == 0);
+	sum = snap_fnv1a(buf, len - 16);
+	for (i = 0; i < 8; i++)
+		buf[len - 8 + i] = (uint8_t)(sum >> (8 * i));
+}
+
+/*
+ * A delta table the encoder could not have written, under a checksum
+ * that holds (so the table's own checks are what refuse it): ids not
+ * ascending, a kind that does not exist, a position past DELTA_QMAX, a
+ * count past DELTA_VIEW_MAX. Refused with a cause naming the table, and
+ * no session restored: Ann's, the first, is where it stops. (What came
+ * before, the run, is left for the caller, which exits: snapshot.c.)
+ */
+START_TEST(test_fixture_v4_table)
+{
+	static const struct {
+		const char	*what;
+		size_t		 at;	/* from the table's start */
+		uint32_t	 value;	/* little-endian u32, or u8 */
+		int		 u8;
+	} bad[] = {
+		{ "ids not ascending", 4 + V4_ENTRY_LEN, 1, 0 },
+		{ "kind 2", 4 + 4, 2, 1 },
+		{ "x past DELTA_QMAX", 4 + 2 * V4_ENTRY_LEN + 9,
+		    DELTA_QMAX + 1, 0 },
+		{ "too many entries", 0, DELTA_VIEW_MAX + 1, 0 }
+	};
+	struct replacement	 r;
+	uint8_t			*buf, *copy;
+	char			*cause = NULL;
+	size_t			 len, off, offs[V4_NSESSIONS], i;
+
+	buf = read_fixture("snapshot-v4.bin", &len);
+	v4_table_offsets(buf, len, offs);
+	off = offs[0];		/* Ann's */
+	copy = malloc(len);
+	ck_assert_ptr_nonnull(copy);
+
+	/* Resealed as it is, it is unchanged: the writer's checksum. */
+	memcpy(copy, buf, len);
+	reseal(copy, len);
+	ck_assert(memcmp(copy, buf, len) == 0);
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		replacement_new(&r);
+		memcpy(copy, buf, len);
+		if (bad[i].u8)
+			copy[off + bad[i].at] = (uint8_t)bad[i].value;
+		else
+			put_le32(copy + off + bad[i].at, bad[i].value);
+		reseal(copy, len);
+		ck_assert_msg(snapshot_restore(&r.inst, copy, len, r.fds,
+		    r.ids, V2_NFDS, &cause) == -1, "%s: restored",
+		    bad[i].what);
+		ck_assert_msg(cause != NULL && strstr(cause, "delta table") !=
+		    NULL, "%s: cause \"%s\"", bad[i].what,
+		    cause != NULL ? cause : "(none)");
+		free(cause);
+		cause = NULL;
+		ck_assert_uint_eq(r.inst.nsessions, 0);
+		ck_assert(TAILQ_EMPTY(&r.inst.sessions));
+		replacement_free(&r);
+	}
+	free(copy);
 	free(buf);
 }
 END_TEST
@@ -547,6 +1012,10 @@ snapshot_suite(void)
 	tcase_add_test(tc, test_newer_format);
 	tcase_add_test(tc, test_socket_missing);
 	tcase_add_test(tc, test_fixture_v3);
+	tcase_add_test(tc, test_fixture_v4);
+	tcase_add_test(tc, test_fixture_v4_damaged);
+	tcase_add_test(tc, test_fixture_v4_truncated);
+	tcase_add_test(tc, test_fixture_v4_table);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return (s);
