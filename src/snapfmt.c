@@ -325,6 +325,16 @@ snapr_left(const struct snapr *r)
 	return (r->len - r->off);
 }
 
+/*
+ * The bytes left, to parse in bulk (snapr_left of them; then consume
+ * what was used with snapr_bytes).
+ */
+const uint8_t *
+snapr_peek(const struct snapr *r)
+{
+	return (r->p + r->off);
+}
+
 const char *
 snapr_strerror(const struct snapr *r)
 {

@@ -96,6 +96,7 @@ int		 snapr_next_section(struct snapr *, char [SNAP_TAG_LEN + 1],
 		     struct snapr *);
 int		 snapr_ok(const struct snapr *);
 size_t		 snapr_left(const struct snapr *);
+const uint8_t	*snapr_peek(const struct snapr *);
 const char	*snapr_strerror(const struct snapr *);
 uint8_t		 snapr_u8(struct snapr *);
 uint16_t	 snapr_u16(struct snapr *);
