@@ -7,10 +7,10 @@
  * cause and leaves the instance untouched.
  *
  * Format 1 held the world alone; check_snapworld restores its fixture.
- * tests/fixtures/README says how snapshot-v2.bin, -v3 and -v4 were made
- * and what they hold. When the format changes, add snapshot-vN.bin (made
- * by a real migration with ZONED_TEST_SNAPSHOT_DUMP) and a test like
- * test_fixture_v4, and keep the old fixtures and their tests.
+ * tests/fixtures/README says how snapshot-v2.bin to -v5 were made and
+ * what they hold. When the format changes, add snapshot-vN.bin (made by a
+ * real migration with ZONED_TEST_SNAPSHOT_DUMP) and a test like
+ * test_fixture_v5, and keep the old fixtures and their tests.
  */
 #include "config.h"
 
@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "aoi.h"
 #include "delta.h"
 #include "fixture.h"
 #include "handoff.h"
@@ -125,6 +126,71 @@ static const struct v4_session {
 		{ 0x40000007, DELTA_MOB, 1, 7851, 2857, 10, 10, MOB_IDLE },
 		{ 0x40000008, DELTA_MOB, 1, 6387, 1198, 10, 10, MOB_WANDER },
 		{ 0x40000009, DELTA_MOB, 1, 6409, 996, 10, 10, MOB_WANDER }
+	} }
+};
+
+/*
+ * What tests/fixtures/snapshot-v5.bin holds (tests/fixtures/README): the
+ * walk of snapshot-v4.bin taken again with format 5. Meadow at tick 120,
+ * Ann standing at (426, 464), Bob at (722, 404): 302 units apart, in each
+ * other's view. Each session's table is current (its client was sent the
+ * world of tick 120) and holds only ids: both players and the mobs of its
+ * own view. The fields below are what each client had decoded at tick 120
+ * (its view, equal to the world then), and x_q1 and y_q1 the positions
+ * the replacement's first delta (tick 121) gave it: one mob moved in
+ * each view, nothing else changed, and that delta was 14 bytes.
+ */
+#define V5_SIZE		3231
+#define V5_TICK		120
+#define V5_SEED		1868826193020142ULL
+#define V5_WORLD_HASH	0xa8c1b5824f1d805bULL	/* world_hash once restored */
+#define V5_MOBS		10
+#define V5_NSESSIONS	2
+#define V5_TABLE_MAX	5	/* entries in a session's table at most */
+#define V5_NEXT_LEN	14	/* bytes of each client's delta of tick 121 */
+
+struct v5_entry {
+	uint32_t	 id;
+	uint8_t		 kind;		/* DELTA_PLAYER, DELTA_MOB */
+	uint32_t	 type;
+	int32_t		 xq, yq;
+	uint32_t	 hp, max_hp;
+	uint32_t	 level;		/* mobs: enum mob_state */
+	const char	*name;		/* players */
+	int32_t		 xq1, yq1;	/* at tick 121 */
+};
+
+static const struct v5_session {
+	uint32_t		 id;
+	const char		*character;
+	uint32_t		 player;
+	const char		*eio_sid;
+	uint64_t		 last_seq;
+	size_t			 n;		/* entries in table */
+	size_t			 moved;		/* of them, by tick 121 */
+	struct v5_entry		 table[V5_TABLE_MAX];
+} v5_sessions[V5_NSESSIONS] = {
+	{ 1, "ann", 1, "DmacL1tTxH42aBZexzTB", 101, 4, 1, {
+		{ 1, DELTA_PLAYER, 0, 3408, 3712, 20, 20, 1, "Ann",
+		    3408, 3712 },
+		{ 2, DELTA_PLAYER, 0, 5776, 3232, 24, 24, 2, "Bob",
+		    5776, 3232 },
+		{ 0x40000001, DELTA_MOB, 0, 883, 5445, 10, 10, MOB_WANDER,
+		    NULL, 890, 5427 },
+		{ 0x40000004, DELTA_MOB, 0, 2655, 5138, 10, 10, MOB_IDLE,
+		    NULL, 2655, 5138 }
+	} },
+	{ 2, "bob", 2, "rVRZYj5ZmhUlIGcIbDGi", 101, 5, 1, {
+		{ 1, DELTA_PLAYER, 0, 3408, 3712, 20, 20, 1, "Ann",
+		    3408, 3712 },
+		{ 2, DELTA_PLAYER, 0, 5776, 3232, 24, 24, 2, "Bob",
+		    5776, 3232 },
+		{ 0x40000007, DELTA_MOB, 1, 8232, 2439, 10, 10, MOB_IDLE,
+		    NULL, 8232, 2439 },
+		{ 0x40000008, DELTA_MOB, 1, 6358, 716, 10, 10, MOB_WANDER,
+		    NULL, 6338, 712 },
+		{ 0x40000009, DELTA_MOB, 1, 8206, 1729, 10, 10, MOB_IDLE,
+		    NULL, 8206, 1729 }
 	} }
 };
 
@@ -968,6 +1034,385 @@ START_TEST(test_fixture_v4_table)
 }
 END_TEST
 
+/* A varint as delta.h and delta_known_save write it; returns its end. */
+static uint8_t *
+put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return (p);
+}
+
+static uint8_t *
+put_zigzag(uint8_t *p, int32_t n)
+{
+	return (put_varint(p, ((uint32_t)n << 1) ^ (uint32_t)(n >> 31)));
+}
+
+/*
+ * Each session's table in snapshot-v5.bin, as delta_known_save wrote it
+ * (session.c): u8 has a table, u8 current, u32 count, the ids as varint
+ * gaps from the one before (the first from 0). Found once each.
+ */
+static void
+assert_v5_tables(const uint8_t *buf, size_t len)
+{
+	const struct v5_session	*want;
+	uint8_t			 pat[2 + 4 + V5_TABLE_MAX * 5], *q;
+	uint32_t		 prev;
+	size_t			 i, k, at, found;
+
+	for (i = 0; i < V5_NSESSIONS; i++) {
+		want = &v5_sessions[i];
+		pat[0] = 1;		/* a table */
+		pat[1] = 1;		/* current */
+		put_le32(pat + 2, (uint32_t)want->n);
+		q = pat + 6;
+		for (k = 0, prev = 0; k < want->n; k++) {
+			q = put_varint(q, want->table[k].id - prev);
+			prev = want->table[k].id;
+		}
+		for (at = 0, found = 0; at + (size_t)(q - pat) <= len; at++)
+			found += memcmp(buf + at, pat, (size_t)(q - pat)) == 0;
+		ck_assert_msg(found == 1, "session %u: table found %zu times",
+		    want->id, found);
+	}
+}
+
+/*
+ * A decoder's view of what the client of want knew at the snapshot's
+ * tick: its recorded table, entered in one message of that tick.
+ */
+static void
+v5_view(struct delta_view *v, const struct v5_session *want)
+{
+	const struct v5_entry	*e;
+	uint8_t			 msg[512], *p = msg;
+	uint32_t		 prev = 0;
+	char			*cause = NULL;
+	size_t			 k, nlen;
+
+	*p++ = DELTA_VERSION;
+	p = put_varint(p, V5_TICK);
+	p = put_varint(p, want->last_seq);
+	p = put_varint(p, 0);				/* leave */
+	p = put_varint(p, want->n);			/* enter */
+	for (k = 0; k < want->n; k++) {
+		e = &want->table[k];
+		p = put_varint(p, e->id - prev);
+		prev = e->id;
+		*p++ = e->kind;
+		p = put_varint(p, e->type);
+		p = put_zigzag(p, e->xq);
+		p = put_zigzag(p, e->yq);
+		p = put_varint(p, e->hp);
+		p = put_varint(p, e->max_hp);
+		p = put_varint(p, e->level);
+		if (e->kind == DELTA_PLAYER) {
+			nlen = strlen(e->name);
+			p = put_varint(p, nlen);
+			memcpy(p, e->name, nlen);
+			p += nlen;
+		}
+	}
+	p = put_varint(p, 0);				/* update */
+	ck_assert_uint_le((size_t)(p - msg), sizeof msg);
+	delta_view_init(v);
+	ck_assert_msg(delta_decode(v, msg, (size_t)(p - msg), &cause) == 0,
+	    "session %u: view: %s", want->id, cause != NULL ? cause : "");
+	ck_assert_uint_eq(v->n, want->n);
+	ck_assert_uint_eq(v->tick, V5_TICK);
+}
+
+/*
+ * A client's delta of the first tick after the restore: no leave, no
+ * enter (so no resynchronisation), only updates of ids it knew.
+ */
+static void
+assert_v5_next(const struct v5_session *want, const uint8_t *msg,
+    size_t len)
+{
+	const uint8_t	*q = msg;
+	uint64_t	 n, i, k, mask;
+	uint32_t	 id = 0;
+
+	ck_assert_uint_eq(*q++, DELTA_VERSION);
+	ck_assert_uint_eq(get_varint(&q), V5_TICK + 1);
+	ck_assert_uint_eq(get_varint(&q), want->last_seq);
+	ck_assert_msg(get_varint(&q) == 0, "session %u: a leave", want->id);
+	ck_assert_msg(get_varint(&q) == 0, "session %u: an enter", want->id);
+	n = get_varint(&q);
+	ck_assert_uint_eq(n, want->moved);
+	for (i = 0; i < n; i++) {
+		id += (uint32_t)get_varint(&q);
+		for (k = 0; k < want->n; k++) {
+			if (want->table[k].id == id)
+				break;
+		}
+		ck_assert_msg(k < want->n, "session %u: update of 0x%08x",
+		    want->id, id);
+		mask = *q++;
+		ck_assert_uint_eq(mask, DELTA_F_POS);	/* it moved */
+		(void)get_varint(&q);
+		(void)get_varint(&q);
+	}
+	ck_assert_uint_eq((size_t)(q - msg), len);
+}
+
+/*
+ * Format 5 (tests/fixtures/README): meadow with Ann and Bob playing, in
+ * each other's view; each session's table holds the ids its client was
+ * sent and is current. Restored whole, and the first tick after goes on
+ * as sync.c does it after sync_seed: the frame of the snapshot's tick as
+ * the seed, the next tick's deltas plain updates against what each
+ * client holds, no leave and no enter.
+ */
+START_TEST(test_fixture_v5)
+{
+	struct replacement	 r;
+	const struct v5_session	*want;
+	const struct v5_entry	*e;
+	const struct pending	*p;
+	const struct delta_known *dk;
+	const struct delta_entity *now;
+	const struct delta_seen	*seen;
+	struct delta_tick	 dt;
+	struct delta_frame	*fr;
+	struct delta_enc	*enc;
+	struct delta_buf	 b;
+	struct delta_view	 view;
+	struct aoi		*aoi;
+	struct aoi_view		 av;
+	struct session		*s;
+	struct run		*run;
+	struct world		*w;
+	struct world_player	*pl;
+	uint8_t			*buf;
+	char			*cause = NULL;
+	size_t			 len, sent, i, n;
+	int			 step, own, other;
+
+	buf = read_fixture("snapshot-v5.bin", &len);
+	ck_assert_uint_eq(len, V5_SIZE);
+	ck_assert(memcmp(buf, SNAP_MAGIC, 4) == 0);
+	ck_assert_uint_eq(buf[4], 5);		/* format 5 */
+	replacement_new(&r);
+	ck_assert_msg(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
+	    V2_NFDS, &cause) == 0, "snapshot_restore: %s", cause);
+	ck_assert_ptr_null(cause);
+	/* Two sessions: the third socket stays the test's. */
+	r.owned[0] = r.owned[1] = 1;
+
+	/* The instance. */
+	ck_assert_uint_eq(r.inst.migrate.count, 1);
+	ck_assert_uint_eq(r.inst.migrate.failed, 0);
+	ck_assert_uint_eq(r.inst.next_session_id, 2);
+	ck_assert_uint_eq(r.inst.tick_hz, 20);
+	ck_assert_uint_eq(r.inst.handoff.started, 0);
+	ck_assert_int_eq(r.inst.takeover_fds[0], r.fds[V2_NSESSIONS]);
+	ck_assert_int_eq(r.inst.takeover_fds[1], r.fds[V2_NSESSIONS + 1]);
+
+	/* The run and its world. */
+	run = r.inst.run;
+	ck_assert_ptr_nonnull(run);
+	ck_assert_str_eq(run->area->name, "meadow");
+	ck_assert(run->seed == V5_SEED);
+	ck_assert_uint_eq(json_object_array_length(run->neighbours), 0);
+	w = run->world;
+	ck_assert_uint_eq(w->tick, V5_TICK);
+	ck_assert_uint_eq(w->nplayers, 2);
+	ck_assert_uint_eq(w->next_id, 3);
+	ck_assert_uint_eq(w->nquests, 3);
+	ck_assert_uint_eq(w->nmobs, V5_MOBS);
+	for (i = 0; i < w->nmobs; i++)
+		ck_assert_int_ne(w->mobs[i].state, MOB_DEAD);
+	ck_assert_msg(world_hash(w) == V5_WORLD_HASH, "world_hash 0x%016llx",
+	    (unsigned long long)world_hash(w));
+	pl = world_player_find(w, 1);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_str_eq(pl->name, "Ann");
+	ck_assert(pl->x == 426.0f && pl->y == 464.0f);
+	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
+	ck_assert_int_eq(pl->hp, 20);
+	ck_assert_int_eq(pl->max_hp, 20);
+	ck_assert_uint_eq(pl->level, 1);
+	pl = world_player_find(w, 2);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_str_eq(pl->name, "Bob");
+	ck_assert(pl->x == 722.0f && pl->y == 404.0f);
+	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
+	ck_assert_int_eq(pl->hp, 24);
+	ck_assert_int_eq(pl->max_hp, 24);
+	ck_assert_uint_eq(pl->level, 2);
+
+	/* The tables in the fixture, byte by byte. */
+	assert_v5_tables(buf, len);
+
+	/* The tickets, both used; the characters, both owned here. */
+	ck_assert_uint_eq(run->pending.n, 2);
+	for (i = 0; i < 2; i++) {
+		p = find_ticket(&run->pending, i == 0 ? "t-ann" : "t-bob");
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(p->state, PENDING_USED);
+	}
+	ck_assert_uint_eq(writeback_stats(r.inst.wb)->owned, 2);
+	ck_assert_uint_eq(writeback_stats(r.inst.wb)->spooled, 0);
+
+	/*
+	 * The sessions, in order, each with the ids its client knows, as
+	 * recorded, current: what the world holds now, field by field.
+	 */
+	memset(&dt, 0, sizeof dt);
+	fr = delta_tick_frame(&dt);
+	delta_frame_world(fr, w);
+	ck_assert_uint_eq(r.inst.nsessions, V5_NSESSIONS);
+	n = 0;
+	TAILQ_FOREACH(s, &r.inst.sessions, entry) {
+		ck_assert_uint_lt(n, V5_NSESSIONS);
+		want = &v5_sessions[n];
+		ck_assert_uint_eq(s->id, want->id);
+		ck_assert_int_eq(s->state, SESSION_PLAYING);
+		ck_assert_int_eq(session_fd(s), r.fds[n]);
+		ck_assert_str_eq(siosock_sid(s->sock), want->eio_sid);
+		ck_assert_uint_eq(s->last_seq, want->last_seq);
+		ck_assert_uint_eq(s->nqueued, 0);
+		ck_assert_uint_eq(s->player, want->player);
+		ck_assert_str_eq(s->character_id, want->character);
+		ck_assert_ptr_eq(s->owned, writeback_find(r.inst.wb,
+		    want->character));
+		pl = world_player_find(w, s->player);
+		ck_assert_ptr_nonnull(pl);
+		ck_assert_uint_eq(pl->last_seq, want->last_seq);
+
+		dk = s->dk;
+		ck_assert_ptr_nonnull(dk);
+		ck_assert_uint_eq(dk->synced, V5_TICK);		/* current */
+		ck_assert_uint_eq(dk->n, want->n);
+		own = other = 0;
+		for (i = 0; i < dk->n; i++) {
+			e = &want->table[i];
+			ck_assert_uint_eq(dk->ids[i], e->id);
+			own |= dk->ids[i] == s->player;
+			other |= dk->ids[i] == (s->player == 1 ? 2 : 1);
+			now = delta_frame_find(fr, e->id);
+			ck_assert_ptr_nonnull(now);
+			ck_assert_msg(now->f.kind == e->kind &&
+			    now->f.type == e->type && now->f.xq == e->xq &&
+			    now->f.yq == e->yq && now->f.hp == e->hp &&
+			    now->f.max_hp == e->max_hp &&
+			    now->f.level == e->level,
+			    "session %u: 0x%08x is not as its client knows it",
+			    s->id, e->id);
+		}
+		ck_assert_msg(own, "session %u: its own player not known",
+		    s->id);
+		ck_assert_msg(other, "session %u: the other player not known",
+		    s->id);
+		n++;
+	}
+	ck_assert_uint_eq(n, V5_NSESSIONS);
+
+	/*
+	 * The first tick after the restore, as sync.c makes it: sync_seed
+	 * (the frame of the snapshot's tick, no records), a step, the next
+	 * tick's frame, the interest, and each client's delta for its view.
+	 */
+	memset(&b, 0, sizeof b);
+	enc = delta_enc_new();
+	delta_tick_begin(&dt, w->tick, 1);
+	aoi = aoi_new(area_width(run->area), area_height(run->area),
+	    (float)options_number(&r.options, OPT_VIEW_RADIUS));
+	ck_assert_ptr_nonnull(aoi);
+	TAILQ_FOREACH(s, &r.inst.sessions, entry)
+		ck_assert_int_eq(aoi_viewer_add(aoi, s->player), 0);
+	world_step(w, NULL, 0);
+	ck_assert_uint_eq(w->tick, V5_TICK + 1);
+	fr = delta_tick_frame(&dt);
+	delta_frame_world(fr, w);
+	delta_tick_begin(&dt, w->tick, 0);
+	aoi_update(aoi, fr->pos, fr->n);
+	n = 0;
+	TAILQ_FOREACH(s, &r.inst.sessions, entry) {
+		want = &v5_sessions[n];
+		pl = world_player_find(w, s->player);
+		ck_assert_ptr_nonnull(pl);
+		/* Everything it knew is still in view, and nothing else. */
+		ck_assert_int_eq(aoi_view(aoi, s->player, &av), 0);
+		ck_assert_uint_eq(av.nvisible, want->n);
+		for (i = 0; i < av.nvisible; i++)
+			ck_assert_uint_eq(av.visible[i], want->table[i].id);
+
+		b.len = 0;
+		sent = delta_encode_tick(&dt, enc, s->dk, &b, pl->last_seq,
+		    av.visible, av.visible_at, av.nvisible);
+		assert_v5_next(want, b.p, sent);
+		ck_assert_uint_eq(sent, V5_NEXT_LEN);
+		ck_assert_uint_eq(s->dk->synced, V5_TICK + 1);
+
+		/* Its client, holding what it was sent, takes it. */
+		v5_view(&view, want);
+		ck_assert_msg(delta_decode(&view, b.p, b.len, &cause) == 0,
+		    "session %u: delta_decode: %s", s->id,
+		    cause != NULL ? cause : "");
+		ck_assert_uint_eq(view.tick, V5_TICK + 1);
+		ck_assert_uint_eq(view.seq, want->last_seq);
+		ck_assert_uint_eq(view.n, want->n);
+		for (i = 0; i < want->n; i++) {
+			e = &want->table[i];
+			seen = delta_view_find(&view, e->id);
+			ck_assert_ptr_nonnull(seen);
+			now = delta_frame_find(fr, e->id);
+			ck_assert_ptr_nonnull(now);
+			ck_assert_msg(seen->f.kind == now->f.kind &&
+			    seen->f.type == now->f.type &&
+			    seen->f.xq == now->f.xq &&
+			    seen->f.yq == now->f.yq &&
+			    seen->f.hp == now->f.hp &&
+			    seen->f.max_hp == now->f.max_hp &&
+			    seen->f.level == now->f.level,
+			    "session %u: 0x%08x is not as the world has it",
+			    s->id, e->id);
+			ck_assert_int_eq(seen->f.xq, e->xq1);
+			ck_assert_int_eq(seen->f.yq, e->yq1);
+			ck_assert_uint_eq(seen->f.hp, e->hp);
+			ck_assert_uint_eq(seen->f.level, e->level);
+			if (e->kind == DELTA_PLAYER)
+				ck_assert_str_eq(seen->name, e->name);
+		}
+		delta_view_free(&view);
+		n++;
+	}
+	ck_assert_uint_eq(n, V5_NSESSIONS);
+	aoi_free(aoi);
+	delta_buf_free(&b);
+	delta_tick_free(&dt);
+	delta_enc_free(enc);
+
+	/* The world goes on. */
+	for (step = 0; step < 40; step++)
+		world_step(w, NULL, 0);
+	ck_assert_uint_eq(w->tick, V5_TICK + 41);
+
+	replacement_free(&r);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_fixture_v5_damaged)
+{
+	assert_refused_damaged("snapshot-v5.bin");
+}
+END_TEST
+
+START_TEST(test_fixture_v5_truncated)
+{
+	assert_refused_cut("snapshot-v5.bin");
+}
+END_TEST
+
 /* A session whose socket did not come is refused. */
 START_TEST(test_socket_missing)
 {
@@ -1016,6 +1461,9 @@ snapshot_suite(void)
 	tcase_add_test(tc, test_fixture_v4_damaged);
 	tcase_add_test(tc, test_fixture_v4_truncated);
 	tcase_add_test(tc, test_fixture_v4_table);
+	tcase_add_test(tc, test_fixture_v5);
+	tcase_add_test(tc, test_fixture_v5_damaged);
+	tcase_add_test(tc, test_fixture_v5_truncated);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return (s);
