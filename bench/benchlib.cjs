@@ -1,5 +1,6 @@
 // Shared by the node benchmarks in bench/: their options, the machine
-// line printed with every figure, and what /proc says of a process.
+// line printed with every figure, what /proc says of a process, and the
+// head of a binary state delta.
 "use strict";
 const fs = require("fs");
 const os = require("os");
@@ -82,4 +83,29 @@ function tmpBase(opts) {
 	return os.tmpdir();
 }
 
-module.exports = { parseOptions, alive, cpuSeconds, machine, tmpBase, CLK_TCK };
+// The tick and seq of a binary state delta (format 1: a version byte, then
+// tick and seq as LEB128 varints; src/delta.h), read from its first bytes,
+// the rest left alone; null if it is not one. clients/js/delta.cjs decodes
+// it all.
+function deltaHead(buf) {
+	if (!buf || buf.length < 3 || buf[0] !== 1)
+		return null;
+	let off = 1;
+	const varint = () => {
+		let v = 0, mul = 1;
+		for (let i = 0; i < 8 && off < buf.length; i++) {
+			const b = buf[off++];
+			v += (b & 0x7f) * mul;
+			if ((b & 0x80) === 0)
+				return v;
+			mul *= 128;
+		}
+		return null;
+	};
+	const tick = varint();
+	const seq = tick === null ? null : varint();
+	return seq === null ? null : { tick, seq };
+}
+
+module.exports = { parseOptions, alive, cpuSeconds, machine, tmpBase, CLK_TCK,
+    deltaHead };

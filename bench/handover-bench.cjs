@@ -24,8 +24,10 @@
 // hand-overs a second for 200 bots). With --dwell-ms 0 it turns at once
 // on arrival: a hand-over every few ticks per bot, as many as the machine
 // can carry (a stress test: the times then measure the saturated CPUs).
-// For every hand-over it records
-//   crossing   the first "state" in which its player stands on the exit
+// For every hand-over it records (a "state" is a binary "delta", applied
+// to the library's view, or a JSON "state" from a zoned with
+// --state-format json)
+//   crossing   the first state in which its player stands on the exit
 //              (zoned freezes it and starts the hand-over at that tick);
 //              its tick is put on the old instance's tick clock as seen
 //              from here (per area and second, the earliest arrival of any
@@ -34,7 +36,7 @@
 //   transferring  the first input the old instance answered
 //              {ok:false, error:"transferring"} (bots send one input per
 //              leg, so this one is rare);
-//   last state the last "state" of the old instance that shows the player
+//   last state the last state of the old instance that shows the player
 //              (it leaves the world once written through);
 //   transfer   the old instance's "transfer";
 //   welcome    the new instance's welcome (the library's "transferred").
@@ -90,13 +92,19 @@
 //   --batch N           bots connected at once while joining (25).
 //   --log-level LEVEL   zoned's --log-level (info; debug logs every step).
 //   --zoned-arg ARG     an extra argument for both zoned (repeatable).
+//   --state-format F    both zoned send delta (their default) or json
+//                       states.
 //   --transfer-timeout MS   the library's transferTimeout (5000).
-//   --full-parse        let socket.io-client decode every "state" in full;
-//                       by default a state is cut, from its raw bytes, to
-//                       the bot's own player (every state lists every
-//                       player of the area, 20 times a second, for every
-//                       bot: decoding all of it costs this node process
-//                       more CPU than the measurement should).
+//   --full-parse        with JSON states, let socket.io-client decode every
+//                       "state" in full; by default a state is cut, from
+//                       its raw bytes, to the bot's own player (every
+//                       state lists every player of the area, 20 times a
+//                       second, for every bot: decoding all of it costs
+//                       this node process more CPU than the measurement
+//                       should). Deltas are always applied in full, as a
+//                       game does (the library's view); the library
+//                       rebuilds no "state" of them (option states:
+//                       false): a bot reads its player from the view.
 //   --tmpdir DIR        where the temporary directory (data store, state
 //                       dirs, logs) goes; default /dev/shm if there is one.
 //   --keep              keep the temporary directory (it is kept anyway
@@ -137,6 +145,11 @@ const TO = opts.to || "town";
 const API = opts.api || "file";
 const LOG_LEVEL = opts["log-level"] || "info";
 const FULL_PARSE = !!opts["full-parse"];
+const STATE_FORMAT = opts["state-format"];
+if (STATE_FORMAT !== undefined && !["delta", "json"].includes(STATE_FORMAT)) {
+	console.error("handover-bench: --state-format must be delta or json");
+	process.exit(64);
+}
 const AREA_DIR = path.resolve(opts["area-dir"] || path.join(top, "etc/areas"));
 const DATA_DIR = path.resolve(opts["data-dir"] || path.join(top, "etc/data"));
 const ZONED = path.resolve(opts.zoned || (fs.existsSync("zoned") ?
@@ -441,6 +454,7 @@ async function startZoned(area, api) {
 	    "--control-listen", "127.0.0.1:0", "--state-dir", state,
 	    "--area-dir", AREA_DIR, "--character-api", api, "--quest-api", api,
 	    "--max-clients", String(3 * BOTS + 64), "--log-level", LOG_LEVEL,
+	    ...(STATE_FORMAT ? ["--state-format", STATE_FORMAT] : []),
 	    ...(multi["zoned-arg"] || [])]);
 	const ctl = await waitLog(rec, /listening on=control address=(\S+)/,
 	    "control listening line");
@@ -651,11 +665,12 @@ class Bot {
 		this.leg = 0;
 		this.c = new ZonedClient({ url, ticket, io: botIo,
 		    timeout: 10000, transferTimeout: TRANSFER_TIMEOUT,
-		    resendTransferring: false,
+		    resendTransferring: false, states: false,
 		    socketOptions: { timeout: 20000 } });
 		const c = this.c;
 		c.on("welcome", (w) => this.onWelcome(w));
 		c.on("state", (s) => this.onState(s));
+		c.on("delta", (view, ch) => this.onDelta(view, ch));
 		c.on("transfer", (t) => this.onTransfer(t));
 		c.on("transferred", (t) => this.onTransferred(t));
 		c.on("transfer_failed", (t) => this.onFail("transfer_failed",
@@ -747,11 +762,25 @@ class Bot {
 		return h;
 	}
 
+	// A delta applied to the library's view: the player as a JSON state
+	// would show it.
+	onDelta(view, ch) {
+		const e = view.get(this.c.id);
+		if (e)
+			this.onMe(ch.tick, { x: e.x, y: e.y, hp: e.hp,
+			    dead: e.hp === 0 });
+	}
+
 	onState(s) {
 		const me = FULL_PARSE ? (s.players || []).find((p) =>
 		    p.id === this.c.id) : (s.players || [])[0];
-		if (!me)
-			return;
+		if (me)
+			this.onMe(s.tick, me);
+	}
+
+	// The player {x, y, hp, dead} at tick.
+	onMe(tick, me) {
+		const s = { tick };
 		const t = now();
 		if (!this.c.transferring && this.hz)
 			noteTick(this.area, s.tick, this.hz, t);
@@ -970,12 +999,16 @@ async function main() {
 	    ` (--log-level ${LOG_LEVEL})`);
 
 	const joinMs = await join(za, chars);
+	const sync = ((await http("GET", `${za.ctl}/v1/status`)).body ||
+	    {}).sync || {};
 	console.log(`setup: ${BOTS} bots joined ${FROM} in ` +
 	    `${(joinMs / 1000).toFixed(1)} s (batches of ${BATCH}); ` +
 	    (DWELL_MS > 0 ? `each walks away from the border for ` +
 	    `${DWELL_MS} ms +-50% after arriving, then back` :
 	    "each turns back at once on arriving") +
-	    `; ${FULL_PARSE ? "full" : "own-player-only"} state parsing; ` +
+	    `; ${sync.format || "json"} states` + (sync.format === "delta" ?
+	    ` (view radius ${sync.view_radius})` : "") + ", " +
+	    `${FULL_PARSE ? "full" : "own-player-only"} JSON state parsing; ` +
 	    `${SECONDS} s`);
 
 	// Go: the bots start within the first second.

@@ -15,8 +15,9 @@
 // migrations (POST /v1/migrate), --gap-ms apart. For each it prints what
 // zoned answered (pause_ms, snapshot_bytes, fds, sessions; or the error)
 // and what the clients saw from 1 s before the request to 1 s after the
-// answer:
-//   gap         the longest time between two "state" messages, per client
+// answer (a "state" is a binary "delta", or a JSON "state" from a zoned
+// with --state-format json):
+//   gap         the longest time between two states, per client
 //               (p50/p99/max over clients); a gap that overlaps two
 //               windows counts in both;
 //   states/s    per client, over the window;
@@ -35,8 +36,9 @@
 // before the first migration, to compare with, with zoned's tick rate and
 // the CPU used by zoned and by the clients. The last line checks that no
 // client changed sid or socket id, that the last input of each was applied
-// (the state's seq), and that ticks and seqs never went back. Exits 1 if
-// any client was disconnected or the bench could not run, 2 if a migration
+// (the state's seq), that ticks and seqs never went back, and how many
+// deltas did not decode. Exits 1 if any client was disconnected or got a
+// delta that did not decode, or the bench could not run, 2 if a migration
 // did not answer 200.
 //
 // Other options:
@@ -46,24 +48,29 @@
 //       NAME in its --area-dir (write one with bench/gen-area.cjs).
 //   --binary PATH     send {"binary": PATH} with each POST /v1/migrate.
 //   --zoned-arg ARG   an extra argument for the zoned started (repeatable).
+//   --state-format F  the zoned started sends delta (its default) or json
+//                     states; an attached one sends what it sends.
 //   --batch N         clients connected at once while ramping up (50).
 //   --settle-ms MS    quiet time after the ramp-up (3000), the last 2 s of
 //                     which is the baseline window.
-//   --full-parse      decode and JSON.parse every state as the stock client
-//                     does; by default only a state's tick and seq are read,
-//                     from its first bytes, since decoding N clients x M
-//                     mobs x 20 Hz of JSON takes more than one node process.
+//   --full-parse      decode every state: apply each delta to a view
+//                     (clients/js/delta.cjs), or JSON.parse each JSON state
+//                     as the stock client does; by default only a state's
+//                     tick and seq are read, from its first bytes, since
+//                     decoding N clients x M mobs x 20 Hz of JSON takes more
+//                     than one node process.
 //   --tmpdir DIR      where the temporary directory (areas, state dir with
 //                     the file:// store, zoned's log) goes; default
 //                     /dev/shm if there is one, else $TMPDIR or /tmp.
 //   --keep            keep the temporary directory.
 //
 // The figures are for the machine it runs on, which is printed with them:
-// zoned and the clients share its CPUs, and in this version every state
-// lists every mob and every player, for every client, 20 times a second
-// (the setup line gives the bandwidth this makes): beyond what the machine
-// can carry, clients' output queues fill, zoned skips their states, and
-// what is queued travels in the migration snapshot.
+// zoned and the clients share its CPUs. Every client gets a state 20 times
+// a second: a delta of what changed within --view-radius of its player,
+// or with --state-format json every mob and every player of the area (the
+// setup line gives the mean size and the bandwidth this makes): beyond
+// what the machine can carry, clients' output queues fill, zoned skips
+// their states, and what is queued travels in the migration snapshot.
 "use strict";
 const { spawn, spawnSync, execFileSync } = require("child_process");
 const path = require("path");
@@ -96,6 +103,11 @@ const SETTLE_MS = num("settle-ms", 3000, 2000);
 const AREA = opts.area || "bench";
 const BINARY = opts.binary;
 const FULL_PARSE = !!opts["full-parse"];
+const STATE_FORMAT = opts["state-format"];
+if (STATE_FORMAT !== undefined && !["delta", "json"].includes(STATE_FORMAT)) {
+	console.error("migrate-bench: --state-format must be delta or json");
+	process.exit(64);
+}
 const BEFORE_MS = 1000, AFTER_MS = 1000;	// the window around a migration
 const ZONED = path.resolve(opts.zoned || (fs.existsSync("zoned") ?
     "zoned" : path.join(top, "zoned")));
@@ -146,6 +158,7 @@ try {
 	process.exit(1);
 }
 const { writeArea, layout } = require("./gen-area.cjs");
+const { DeltaView } = require(path.join(top, "clients", "js", "delta.cjs"));
 
 // ---- helpers ------------------------------------------------------------
 
@@ -176,7 +189,7 @@ const ms = (v) => Number.isFinite(v) ? `${Math.round(v)}` : "-";
 
 
 // CPU seconds (user + system) used so far by process pid, from /proc.
-const { alive, cpuSeconds, machine, tmpBase, CLK_TCK } = benchlib;
+const { alive, cpuSeconds, machine, tmpBase, CLK_TCK, deltaHead } = benchlib;
 
 
 // The official client's WebSocket transport, except that a "state" event,
@@ -227,7 +240,9 @@ async function startZoned(starts) {
 	const args = ["--client-listen", "127.0.0.1:0",
 	    "--control-listen", "127.0.0.1:0", "--state-dir", state,
 	    "--area-dir", path.join(tmp, "areas"),
-	    "--max-clients", String(CLIENTS + 64), ...(multi["zoned-arg"] || [])];
+	    "--max-clients", String(CLIENTS + 64),
+	    ...(STATE_FORMAT ? ["--state-format", STATE_FORMAT] : []),
+	    ...(multi["zoned-arg"] || [])];
 	const fd = fs.openSync(LOG, "a");
 	const p = spawn(ZONED, args, { stdio: ["ignore", fd, fd] });
 	fs.closeSync(fd);
@@ -322,7 +337,30 @@ function onState(c, s) {
 	if (s.bytes)
 		c.bytes = s.bytes;
 	else if (FULL_PARSE && !c.bytes)
-		c.bytes = JSON.stringify(s).length;
+		c.bytes = JSON.stringify(s).length;	// once: it costs
+	c.bytesSum += c.bytes;
+}
+
+// A binary state delta: its tick and seq from its head, or with
+// --full-parse from the view it is applied to.
+function onDelta(c, bytes) {
+	let h = null;
+	if (FULL_PARSE) {
+		try {
+			h = c.view.apply(bytes);
+		} catch (e) {
+			c.badDelta = c.badDelta || e.message;
+		}
+	} else {
+		h = deltaHead(bytes);
+		if (h === null)
+			c.badDelta = c.badDelta || "not a delta (format 1)";
+	}
+	if (h === null) {
+		c.badDeltas++;
+		return;
+	}
+	onState(c, { tick: h.tick, seq: h.seq, bytes: bytes.length });
 }
 
 function sendInput(c) {
@@ -354,7 +392,8 @@ function sendInput(c) {
 function connect(url, i, ticket) {
 	const c = { i, ticket, seq: 0, pending: new Map(), refused: [],
 	    last: 0, lastTick: 0, stateSeq: 0, nstates: 0, tickBack: 0,
-	    seqBack: 0, welcomed: false, gone: null, errors: [], bytes: 0 };
+	    seqBack: 0, welcomed: false, gone: null, errors: [], bytes: 0,
+	    bytesSum: 0, view: new DeltaView(), badDeltas: 0, badDelta: null };
 	c.sock = io(url, { auth: { ticket }, reconnection: false,
 	    forceNew: true, timeout: 60000,
 	    transports: [FULL_PARSE ? NodeWebSocket : HeadOnlyWS] });
@@ -366,6 +405,7 @@ function connect(url, i, ticket) {
 		c.timer = setInterval(() => sendInput(c), INPUT_MS);
 	});
 	c.sock.on("state", (s) => onState(c, s));
+	c.sock.on("delta", (b) => onDelta(c, b));
 	c.sock.on("error", (e) => c.errors.push(e));
 	c.sock.on("connect_error", (e) => { c.connectError = e; });
 	c.sock.on("disconnect", (reason) => {
@@ -488,10 +528,19 @@ async function main() {
 	let st = (await http("GET", `${ctl}/v1/status`)).body;
 	// Baseline: the last 2 s of the settling time.
 	await sleep(SETTLE_MS - 2000);
-	const bytes = clients.reduce((m, c) => Math.max(m, c.bytes), 0);
+	const nst = clients.reduce((n, c) => n + c.nstates, 0);
+	const bytes = nst ?
+	    clients.reduce((n, c) => n + c.bytesSum, 0) / nst : 0;
+	// A zoned without "sync" in its status predates the deltas.
+	const format = st.sync && st.sync.format ? st.sync.format : "json";
 	console.log(`setup: ${CLIENTS} clients (ramp-up ${(rampMs / 1000).toFixed(1)} s ` +
-	    `in batches of ${BATCH}), ${st.mobs} mobs, area ${st.area}, a state ` +
-	    `is ${(bytes / 1024).toFixed(0)} KiB (${(bytes * CLIENTS * st.tick_hz / 2 ** 20).toFixed(0)} ` +
+	    `in batches of ${BATCH}), ${st.mobs} mobs, area ${st.area}, ` +
+	    `${format} states` + (format === "delta" && st.sync &&
+	    st.sync.view_radius ?
+	    ` (view radius ${st.sync.view_radius})` : "") + `, a state ` +
+	    `is ${bytes < 1024 ? `${bytes.toFixed(0)} bytes` :
+	    `${(bytes / 1024).toFixed(0)} KiB`} on average ` +
+	    `(${(bytes * CLIENTS * st.tick_hz / 2 ** 20).toFixed(1)} ` +
 	    `MiB/s for all), input every ${INPUT_MS} ms, ` +
 	    `${FULL_PARSE ? "full" : "head-only"} state parsing`);
 	const st0 = (await http("GET", `${ctl}/v1/status`)).body;
@@ -580,6 +629,7 @@ async function main() {
 	    (c.sock.id !== c.sid || c.sock.io.engine.id !== c.eid));
 	const notApplied = clients.filter((c) => !c.gone && c.stateSeq !== c.seq);
 	const tickBack = clients.reduce((n, c) => n + c.tickBack, 0);
+	const badDeltas = clients.filter((c) => c.badDeltas);
 	const seqBack = clients.reduce((n, c) => n + c.seqBack, 0);
 	const sent = clients.reduce((n, c) => n + c.seq, 0);
 	console.log(`total: ${sent} inputs sent, acks missing ${missingAll.length}, ` +
@@ -587,20 +637,24 @@ async function main() {
 	    `${JSON.stringify(codes)}, ` +
 	    `clients disconnected ${disconnected.length}, sid/socket id changed ` +
 	    `${idChanged.length}, last input not applied ${notApplied.length}, ` +
-	    `tick went back ${tickBack}, state seq went back ${seqBack}; ` +
+	    `tick went back ${tickBack}, state seq went back ${seqBack}, ` +
+	    `clients with deltas that did not decode ${badDeltas.length}; ` +
 	    `zoned pid ${st.pid} migrations ${JSON.stringify(st.migration)}`);
 	for (const c of disconnected.slice(0, 5))
 		console.log(`  mb${c.i} disconnected: ${c.gone.reason} ` +
 		    `${JSON.stringify(c.errors)}`);
+	for (const c of badDeltas.slice(0, 5))
+		console.log(`  mb${c.i}: ${c.badDeltas} deltas did not ` +
+		    `decode: ${c.badDelta}`);
 	const bad200 = results.filter((w) => w.answer.status !== 200).length;
-	if (disconnected.length)
+	if (disconnected.length || badDeltas.length)
 		failed = true;
 	for (const c of clients) {
 		c.closing = true;
 		clearInterval(c.timer);
 		c.sock.close();
 	}
-	return disconnected.length ? 1 : bad200 ? 2 : 0;
+	return disconnected.length || badDeltas.length ? 1 : bad200 ? 2 : 0;
 }
 
 let code = 1;

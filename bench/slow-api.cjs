@@ -1,14 +1,16 @@
 // bench/slow-api.cjs: does a slow Character Data API slow the tick?
 //
 //   NODE_PATH=tests/integ/node_modules node bench/slow-api.cjs \
-//       [--zoned ./zoned] [--clients 50] [--seconds 10] [--delay-ms 800]
+//       [--zoned ./zoned] [--clients 50] [--seconds 10] [--delay-ms 800] \
+//       [--state-format delta|json]
 //
 // Starts the reference API (tests/refapi/server.cjs) and zoned with
 // --writeback-interval 1, joins N clients that keep walking (so every
 // character is written back every second), makes the API answer every
 // request after --delay-ms, and prints the tick timing zoned reports
-// (/v1/status tick_stats) and the state rate the clients saw, first with a
-// fast API and then with the slow one. Figures are for the machine it runs
+// (/v1/status tick_stats) and the state rate the clients saw (binary
+// "delta" events, or JSON "state" ones with --state-format json: only
+// counted, not decoded), first with a fast API and then with the slow one. Figures are for the machine it runs
 // on; compare the two runs, not absolute numbers.
 "use strict";
 const { spawn } = require("child_process");
@@ -26,6 +28,7 @@ const ZONED = arg("zoned", path.join(top, "zoned"));
 const CLIENTS = +arg("clients", 50);
 const SECONDS = +arg("seconds", 10);
 const DELAY = +arg("delay-ms", 800);
+const STATE_FORMAT = arg("state-format", undefined);
 
 function start(cmd, args, pattern) {
 	return new Promise((resolve, reject) => {
@@ -71,7 +74,9 @@ async function phase(ctl, port, api, label, slow) {
 		if (r.status !== 201) throw new Error(`pending ${id}: ${r.status} ${JSON.stringify(r.body)}`);
 		const s = io(`http://127.0.0.1:${port}`, { transports: ["websocket"], auth: { ticket: t }, reconnection: false });
 		let last = 0, seq = 0;
-		s.on("state", () => { const now = Date.now(); if (last && gaps.length < 1e6) gaps.push(now - last); last = now; states++; });
+		const onState = () => { const now = Date.now(); if (last && gaps.length < 1e6) gaps.push(now - last); last = now; states++; };
+		s.on("state", onState);
+		s.on("delta", onState);
 		s.on("welcome", () => {
 			s.timer = setInterval(() => s.emit("input", { seq: ++seq, dx: Math.random() * 2 - 1, dy: Math.random() * 2 - 1 }), 500);
 		});
@@ -105,7 +110,8 @@ async function phase(ctl, port, api, label, slow) {
 	const API = `http://${api.addr}`;
 	const z = await start(ZONED, ["--client-listen", "127.0.0.1:0", "--control-listen", "127.0.0.1:0",
 	    "--state-dir", tmp, "--area-dir", path.join(top, "etc/areas"), "--writeback-interval", "1",
-	    "--character-api", API, "--quest-api", API, "--api-timeout", String(DELAY * 4), "--max-clients", String(CLIENTS * 2 + 10)],
+	    "--character-api", API, "--quest-api", API, "--api-timeout", String(DELAY * 4), "--max-clients", String(CLIENTS * 2 + 10),
+	    ...(STATE_FORMAT ? ["--state-format", STATE_FORMAT] : [])],
 	    { ctl: /on=control address=(\S+)/, port: /on=client address=\S+:(\d+)/ });
 	const CTL = `http://${z.ctl}`;
 	try {

@@ -734,7 +734,10 @@ ws_write_now(struct ws *ws)
 	if ((ws->state != WS_OPEN && ws->state != WS_CLOSING) ||
 	    evbuffer_get_length(out) == 0)
 		return;
+	/* A socket bufferevent's output gives bytes only to the socket. */
+	evbuffer_unfreeze(out, 1);
 	(void)evbuffer_write(out, bufferevent_getfd(ws->bev));
+	evbuffer_freeze(out, 1);
 }
 
 /*

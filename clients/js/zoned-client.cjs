@@ -4,6 +4,7 @@
 // and zoned-protocol(7).
 "use strict";
 const { EventEmitter } = require("events");
+const { DeltaView, KIND_PLAYER, MOB_STATES } = require("./delta.cjs");
 
 // Incoming event names the client does not pass on under their own name:
 // "error" becomes "game_error"; the others are this emitter's own events
@@ -38,6 +39,120 @@ function isObject(v) {
 }
 
 /**
+ * One connection's states, from its welcome on: with binary deltas
+ * (welcome.sync.format "delta") it keeps the view and rebuilds each tick's
+ * state as the server sent it with --state-format json; with JSON states
+ * it passes them on.
+ *
+ * The server sends a tick's "delta", then, only when something happened
+ * to the player, that tick's "events", in the same write, and never
+ * anything between the two. A tick's state is therefore complete when its
+ * events come, or else when the next packet of any kind comes on the
+ * connection (the next tick's delta at the latest), or when the
+ * connection ends (not after close(): it is dropped); that is when
+ * onState gets it. A timer or setImmediate
+ * could fire between the delta and its events when the two arrive in two
+ * reads, and give the events to no state or to the wrong one; waiting
+ * costs a tick without events one tick of delay instead. A game that
+ * wants no delay draws from the view on each delta.
+ *
+ * The state: {tick, seq, players: [{id, name, x, y, hp, max_hp, level,
+ * dead}], mobs: [{id, kind, x, y, hp, max_hp, state}], events}, players
+ * then mobs in ascending id order; dead is hp === 0, a mob's kind is
+ * sync.mob_kinds[type] and its state the name of its AI state
+ * ("idle", "wander", "chase", "attack", "return"). Positions are the
+ * delta's, to 1/8 unit. Only what is in view is listed.
+ */
+class StateBuilder {
+	/**
+	 * @param {?object} sync The welcome's sync (none: JSON states).
+	 * @param {Function} onState Called with each state.
+	 * @param {boolean} [rebuild=true] Rebuild states from the deltas
+	 *     (false: only keep the view; JSON states are still passed on).
+	 */
+	constructor(sync, onState, rebuild = true) {
+		this.sync = isObject(sync) ? sync : { format: "json" };
+		this.kinds = Array.isArray(this.sync.mob_kinds) ?
+		    this.sync.mob_kinds : [];
+		/** @type {DeltaView} The view, from this connection's deltas. */
+		this.view = new DeltaView();
+		this.onState = onState;
+		this.rebuild = rebuild;
+		this.pending = null;	// the last tick's state, not yet given
+	}
+
+	/**
+	 * Applies a delta: gives the state before it, then keeps this one's
+	 * until it is complete. Returns the view's changes ({tick, seq, left,
+	 * entered, updated}); throws DeltaError (code "bad_delta") if the
+	 * delta is malformed or does not fit the view, which then stays as it
+	 * was.
+	 */
+	delta(bytes) {
+		this.flush();
+		const changes = this.view.apply(bytes);
+		if (this.rebuild)
+			this.pending = this.build();
+		return changes;
+	}
+
+	/**
+	 * A tick's events: the state of the last delta is complete. Returns
+	 * false if no state waited for them (they did not follow a delta).
+	 */
+	events(list) {
+		if (this.pending === null)
+			return false;
+		const s = this.pending;
+		s.events = Array.isArray(list) ? list : [];
+		this.flush();
+		return true;
+	}
+
+	/** A JSON state from the server (--state-format json). */
+	state(s) {
+		this.flush();
+		this.onState(s);
+	}
+
+	/**
+	 * Something else came, or the connection ends: the last delta's
+	 * state is complete.
+	 */
+	flush() {
+		const s = this.pending;
+		if (s === null)
+			return;
+		this.pending = null;
+		this.onState(s);
+	}
+
+	/** The view as a state (its events still to come). */
+	build() {
+		const v = this.view;
+		const players = [];
+		const mobs = [];
+		const ids = [...v.entities.keys()].sort((a, b) => a - b);
+		for (const id of ids) {
+			const e = v.entities.get(id);
+			if (e.kind === KIND_PLAYER) {
+				players.push({ id, name: e.name, x: e.x,
+				    y: e.y, hp: e.hp, max_hp: e.max_hp,
+				    level: e.level, dead: e.hp === 0 });
+			} else {
+				const kind = this.kinds[e.type];
+				mobs.push({ id, kind: kind === undefined ?
+				    `#${e.type}` : kind, x: e.x, y: e.y,
+				    hp: e.hp, max_hp: e.max_hp,
+				    state: MOB_STATES[e.state] === undefined ?
+				    String(e.state) : MOB_STATES[e.state] });
+			}
+		}
+		return { tick: v.tick, seq: v.seq, players, mobs, events: [] };
+	}
+}
+
+/**
  * A player's session with zoned, across hand-overs between area instances.
  *
  * Events (the server's ones are passed on with their argument):
@@ -46,9 +161,17 @@ function isObject(v) {
  *   connect; the session is over ("disconnect" is not emitted).
  * - "welcome" (welcome): a server's welcome; on a hand-over it follows
  *   "transferred" (the player's id and area change with it).
- * - "state" (state), "quest_accepted" (answer), "transfer_failed" ({area,
- *   code, message}), "talk", …: any server event under its own name.
- * - "game_error" ({code, message}): the server's "error" event.
+ * - "delta" (view, changes): a binary delta was applied to the view
+ *   (client.view; changes: {tick, seq, left, entered, updated}, ids).
+ * - "state" (state): a tick's state, as the server sends it with
+ *   --state-format json, or rebuilt from the view and that tick's events
+ *   with deltas (StateBuilder says how and when).
+ * - "events" (events), "quest_accepted" (answer), "transfer_failed"
+ *   ({area, code, message}), "talk", …: any server event under its own
+ *   name.
+ * - "game_error" ({code, message}): the server's "error" event, or code
+ *   "bad_delta": a delta could not be applied, and the session ends
+ *   ("disconnect" "bad_delta").
  * - "transfer" ({area, from, url}): a hand-over started; the client is
  *   connecting to the area's instance at url.
  * - "transferred" ({area, from, welcome, ms}): the new instance welcomed
@@ -85,6 +208,10 @@ class ZonedClient extends EventEmitter {
 	 *     that the old instance answered {ok:false, error:"transferring"}
 	 *     and send it again, with its seq, to the new instance (see
 	 *     input()).
+	 * @param {boolean} [options.states=true] With deltas, rebuild a
+	 *     "state" of each tick; false saves that work for a game that
+	 *     draws from the view on "delta" (lastState stays null; JSON states
+	 *     are passed on all the same).
 	 */
 	constructor(options) {
 		super();
@@ -101,6 +228,7 @@ class ZonedClient extends EventEmitter {
 		this.transferTimeout = o.transferTimeout === undefined ? 5000 :
 		    o.transferTimeout;
 		this.resendTransferring = o.resendTransferring !== false;
+		this._rebuild = o.states !== false;
 
 		/** @type {string} The URL of the current instance. */
 		this.url = o.url;
@@ -122,6 +250,8 @@ class ZonedClient extends EventEmitter {
 		this._parked = [];	// inputs answered "transferring"
 		this._pending = new Set();	// requests sent, not answered
 		this._order = 0;	// tie-breaker for the queue's order
+		// The current connection's states (a new one per welcome).
+		this._states = this._newStates(null);
 
 		/** @type {object} The current socket.io-client socket. */
 		this.socket = this._open(o.url, o.ticket);
@@ -134,6 +264,17 @@ class ZonedClient extends EventEmitter {
 	 */
 	get connected() {
 		return !this.closed && !!this.socket && !!this.socket.connected;
+	}
+
+	/**
+	 * The current connection's view of the world, kept from its deltas
+	 * (empty with JSON states): entities, a Map id -> {id, kind, type,
+	 * x, y, hp, max_hp, and level and name (players) or state (mobs)};
+	 * see delta.cjs. A new connection starts from an empty one.
+	 * @type {DeltaView}
+	 */
+	get view() {
+		return this._states.view;
 	}
 
 	/**
@@ -277,6 +418,10 @@ class ZonedClient extends EventEmitter {
 		if (role === "next") {
 			this._failSwitch(`disconnected: ${reason}`);
 		} else if (role === "current") {
+			// The last tick's state is complete.
+			this._states.flush();
+			if (this._role(sock) !== "current")
+				return;	// a "state" listener ended it
 			if (this._switch) {
 				// Wait: the hand-over may still bring the
 				// player in.
@@ -289,18 +434,45 @@ class ZonedClient extends EventEmitter {
 		}
 	}
 
+	_newStates(sync) {
+		return new StateBuilder(sync, (s) => {
+			this.lastState = s;
+			this.emit("state", s);
+		}, this._rebuild);
+	}
+
 	_onEvent(sock, name, args) {
 		const role = this._role(sock);
 		if (role === "next") {
-			if (name === "welcome")
-				this._completeSwitch(args[0]);
-			else
+			if (name !== "welcome") {
 				this._switch.early.push([name, args]);
+				return;
+			}
+			// The old connection's last state comes first.
+			this._states.flush();
+			if (this._role(sock) === "next")
+				this._completeSwitch(args[0]);
 			return;
 		}
 		if (role !== "current")
 			return;	// the old socket of a finished hand-over
 		const arg = args[0];
+		if (name === "delta") {
+			this._onDelta(sock, arg);
+			return;
+		}
+		if (name === "events") {
+			// Completes the last delta's state (see StateBuilder).
+			this._states.events(arg);
+			if (this._role(sock) === "current")
+				this.emit("events", ...args);
+			return;
+		}
+		// Nothing comes between a delta and its events: the last
+		// tick's state is complete.
+		this._states.flush();
+		if (this._role(sock) !== "current")
+			return;	// a "state" listener ended the session
 		switch (name) {
 		case "welcome":
 			if (isObject(arg)) {
@@ -308,11 +480,12 @@ class ZonedClient extends EventEmitter {
 				this.id = arg.id;
 				this.area = arg.area;
 			}
+			this._states = this._newStates(isObject(arg) ?
+			    arg.sync : null);
 			this.emit("welcome", arg);
 			break;
 		case "state":
-			this.lastState = arg;
-			this.emit("state", arg);
+			this._states.state(arg);
 			break;
 		case "error":
 			// The old instance ends its side of the hand-over.
@@ -336,6 +509,26 @@ class ZonedClient extends EventEmitter {
 				this.emit(name, ...args);
 			break;
 		}
+	}
+
+	// A delta on the current socket: applied to the view, or the end of
+	// the session if it is malformed (the view would be wrong from then
+	// on, and the transport does not lose messages: a bug or a foreign
+	// server).
+	_onDelta(sock, bytes) {
+		this._states.flush();
+		if (this._role(sock) !== "current")
+			return;
+		let changes;
+		try {
+			changes = this._states.delta(bytes);
+		} catch (e) {
+			this.emit("game_error", { code: "bad_delta",
+			    message: e && e.message ? e.message : String(e) });
+			this._end("bad_delta");
+			return;
+		}
+		this.emit("delta", this._states.view, changes);
 	}
 
 	// ---- hand-over ------------------------------------------------------
@@ -391,6 +584,9 @@ class ZonedClient extends EventEmitter {
 		this.id = isObject(welcome) ? welcome.id : null;
 		this.area = isObject(welcome) && welcome.area !== undefined ?
 		    welcome.area : sw.area;
+		// A new connection: its first delta makes everything enter.
+		this._states = this._newStates(isObject(welcome) ?
+		    welcome.sync : null);
 		this._rejectSentOn(old, "transferred", "the hand-over closed " +
 		    "the old connection before it answered");
 		old.disconnect();	// its role is null now: not reported
@@ -565,4 +761,4 @@ class ZonedClient extends EventEmitter {
 	}
 }
 
-module.exports = { ZonedClient };
+module.exports = { ZonedClient, StateBuilder };

@@ -83,14 +83,14 @@ need_node() {
 # start_zoned NAME [ARGS...]: start zoned with both listeners on port 0, a
 # private state dir and the example world. Sets NAME_pid, NAME_ctl (the
 # control plane's base URL) and NAME_port (the client port). The log is
-# $TEST_TMP/NAME.log. States come as STATE_FORMAT says (default: json,
-# until every test reads binary deltas).
+# $TEST_TMP/NAME.log. With STATE_FORMAT set (delta or json) it is passed
+# as --state-format; otherwise zoned's default holds (binary deltas).
 start_zoned() {
 	name=$1; shift
 	mkdir -p "$TEST_TMP/$name.state"
 	"$ZONED" --client-listen 127.0.0.1:0 --control-listen 127.0.0.1:0 \
 	    --state-dir "$TEST_TMP/$name.state" --area-dir "$AREA_DIR" \
-	    --state-format "${STATE_FORMAT:-json}" \
+	    ${STATE_FORMAT:+--state-format "$STATE_FORMAT"} \
 	    --log-level debug "$@" >"$TEST_TMP/$name.log" 2>&1 &
 	pid=$!
 	DAEMON_PIDS="$DAEMON_PIDS $pid"

@@ -8,6 +8,7 @@
 // summary; exits 1 if a check failed.
 "use strict";
 const assert = require("assert/strict");
+const fs = require("fs");
 const path = require("path");
 const { ZonedClient } = require("../zoned-client.cjs");
 
@@ -34,6 +35,108 @@ function peek(p) {
 	p.then((v) => { s.state = "resolved"; s.value = v; },
 	    (e) => { s.state = "rejected"; s.value = e; });
 	return s;
+}
+
+// ---- deltas, as the server makes them ----------------------------------
+
+// A small encoder of delta format 1 (src/delta.h), for the test's servers:
+// the message that takes a client that was sent `was` to `now`, both Maps
+// id -> {kind (0 player, 1 mob), type, x, y, hp, max_hp, level (a mob's
+// state), name}.
+function varint(out, v) {
+	do {
+		const b = v % 128;
+		v = Math.floor(v / 128);
+		out.push(v > 0 ? b | 0x80 : b);
+	} while (v > 0);
+}
+
+function zigzag(out, n) {
+	varint(out, n >= 0 ? n * 2 : -n * 2 - 1);
+}
+
+function quantise(x) {
+	return Math.sign(x) * Math.round(Math.abs(x) * 8);
+}
+
+function encodeDelta(tick, seq, was, now) {
+	const out = [1];
+	varint(out, tick);
+	varint(out, seq);
+	const sorted = (m) => [...m.keys()].sort((a, b) => a - b);
+	const leave = sorted(was).filter((id) => !now.has(id) ||
+	    now.get(id).kind !== was.get(id).kind ||
+	    now.get(id).type !== was.get(id).type);
+	const enter = sorted(now).filter((id) => !was.has(id) ||
+	    leave.includes(id));
+	const mask = (a, b) => (quantise(a.x) !== quantise(b.x) ||
+	    quantise(a.y) !== quantise(b.y) ? 1 : 0) |
+	    (a.hp !== b.hp ? 2 : 0) | (a.max_hp !== b.max_hp ? 4 : 0) |
+	    (a.level !== b.level ? 8 : 0);
+	const update = sorted(now).filter((id) => !enter.includes(id) &&
+	    mask(was.get(id), now.get(id)) !== 0);
+	const ids = (list, each) => {
+		varint(out, list.length);
+		let prev = 0;
+		for (const id of list) {
+			varint(out, id - prev);
+			prev = id;
+			each(id);
+		}
+	};
+	ids(leave, () => {});
+	ids(enter, (id) => {
+		const e = now.get(id);
+		out.push(e.kind);
+		varint(out, e.kind === 1 ? e.type : 0);
+		zigzag(out, quantise(e.x));
+		zigzag(out, quantise(e.y));
+		varint(out, e.hp);
+		varint(out, e.max_hp);
+		varint(out, e.level);
+		if (e.kind === 0) {
+			const name = Buffer.from(e.name, "utf8");
+			varint(out, name.length);
+			out.push(...name);
+		}
+	});
+	ids(update, (id) => {
+		const a = was.get(id), b = now.get(id);
+		const m = mask(a, b);
+		out.push(m);
+		if (m & 1) {
+			zigzag(out, quantise(b.x) - quantise(a.x));
+			zigzag(out, quantise(b.y) - quantise(a.y));
+		}
+		if (m & 2)
+			varint(out, b.hp);
+		if (m & 4)
+			varint(out, b.max_hp);
+		if (m & 8)
+			varint(out, b.level);
+	});
+	return Buffer.from(out);
+}
+
+const MOB_KINDS = ["slime", "wolf"];
+const SYNC = { format: "delta", version: 1, view_radius: 400,
+    mob_kinds: MOB_KINDS };
+const MOB = 2 ** 30;	// the first mob id
+
+// Entities as the test's servers hold them: a Map for encodeDelta.
+function world(...ents) {
+	return new Map(ents.map((e) => [e.id, Object.assign({ type: 0,
+	    level: e.kind === 0 ? 1 : 0 }, e)]));
+}
+
+function ann(over) {
+	return Object.assign({ id: 7, kind: 0, name: "Ann", x: 10, y: 10,
+	    hp: 20, max_hp: 20, level: 2 }, over);
+}
+
+function wolf(over) {
+	return Object.assign({ id: MOB + 3, kind: 1, type: 1, x: 100.125,
+	    y: -50, hp: 12, max_hp: 12, level: 1 }, over);
 }
 
 // ---- the fake io -----------------------------------------------------
@@ -115,11 +218,27 @@ class FakeSocket {
 		this._fire("disconnect", reason);
 	}
 
-	welcome(id, area) {
+	welcome(id, area, sync) {
 		this.connect();
-		this.serverEmit("welcome", { id, name: "Ann", area, tick: 1,
-		    tick_hz: 20, x: 10, y: 10, speed: 100, character: {},
-		    quests: [], area_quests: [] });
+		const w = { id, name: "Ann", area, tick: 1, tick_hz: 20, x: 10,
+		    y: 10, speed: 100, character: {}, quests: [],
+		    area_quests: [] };
+		if (sync !== undefined)
+			w.sync = sync;
+		this.serverEmit("welcome", w);
+	}
+
+	// The tick's delta from what this socket was last sent to ents (a
+	// Map, see world()), then its events if any.
+	tick(tick, seq, ents, events) {
+		const bytes = encodeDelta(tick, seq, this.seen || new Map(),
+		    ents);
+		this.seen = new Map([...ents].map(([id, e]) =>
+		    [id, Object.assign({}, e)]));
+		this.serverEmit("delta", bytes);
+		if (events && events.length)
+			this.serverEmit("events", events);
+		return bytes;
 	}
 
 	sentOf(ev) {
@@ -637,6 +756,209 @@ test("forgotten requests never become unhandled rejections", async () => {
 	}
 });
 
+// ---- deltas ----------------------------------------------------------
+
+const HIT = { type: "hit", a: MOB + 3, b: 7, value: 5, text: "" };
+
+// A client on a fake io, welcomed with deltas; deltas: [[view, changes]].
+function startedDelta(sync = SYNC) {
+	const io = fakeIo();
+	const c = new ZonedClient({ url: "http://a:7000", ticket: "ta", io });
+	const log = record(c);
+	const deltas = [];
+	c.on("delta", (view, changes) => deltas.push([view, changes]));
+	const a = io.sockets[0];
+	a.welcome(7, "A", sync);
+	return { io, c, log, a, deltas };
+}
+
+test("deltas: the view is kept, and each tick's state rebuilt with its " +
+    "events", async () => {
+	const { c, log, a, deltas } = startedDelta();
+	assert.equal(c.view.size, 0);
+	a.tick(300, 0, world(ann(), wolf()));
+	// The delta is applied at once; its state waits for its events.
+	assert.deepEqual(log.names(), ["connect", "welcome", "delta"]);
+	assert.equal(deltas[0][0], c.view);
+	assert.deepEqual(deltas[0][1], { tick: 300, seq: 0, left: [],
+	    entered: [7, MOB + 3], updated: [] });
+	assert.equal(c.view.get(7).name, "Ann");
+	assert.equal(c.lastState, null);
+	// The next delta completes it (no events that tick).
+	a.tick(301, 1, world(ann({ x: 11.07, hp: 15 }), wolf({ hp: 9,
+	    level: 2 })), [HIT]);
+	assert.deepEqual(log.names().slice(2), ["delta", "state", "delta",
+	    "state", "events"]);
+	const [s300, s301] = log.of("state");
+	assert.deepEqual(s300, { tick: 300, seq: 0,
+	    players: [{ id: 7, name: "Ann", x: 10, y: 10, hp: 20,
+	    max_hp: 20, level: 2, dead: false }],
+	    mobs: [{ id: MOB + 3, kind: "wolf", x: 100.125, y: -50, hp: 12,
+	    max_hp: 12, state: "wander" }], events: [] });
+	assert.deepEqual(deltas[1][1].updated, [7, MOB + 3]);
+	assert.equal(s301.tick, 301);
+	assert.equal(s301.seq, 1);
+	assert.equal(s301.players[0].x, 11.125, "x to 1/8 unit");
+	assert.equal(s301.players[0].hp, 15);
+	assert.equal(s301.mobs[0].hp, 9);
+	assert.equal(s301.mobs[0].state, "chase");
+	assert.deepEqual(s301.events, [HIT]);
+	assert.deepEqual(log.of("events"), [[HIT]]);
+	assert.equal(c.lastState, s301);
+	// Events that come a macrotask after their delta still belong to
+	// its tick.
+	a.tick(302, 2, world(ann({ x: 11.07, hp: 15 }), wolf({ hp: 9,
+	    level: 3 })));
+	await sleep(5);
+	assert.equal(c.lastState.tick, 301, "state emitted before its events");
+	a.serverEmit("events", [HIT, HIT]);
+	assert.equal(c.lastState.tick, 302);
+	assert.deepEqual(c.lastState.events, [HIT, HIT]);
+	assert.equal(c.lastState.mobs[0].state, "attack");
+	// Any other event completes the tick's state too: the player died,
+	// the wolf left the view.
+	a.tick(303, 3, world(ann({ x: 11.07, hp: 0 })));
+	assert.deepEqual(deltas[3][1].left, [MOB + 3]);
+	a.serverEmit("talk", { npc: "elder" });
+	assert.deepEqual(log.names().slice(-3), ["delta", "state", "talk"]);
+	assert.equal(c.lastState.tick, 303);
+	assert.equal(c.lastState.players[0].dead, true);
+	assert.deepEqual(c.lastState.mobs, []);
+	assert.deepEqual(c.lastState.events, []);
+	// So does the end of the connection, before "disconnect".
+	a.tick(304, 3, world(ann({ x: 11.07, hp: 0 })));
+	a.drop("io server disconnect");
+	assert.deepEqual(log.names().slice(-3), ["delta", "state",
+	    "disconnect"]);
+	assert.equal(c.lastState.tick, 304);
+	assert.equal(log.of("state").length, 5);
+});
+
+test("deltas: a malformed delta is a game_error bad_delta and ends the " +
+    "session", async () => {
+	const bad = [
+		Buffer.from([2, 1, 0, 0, 0, 0]),		// version 2
+		Buffer.from([1, 5, 0, 1, 9, 0, 0]),		// leave of 9
+		{ not: "bytes" },
+	];
+	for (const bytes of bad) {
+		const { c, log, a, deltas } = startedDelta();
+		a.tick(1, 0, world(ann()));
+		a.serverEmit("delta", bytes);
+		assert.equal(deltas.length, 1);
+		assert.equal(log.of("state").length, 1, "the good state lost");
+		const ge = log.of("game_error");
+		assert.equal(ge.length, 1);
+		assert.equal(ge[0].code, "bad_delta");
+		assert.ok(/delta/.test(ge[0].message), ge[0].message);
+		assert.deepEqual(log.of("disconnect"), ["bad_delta"]);
+		assert.equal(a.closed, true, "the connection is not closed");
+		assert.equal(c.closed, true);
+		assert.equal(c.view.get(7).x, 10, "the view changed");
+		await assert.rejects(c.input({ dx: 1 }),
+		    { code: "disconnected" });
+	}
+});
+
+test("deltas: a hand-over starts from an empty view; the old " +
+    "connection's last state comes first", () => {
+	const { io, c, log, a, deltas } = startedDelta();
+	a.tick(10, 0, world(ann(), wolf()));
+	a.serverEmit("transfer", TRANSFER);
+	// The old instance still talks until the switch.
+	a.tick(11, 0, world(ann({ x: 12 }), wolf()));
+	assert.equal(c.view.get(7).x, 12);
+	const oldView = c.view;
+	const b = io.sockets[1];
+	b.welcome(3, "B", { format: "delta", version: 1, view_radius: 400,
+	    mob_kinds: ["boar"] });
+	const names = log.names();
+	assert.deepEqual(names.slice(names.lastIndexOf("state")),
+	    ["state", "transferred", "welcome"]);
+	assert.equal(c.lastState.tick, 11);
+	assert.notEqual(c.view, oldView);
+	assert.equal(c.view.size, 0);
+	// What the old connection still says is dropped.
+	a.tick(12, 0, world(ann({ x: 13 })));
+	assert.equal(deltas.length, 2);
+	b.tick(500, 0, world(ann({ id: 3, x: 0, y: 0 }),
+	    wolf({ id: MOB, type: 0 })));
+	assert.deepEqual(deltas[2][1].entered, [3, MOB]);
+	b.serverEmit("events", [{ type: "xp", a: 3, b: 0, value: 1,
+	    text: "" }]);
+	assert.equal(c.lastState.tick, 500);
+	assert.equal(c.lastState.mobs[0].kind, "boar");
+	assert.equal(c.lastState.players[0].id, 3);
+	assert.equal(c.lastState.events[0].type, "xp");
+	c.close();
+});
+
+test("deltas: with sync format json the server's states are passed on",
+    () => {
+	const { c, log, a } = startedDelta({ format: "json" });
+	const st = { tick: 2, seq: 0, players: [], mobs: [], events: [] };
+	a.serverEmit("state", st);
+	assert.equal(c.lastState, st);
+	assert.deepEqual(log.of("state"), [st]);
+	assert.equal(c.view.size, 0);
+	c.close();
+});
+
+test("deltas: with states false only the view is kept", () => {
+	const io = fakeIo();
+	const c = new ZonedClient({ url: "http://a:7000", ticket: "ta", io,
+	    states: false });
+	const log = record(c);
+	const a = io.sockets[0];
+	a.welcome(7, "A", SYNC);
+	a.tick(1, 0, world(ann(), wolf()), [HIT]);
+	a.tick(2, 0, world(ann({ x: 20 }), wolf()));
+	a.serverEmit("talk", { npc: "elder" });
+	assert.deepEqual(log.names(), ["connect", "welcome", "delta",
+	    "events", "delta", "talk"]);
+	assert.equal(c.view.get(7).x, 20);
+	assert.equal(c.lastState, null);
+	const st = { tick: 3, seq: 0, players: [], mobs: [], events: [] };
+	a.serverEmit("state", st);
+	assert.equal(c.lastState, st);
+	c.close();
+});
+
+// The C encoder's messages (written by tests/unit/check_delta).
+const FIXTURE = path.join(__dirname, "..", "..", "..", "tests", "fixtures",
+    "delta-v1");
+const noFixture = fs.existsSync(`${FIXTURE}.bin`) &&
+    fs.existsSync(`${FIXTURE}.json`) ? null : "tests/fixtures/delta-v1.* " +
+    "not found";
+
+test("deltas: the C encoder's messages (tests/fixtures/delta-v1.bin) " +
+    "applied in order", () => {
+	const bin = fs.readFileSync(`${FIXTURE}.bin`);
+	const want = JSON.parse(fs.readFileSync(`${FIXTURE}.json`, "utf8"));
+	const { c, log, a } = startedDelta();
+	let n = 0;
+	for (let off = 0; off < bin.length; n++) {
+		const len = bin.readUInt32LE(off);
+		a.serverEmit("delta", bin.subarray(off + 4, off + 4 + len));
+		off += 4 + len;
+		const m = want.messages[n];
+		assert.equal(c.view.tick, m.tick, `message ${n}: tick`);
+		assert.equal(c.view.seq, m.seq, `message ${n}: seq`);
+		assert.equal(c.view.size, m.entities, `message ${n}: size`);
+		const s = log.of("state");
+		if (n > 0) {
+			const last = s[s.length - 1];
+			assert.equal(s.length, n);
+			assert.equal(last.tick, want.messages[n - 1].tick);
+			assert.equal(last.players.length + last.mobs.length,
+			    want.messages[n - 1].entities);
+		}
+	}
+	assert.equal(n, want.messages.length);
+	assert.ok(!log.names().includes("game_error"));
+	c.close();
+}, noFixture);
+
 // ---- part 2: the real socket.io-client against tiny servers --------
 
 function load(name) {
@@ -660,7 +982,7 @@ const noWire = !sio || !ws ? "socket.io-client or ws not found (set " +
 
 // A Socket.IO v5 server that knows just enough: tickets, "welcome", acked
 // "input"s, and what the test makes it send.
-async function tinyServer(area, tickets) {
+async function tinyServer(area, tickets, sync) {
 	const http = require("http");
 	const srv = http.createServer((req, res) => {
 		res.writeHead(404);
@@ -675,6 +997,20 @@ async function tinyServer(area, tickets) {
 		    said41: false };
 		conn.send = (ev, arg) =>
 		    sock.send("42" + JSON.stringify([ev, arg]));
+		// A binary event: its packet, then the attachment.
+		conn.sendBinary = (ev, bytes) => {
+			sock.send("451-" + JSON.stringify([ev,
+			    { _placeholder: true, num: 0 }]));
+			sock.send(bytes);
+		};
+		conn.seen = new Map();
+		conn.tick = (tick, seq, ents, events) => {
+			conn.sendBinary("delta", encodeDelta(tick, seq,
+			    conn.seen, ents));
+			conn.seen = ents;
+			if (events && events.length)
+				conn.send("events", events);
+		};
 		st.conns.push(conn);
 		sock.send("0" + JSON.stringify({ sid: `${area}${id}`,
 		    upgrades: [], pingInterval: 25000, pingTimeout: 20000,
@@ -695,9 +1031,12 @@ async function tinyServer(area, tickets) {
 			tickets.delete(auth.ticket);
 			conn.ticket = auth.ticket;
 			conn.sock.send(`40{"sid":"${area}-s${conn.id}"}`);
-			conn.send("welcome", { id: conn.id, name: "Ann", area,
-			    tick: 1, tick_hz: 20, x: 0, y: 0, speed: 100,
-			    character: {}, quests: [], area_quests: [] });
+			const w = { id: conn.id, name: "Ann", area, tick: 1,
+			    tick_hz: 20, x: 0, y: 0, speed: 100, character: {},
+			    quests: [], area_quests: [] };
+			if (sync !== undefined)
+				w.sync = sync;
+			conn.send("welcome", w);
 		} else if (m === "41") {
 			conn.said41 = true;
 		} else if (m.startsWith("42")) {
@@ -801,6 +1140,57 @@ test("socket.io-client: a hand-over between two servers, a refused one and " +
 		assert.equal(await gone, "io server disconnect");
 		assert.equal(c.connected, false);
 		assert.equal(log.of("disconnect").length, 1);
+	} finally {
+		if (c)
+			c.close();
+		A.close();
+		B.close();
+	}
+}, noWire);
+
+test("socket.io-client: deltas and events over the wire, and a new view " +
+    "after a hand-over", async () => {
+	const A = await tinyServer("A", new Set(["ta"]), SYNC);
+	const B = await tinyServer("B", new Set(["tb"]), { format: "delta",
+	    version: 1, view_radius: 400, mob_kinds: ["boar"] });
+	let c;
+	try {
+		c = new ZonedClient({ url: A.url, ticket: "ta", io: sio.io,
+		    timeout: 2000, transferTimeout: 2000 });
+		const log = record(c);
+		await once(c, "welcome", 3000);
+		const a = A.conns[0];
+		a.tick(1, 0, world(ann({ id: 1 }), wolf()));
+		a.tick(2, 0, world(ann({ id: 1, x: 10.5 }), wolf({ hp: 3 })),
+		    [HIT]);
+		await untilTrue(() => log.of("state").length >= 2, 2000,
+		    "two states");
+		const [s1, s2] = log.of("state");
+		assert.equal(s1.tick, 1);
+		assert.deepEqual(s1.events, []);
+		assert.equal(s2.tick, 2);
+		assert.equal(s2.players[0].x, 10.5);
+		assert.equal(s2.mobs[0].kind, "wolf");
+		assert.equal(s2.mobs[0].hp, 3);
+		assert.deepEqual(s2.events, [HIT]);
+		assert.equal(c.view.get(1).name, "Ann");
+
+		const done = once(c, "transferred", 3000);
+		a.send("transfer", { area: "B", client_url: B.url,
+		    ticket: "tb" });
+		await done;
+		assert.equal(c.view.size, 0);
+		const b = B.conns[0];
+		b.tick(100, 0, world(ann({ id: 1, x: 0, y: 0 }),
+		    wolf({ id: MOB, type: 0 })));
+		b.tick(101, 0, world(ann({ id: 1, x: 0, y: 0 }),
+		    wolf({ id: MOB, type: 0, hp: 1 })));
+		await untilTrue(() => c.lastState.tick === 100, 2000,
+		    "the new instance's state");
+		assert.deepEqual(c.lastState.mobs.map((m) => m.kind),
+		    ["boar"]);
+		assert.equal(c.view.size, 2);
+		assert.ok(!log.names().includes("game_error"));
 	} finally {
 		if (c)
 			c.close();

@@ -12,6 +12,8 @@
 const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
+const { DeltaView } = require(path.join(__dirname, "..", "..", "..",
+    "clients", "js", "delta.cjs"));
 const {
 	ok, fail, check, sleep, until, deadline, controlPlane, expectStatus,
 	Client,
@@ -35,7 +37,10 @@ const upgradeHead = (target, extra) => upgradeRequest(port, target, extra);
 // ---- a WebSocket client made by hand, that plays ------------------------------
 
 // A raw WebSocket client that reads Engine.IO and Socket.IO: the open
-// packet, the CONNECT answer's sid, events (states apart) and acks.
+// packet, the CONNECT answer's sid, events (states apart) and acks. The
+// binary event "delta" (451-["delta",{placeholder}], then its attachment)
+// is applied to a DeltaView; its tick and seq (or a JSON state) go to
+// states, a delta that does not decode to badDeltas.
 class RawPlayer extends RawWs {
 	constructor(name, o = {}) {
 		super(port);
@@ -45,7 +50,10 @@ class RawPlayer extends RawWs {
 		this.binaries = 0;
 		this.events = [];	// [name, arg] of 42 packets
 		this.acks = new Map();	// ack id -> arg
-		this.states = [];
+		this.states = [];	// {tick, seq}, or JSON states
+		this.view = new DeltaView();
+		this.attachment = null;	// the binary event waiting for it
+		this.badDeltas = [];
 		this.closeCode = null;	// from the server's close frame
 		this.sid = null;
 	}
@@ -59,6 +67,16 @@ class RawPlayer extends RawWs {
 		}
 		if (opcode === 2) {
 			this.binaries++;
+			if (this.attachment === "delta") {
+				try {
+					const c = this.view.apply(payload);
+					this.states.push({ tick: c.tick,
+					    seq: c.seq });
+				} catch (e) {
+					this.badDeltas.push(e.message);
+				}
+			}
+			this.attachment = null;
 			return;
 		}
 		if (opcode !== 1)
@@ -71,6 +89,8 @@ class RawPlayer extends RawWs {
 			this.open = JSON.parse(t.slice(1));
 		else if (t.startsWith("40{"))
 			this.sid = JSON.parse(t.slice(2)).sid;
+		else if (t.startsWith("451-["))
+			this.attachment = JSON.parse(t.slice(4))[0];
 		else if (t.startsWith("42[")) {
 			const [name, arg] = JSON.parse(t.slice(2));
 			if (name === "state")
@@ -134,6 +154,8 @@ class RawPlayer extends RawWs {
 		await until(() => this.states.length > n + 1, 2000,
 		    `${this.name}: states`);
 		check(!this.ended, `${this.name}: closed`);
+		check(this.badDeltas.length === 0, `${this.name}: deltas that ` +
+		    `do not decode: ${this.badDeltas}`);
 	}
 }
 

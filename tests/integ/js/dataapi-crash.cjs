@@ -9,6 +9,7 @@
 const { checkList } = require("./testlib.cjs");
 const {
 	RefApi, Zoned, join, lastPos, leave, checkChain, assert, waitFor, sleep,
+	POS_TOL,
 } = require("./dataapi-lib.cjs");
 
 const { check, run } = checkList("dataapi-crash.cjs", 37000);
@@ -101,7 +102,7 @@ check("restart with the same --state-dir: nothing written twice; play " +
 	const puts = await api.puts("ann");
 	const im = checkHistory(puts, "");
 	const d2 = await api.character("ann");
-	assert(Math.abs(d2.x - last2.x) <= 0.02, `the API holds x ${d2.x}, ` +
+	assert(Math.abs(d2.x - last2.x) <= POS_TOL, `the API holds x ${d2.x}, ` +
 	    `ann left at ${last2.x}`);
 	return `If-Match ${im.join(", ")}`;
 });

@@ -202,8 +202,8 @@ class Zoned {
 		const p = track(spawn(ZONED, ["--client-listen", "127.0.0.1:0",
 		    "--control-listen", "127.0.0.1:0", "--state-dir", this.stateDir,
 		    "--area-dir", AREA_DIR, "--log-level", "debug",
-		    "--state-format", process.env.STATE_FORMAT || "json",
-		    ...this.args],
+		    ...(process.env.STATE_FORMAT ? ["--state-format",
+		    process.env.STATE_FORMAT] : []), ...this.args],
 		    { stdio: ["ignore", log, log] }), this.name);
 		fs.closeSync(log);
 		this.proc = p;
@@ -400,7 +400,11 @@ function checkChain(puts, first = 1, what = "") {
 
 const near = (a, b, tol) => Math.abs(a - b) <= tol;
 
+// How far a position a client saw may be from the exact one: deltas carry
+// 1/8 units (rounded: 1/16 off at most), JSON states 2 decimals.
+const POS_TOL = 1 / 8;
+
 module.exports = {
 	RefApi, Zoned, join, pace, input, halt, nudge, lastPos, leave, checkChain, assert, waitFor,
-	near, readLog, TEST_TMP, DATA, sleep, until,
+	near, POS_TOL, readLog, TEST_TMP, DATA, sleep, until,
 };

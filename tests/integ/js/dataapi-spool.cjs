@@ -9,13 +9,13 @@
 const { checkList } = require("./testlib.cjs");
 const {
 	RefApi, Zoned, join, pace, lastPos, leave, checkChain, assert, waitFor,
-	near, sleep,
+	near, POS_TOL, sleep,
 } = require("./dataapi-lib.cjs");
 
 const { check, run } = checkList("dataapi-spool.cjs", 38000);
 const api = new RefApi("api-spool");
 let z;
-const tol = 0.02;
+const tol = POS_TOL;
 
 function args() {
 	return ["--character-api", api.base, "--quest-api", api.base,

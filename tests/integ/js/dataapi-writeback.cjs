@@ -7,14 +7,14 @@
 const { checkList } = require("./testlib.cjs");
 const {
 	RefApi, Zoned, join, pace, nudge, lastPos, leave, checkChain, assert,
-	waitFor, near, sleep,
+	waitFor, near, POS_TOL, sleep,
 } = require("./dataapi-lib.cjs");
 
 const { check, run } = checkList("dataapi-writeback.cjs", 38000);
 const api = new RefApi("api-wb");
 let z, speed = 120, tickHz = 20;
-// One tick of walking, plus rounding (states carry 2 decimals).
-const oneStep = () => speed / tickHz + 0.02;
+// One tick of walking, plus rounding (POS_TOL).
+const oneStep = () => speed / tickHz + POS_TOL;
 
 function zonedArgs(extra = []) {
 	return ["--character-api", api.base, "--quest-api", api.base,
@@ -94,7 +94,7 @@ check("walking: a PUT every interval, If-Match 1, 2, 3, ...; the " +
 	const im = checkChain(puts, 1);
 	assert(puts.every((p) => p.status === 200), "failed PUTs: " +
 	    JSON.stringify(puts.map((p) => [p.if_match, p.status])));
-	const doc = await checkFinal("ann", c, 0.02, "after the disconnect");
+	const doc = await checkFinal("ann", c, POS_TOL, "after the disconnect");
 	assert(doc.version === im.length + 1, `version ${doc.version} after ` +
 	    `${im.length} PUTs`);
 	assert(!near(doc.x, x0, 1), `ann's x in the API is still ${doc.x}`);
@@ -107,8 +107,8 @@ check("a second session continues the chain (fetched version, no gap)",
 	const c = await join(z.port, "t-ann2", "ann");
 	const prev = annClient && lastPos(annClient);
 	if (prev)
-		assert(near(c.welcome.x, prev.x, 0.02), `welcome x ${c.welcome.x}, ` +
-		    `ann left at ${prev.x}`);
+		assert(near(c.welcome.x, prev.x, POS_TOL), `welcome x ` +
+		    `${c.welcome.x}, ann left at ${prev.x}`);
 	assert(c.welcome.character.version === (await api.character("ann"))
 	    .version, `welcome version ${c.welcome.character.version}`);
 	const stop = pace(c);
@@ -118,7 +118,7 @@ check("a second session continues the chain (fetched version, no gap)",
 	await sleep(300);
 	await settled("ann");
 	const im = checkChain(await api.puts("ann"), 1);
-	await checkFinal("ann", c, 0.02, "after the second session");
+	await checkFinal("ann", c, POS_TOL, "after the second session");
 	return `If-Match ${im.join(", ")}`;
 });
 

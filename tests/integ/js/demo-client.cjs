@@ -1,9 +1,13 @@
 // A tiny player for trying zoned by hand (the README's first block):
 //   node demo-client.cjs HOST:PORT TICKET
 // It joins with the ticket, walks a square for a few seconds, printing its
-// position once a second, and leaves.
+// position once a second, and leaves. It reads the binary deltas with
+// clients/js/delta.cjs (or JSON states, with zoned --state-format json).
 "use strict";
+const path = require("path");
 const { io } = require("socket.io-client");
+const { DeltaView, KIND_PLAYER } = require(path.join(__dirname, "..", "..",
+    "..", "clients", "js", "delta.cjs"));
 
 const [address, ticket] = process.argv.slice(2);
 if (!address || !ticket) {
@@ -15,6 +19,7 @@ const socket = io(`http://${address}`, {
 });
 const square = [[1, 0], [0, 1], [-1, 0], [0, -1]];
 let seq = 0, me = null, last = null;
+const view = new DeltaView();	// what the player sees
 
 socket.on("connect_error", (err) => {
 	console.error(`refused: ${err.message}`);
@@ -34,7 +39,7 @@ socket.on("welcome", (w) => {
 	const report = setInterval(() => {
 		if (last) console.log(`tick ${last.tick}: at (${last.x}, ` +
 		    `${last.y}), input ${last.seq} applied, ` +
-		    `${last.players} player(s) here`);
+		    `${last.players} player(s) in sight`);
 	}, 1000);
 	setTimeout(() => {
 		clearInterval(walking);
@@ -42,6 +47,19 @@ socket.on("welcome", (w) => {
 		socket.close();
 		console.log("left");
 	}, 4500);
+});
+socket.on("delta", (bytes) => {
+	try {
+		view.apply(bytes);
+	} catch (e) {
+		console.error(`${e.message}: leaving`);
+		socket.close();
+		return;
+	}
+	const p = view.get(me);
+	if (p) last = { tick: view.tick, x: p.x, y: p.y, seq: view.seq,
+	    players: [...view.entities.values()].filter((e) =>
+	    e.kind === KIND_PLAYER).length };
 });
 socket.on("state", (s) => {
 	const p = s.players.find((q) => q.id === me);

@@ -2,8 +2,9 @@
 // small world of zoned instances (one per area) on one reference data API,
 // allocated as each other's neighbours; characters seeded in the API and
 // counted in its state file; clients (the library in clients/js, or a bare
-// socket.io-client socket) whose every socket is recorded; steering a
-// player to a point; the control plane's status and metrics.
+// socket.io-client socket) whose every socket is recorded, with its states
+// rebuilt from the deltas; steering a player to a point; the control
+// plane's status and metrics.
 //
 // Environment: as dataapi-lib.cjs (ZONED, AREA_DIR, top_srcdir, TEST_TMP).
 "use strict";
@@ -13,6 +14,7 @@ const { io: realIo } = require("socket.io-client");
 const {
 	RefApi, Zoned, assert, waitFor, sleep,
 } = require("./dataapi-lib.cjs");
+const { trackState } = require("./testlib.cjs");
 
 const TOP_SRCDIR = process.env.top_srcdir;
 const { ZonedClient } = require(path.join(TOP_SRCDIR,
@@ -274,16 +276,29 @@ const json = (v) => JSON.stringify(sortKeys(v));
 // ---- clients ---------------------------------------------------------------
 
 // A socket.io-client io function that records, per socket, what came in:
-// sockets[i] = {url, sock, events: [{at, name, arg}]}; connect, disconnect
-// and connect_error are recorded as "#connect", "#disconnect" (arg the
-// reason) and "#connect_error" (arg the message).
+// sockets[i] = {url, sock, events: [{at, name, arg}], track}; connect,
+// disconnect and connect_error are recorded as "#connect", "#disconnect"
+// (arg the reason) and "#connect_error" (arg the message). Deltas are not
+// recorded: track (testlib's trackState) applies them to track.view and
+// records each tick's state as "state", in its place (before whatever
+// completed it). A delta that does not decode fails the script.
 function recordingIo(sockets) {
 	return (url, opts) => {
 		const sock = realIo(url, opts);
 		const rec = { url, sock, events: [] };
 		const add = (name, arg) => rec.events.push({ at: Date.now(),
 		    name, arg });
-		sock.onAny((name, arg) => add(name, arg));
+		// Before the recorder: a state comes before what completed it.
+		rec.track = trackState(sock, (s) => add("state", s), {
+			onBad: (e) => {
+				console.log(`FAIL: ${url}: ${e.message}`);
+				process.exit(1);
+			},
+		});
+		sock.onAny((name, arg) => {
+			if (name !== "delta")
+				add(name, arg);
+		});
 		sock.on("connect", () => add("#connect"));
 		sock.on("disconnect", (r) => add("#disconnect", r));
 		sock.on("connect_error", (e) => add("#connect_error",
@@ -345,6 +360,7 @@ function bareClient(url, ticket) {
 			return s.length ? s[s.length - 1].arg : null;
 		},
 		get current() { return this.lastState; },
+		get view() { return this.rec.track.view; },
 		get area() { return this.welcome && this.welcome.area; },
 		get id() { return this.welcome && this.welcome.id; },
 		input(dx, dy) {
@@ -375,12 +391,25 @@ async function joined(c, ms = 8000, what = "client") {
 	return c.welcome;
 }
 
-// Where the client's player is in the last state (by the welcome's id).
+// Where the client's player is (by the welcome's id): in its view, as of
+// the last delta of the current connection (a state comes a tick later
+// unless it had events), or in the last state with --state-format json.
+// {tick, id, name, x, y, hp, max_hp, level, dead}.
 function position(c) {
-	const s = c.current;
-	if (!s || !c.id)
+	if (!c.id)
 		return undefined;
-	return s.players.find((p) => p.id === c.id);
+	const v = c.view;
+	if (v && v.tick > 0) {
+		const e = v.get(c.id);
+		return e && { tick: v.tick, id: e.id, name: e.name, x: e.x,
+		    y: e.y, hp: e.hp, max_hp: e.max_hp, level: e.level,
+		    dead: e.hp === 0 };
+	}
+	const s = c.current;
+	if (!s)
+		return undefined;
+	const p = s.players.find((q) => q.id === c.id);
+	return p && Object.assign({ tick: s.tick }, p);
 }
 
 // Steers the player toward (x, y), along x first, then along y. zoned
@@ -388,8 +417,8 @@ function position(c) {
 // tick at 120 units/s and 20 Hz), so this walks at full speed and stops
 // when within tol (default 3: half a step) of the target on that axis,
 // and walks back if it went past; a target beyond an edge keeps it
-// walking. Each new state (polled every
-// 10 ms) is looked at once; an input goes out when the direction changes
+// walking. Each new tick of position() (polled every 10 ms) is looked at
+// once; an input goes out when the direction changes
 // (or its acknowledgement was not ok). It stops by itself once the player
 // is in another area. Returns {stop(), reached(ms, what)}. c.input(dx,
 // dy) sends (a bare client's, or a ZonedClient's through withInput).
@@ -402,8 +431,8 @@ function steer(c, x, y, opts = {}) {
 		if (stopped || c.area !== area)
 			return;
 		const p = position(c);
-		if (p && !c.transferring && c.current.tick !== tick) {
-			tick = c.current.tick;
+		if (p && !c.transferring && p.tick !== tick) {
+			tick = p.tick;
 			const ex = sign(x - p.x);
 			const d = ex !== 0 ? [ex, 0] : [0, sign(y - p.y)];
 			if (!last || d[0] !== last[0] || d[1] !== last[1]) {

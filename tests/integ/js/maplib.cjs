@@ -5,6 +5,9 @@
 const fs = require("fs");
 
 const RADIUS = 10;		// half the side of a body's box
+// How far a position a client sees may be from the true one: deltas carry
+// 1/8 units, rounded (JSON states carried 2 decimals).
+const QERR = 1 / 16;
 
 function prop(o, name) {
 	const p = (o.properties || []).find((x) => x.name === name);
@@ -47,8 +50,8 @@ function loadMap(file) {
 			return solid[r * cols + c] === 1;
 		},
 		// Does a body at (x, y) overlap a solid tile or leave the map?
-		// Positions come rounded to 0.01: eps absorbs that.
-		overlaps(x, y, eps = 0.02) {
+		// Positions come rounded to 1/8 unit: eps absorbs that.
+		overlaps(x, y, eps = QERR + 0.01) {
 			if (x - RADIUS < -eps || y - RADIUS < -eps ||
 			    x + RADIUS > map.width + eps ||
 			    y + RADIUS > map.height + eps)
@@ -122,4 +125,4 @@ function waypoint(map, x0, y0, x1, y1) {
 	return best;
 }
 
-module.exports = { RADIUS, prop, loadMap, waypoint };
+module.exports = { RADIUS, QERR, prop, loadMap, waypoint };

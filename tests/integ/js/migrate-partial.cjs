@@ -68,10 +68,14 @@ async function eioOpen() {
 	return { c, sid: JSON.parse(text.slice(1)).sid };
 }
 
-// The next text frame that is not an Engine.IO ping.
+// The next text frame that is not an Engine.IO ping (binary frames, the
+// attachments of the deltas, are skipped).
 async function nextText(c, what) {
-	const f = await c.data(4000, what);
-	return f.payload.toString();
+	for (;;) {
+		const f = await c.data(4000, what);
+		if (f.opcode !== 2)
+			return f.payload.toString();
+	}
 }
 
 // Joins the game as character over c: CONNECT with a ticket, the answer
@@ -88,7 +92,8 @@ async function join(c, character) {
 	}
 }
 
-// Reads until a text frame for which match() is true (states are skipped).
+// Reads until a text frame for which match() is true (states and deltas
+// are skipped).
 async function until(c, match, what) {
 	for (;;) {
 		const t = await nextText(c, what);

@@ -1,9 +1,13 @@
 // Helpers shared by the node halves of the integration tests: output in the
 // shell tests' "ok:"/"FAIL:" style, bounded waits, lists of named checks,
-// the control plane, and a recording wrapper around the official
-// socket.io-client. Hand-made clients are in rawclient.cjs.
+// the control plane, states from binary deltas (trackState), and a
+// recording wrapper around the official socket.io-client. Hand-made clients
+// are in rawclient.cjs.
 "use strict";
+const path = require("path");
 const { io } = require("socket.io-client");
+const { StateBuilder } = require(path.join(__dirname, "..", "..", "..",
+    "clients", "js", "zoned-client.cjs"));
 
 function ok(msg) {
 	console.log(`ok: ${msg}`);
@@ -114,7 +118,63 @@ async function expectStatus(ctl, method, path, body, want, what) {
 	return r.body;
 }
 
-// A socket.io-client socket that records everything it is told.
+// States from a bare socket.io-client socket, as ZonedClient has them
+// (clients/js/zoned-client.cjs, StateBuilder): from each welcome on, every
+// "delta" is applied to a view (the welcome starts an empty one) and each
+// tick's state, shaped like the old JSON state ({tick, seq, players:
+// [{id, name, x, y, hp, max_hp, level, dead}], mobs: [{id, kind, x, y, hp,
+// max_hp, state}], events}, what is in view only) goes to onState once its
+// events came or the next packet or the disconnect did; with
+// --state-format json the server's "state" goes to it as it is. A delta
+// that does not decode or fit the view goes to opts.onBad (err) and is
+// skipped. Returns {view (the current DeltaView), sync (the welcome's),
+// deltas (how many applied), lastChanges, bad (errors)}; opts.onDelta
+// (view, changes) is called after each delta.
+function trackState(sock, onState, opts = {}) {
+	const t = {
+		builder: new StateBuilder(null, onState),
+		sync: null,
+		deltas: 0,
+		lastChanges: null,
+		bad: [],
+		get view() {
+			return this.builder.view;
+		},
+	};
+	sock.onAny((name, ...args) => {
+		if (name === "delta") {
+			t.builder.flush();
+			try {
+				t.lastChanges = t.builder.delta(args[0]);
+			} catch (e) {
+				t.bad.push(e);
+				if (opts.onBad)
+					opts.onBad(e);
+				return;
+			}
+			t.deltas++;
+			if (opts.onDelta)
+				opts.onDelta(t.builder.view, t.lastChanges);
+			return;
+		}
+		if (name === "events") {
+			t.builder.events(args[0]);
+			return;
+		}
+		t.builder.flush();
+		if (name === "welcome") {
+			t.sync = args[0] && args[0].sync ? args[0].sync : null;
+			t.builder = new StateBuilder(t.sync, onState);
+		} else if (name === "state") {
+			t.builder.state(args[0]);
+		}
+	});
+	sock.on("disconnect", () => t.builder.flush());
+	return t;
+}
+
+// A socket.io-client socket that records everything it is told; states
+// come from trackState (a delta that does not decode fails the script).
 class Client {
 	constructor(port, auth, opts = {}) {
 		const nsp = opts.nsp || "";
@@ -152,19 +212,25 @@ class Client {
 			this.order.push("welcome");
 			this.welcome = w;
 		});
-		this.sock.on("state", (s) => {
+		this.track = trackState(this.sock, (s) => {
 			s.at = Date.now();
 			this.states.push(s);
-		});
+		}, { onBad: (e) => fail(`${this.name}: ${e.message}`) });
 		this.sock.on("error", (e) => {
 			this.order.push("error");
 			this.errors.push(e);
 		});
 		this.sock.onAny((name, ...args) => {
-			if (!["welcome", "state", "error"].includes(name))
+			if (!["welcome", "state", "error", "delta",
+			    "events"].includes(name))
 				this.events.push([name, args]);
 		});
 		this.sock.io.on("ping", () => this.pings++);
+	}
+
+	// The view of the world from the deltas (see trackState).
+	get view() {
+		return this.track.view;
 	}
 
 	me(state) {
@@ -226,5 +292,5 @@ async function expectRefused(port, auth, message, code, what, opts = {}) {
 
 module.exports = {
 	ok, fail, check, sleep, until, deadline, checkList, controlPlane,
-	expectStatus, Client, expectRefused, io,
+	expectStatus, Client, expectRefused, io, trackState,
 };

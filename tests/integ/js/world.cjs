@@ -19,7 +19,7 @@ const path = require("path");
 const {
 	sleep, checkList, controlPlane, expectStatus, Client,
 } = require("./testlib.cjs");
-const { RADIUS, prop, loadMap, waypoint } = require("./maplib.cjs");
+const { RADIUS, QERR, prop, loadMap, waypoint } = require("./maplib.cjs");
 
 const [ctlUrl, portArg, dataDir, mapPath] = process.argv.slice(2);
 if (!ctlUrl || !portArg || !dataDir || !mapPath) {
@@ -244,12 +244,14 @@ async function walkInto(c, dc, dr, what) {
 		    c.me(s).y === b.y);
 	}, 5000, `${what}: the player stops`);
 	const end = c.me();
-	// Flush against the tile's face, with the other axis unchanged.
+	// Flush against the tile's face, with the other axis unchanged (to
+	// 0.1, and the 1/8 unit of the deltas).
+	const tol = 0.1 + 2 * QERR;
 	const wantX = dc > 0 ? (t.c + 1) * map.tw + RADIUS :
 	    dc < 0 ? t.c * map.tw - RADIUS : t.x;
 	const wantY = dr > 0 ? (t.r + 1) * map.th + RADIUS :
 	    dr < 0 ? t.r * map.th - RADIUS : t.y;
-	assert(Math.abs(end.x - wantX) <= 0.1 && Math.abs(end.y - wantY) <= 0.1,
+	assert(Math.abs(end.x - wantX) <= tol && Math.abs(end.y - wantY) <= tol,
 	    `${what}: stopped at (${end.x}, ${end.y}), expected ` +
 	    `(${wantX}, ${wantY}) in front of tile (${t.c}, ${t.r})`);
 	for (const s of c.states.slice(from)) {
