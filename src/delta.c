@@ -325,33 +325,11 @@ delta_client_reset(struct delta_client *c)
 static void	delta_client_reserve(struct delta_client *, size_t);
 
 /*
- * Live migration: what the client was last sent travels, so that the
- * next message, from the new process, is against it.
+ * A client's table as snapshot format 4 carried it (read only: format 5
+ * carries ids, delta_known_save), into c (reset first):
  *	u32 n, n x (u32 id, u8 kind, u32 type, i32 x_q, i32 y_q, u32 hp,
  *	u32 max_hp, u32 level), in ascending id order.
- */
-void
-delta_client_save(const struct delta_client *c, struct snapw *w)
-{
-	const struct delta_fields	*f = c->known[c->cur];
-	size_t				 i;
-
-	snapw_u32(w, (uint32_t)c->nknown);
-	for (i = 0; i < c->nknown; i++) {
-		snapw_u32(w, f[i].id);
-		snapw_u8(w, f[i].kind);
-		snapw_u32(w, f[i].type);
-		snapw_i32(w, f[i].xq);
-		snapw_i32(w, f[i].yq);
-		snapw_u32(w, f[i].hp);
-		snapw_u32(w, f[i].max_hp);
-		snapw_u32(w, f[i].level);
-	}
-}
-
-/*
- * Into c (reset first); -1 with *cause on a table the encoder could not
- * have written.
+ * -1 with *cause on a table the encoder could not have written.
  */
 int
 delta_client_restore(struct delta_client *c, struct snapr *r, char **cause)
@@ -516,6 +494,36 @@ delta_put_update(uint8_t *p, const struct delta_fields *was,
 }
 
 /*
+ * Appends the message: header, then the three lists the encoder wrote
+ * into e (nl, ne, nu bytes of them). Returns out's new length.
+ */
+static size_t
+delta_assemble(const struct delta_enc *e, struct delta_buf *out,
+    uint64_t tick, uint64_t seq, size_t nleave, size_t nl, size_t nenter,
+    size_t ne, size_t nupdate, size_t nu)
+{
+	uint8_t	*p;
+
+	delta_buf_reserve(out, DELTA_HEADER_MAX + DELTA_COUNTS_MAX + nl + ne +
+	    nu);
+	p = out->p + out->len;
+	*p++ = DELTA_VERSION;
+	p = delta_put_varint(p, tick);
+	p = delta_put_varint(p, seq);
+	p = delta_put_varint(p, nleave);
+	if (nl != 0)
+		memcpy(p, e->leave.p, nl);
+	p = delta_put_varint(p + nl, nenter);
+	if (ne != 0)
+		memcpy(p, e->enter.p, ne);
+	p = delta_put_varint(p + ne, nupdate);
+	if (nu != 0)
+		memcpy(p, e->update.p, nu);
+	out->len = (size_t)(p + nu - out->p);
+	return (out->len);
+}
+
+/*
  * Appends to out the message for client c at this tick: seq is the last
  * input applied for it, ents[0..nents) this tick's entities and
  * at[0..nat) the indices in ents of those it sees, in ascending id order
@@ -596,23 +604,8 @@ delta_encode(struct delta_enc *e, struct delta_client *c,
 	nl = (size_t)(pl - e->leave.p);
 	ne = (size_t)(pe - e->enter.p);
 	nu = (size_t)(pu - pu0);
-	delta_buf_reserve(out, DELTA_HEADER_MAX + DELTA_COUNTS_MAX + nl + ne +
-	    nu);
-	p = out->p + out->len;
-	*p++ = DELTA_VERSION;
-	p = delta_put_varint(p, tick);
-	p = delta_put_varint(p, seq);
-	p = delta_put_varint(p, nleave);
-	if (nl != 0)
-		memcpy(p, e->leave.p, nl);
-	p = delta_put_varint(p + nl, nenter);
-	if (ne != 0)
-		memcpy(p, e->enter.p, ne);
-	p = delta_put_varint(p + ne, nupdate);
-	if (nu != 0)
-		memcpy(p, e->update.p, nu);
-	out->len = (size_t)(p + nu - out->p);
-	return (out->len - start);
+	return (delta_assemble(e, out, tick, seq, nleave, nl, nenter, ne,
+	    nupdate, nu) - start);
 }
 
 /* ---- the decoder -------------------------------------------------------- */
@@ -1276,7 +1269,7 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	size_t				 nleave = 0, nenter = 0, nupdate = 0;
 	uint32_t			 lprev = 0, eprev = 0, uprev = 0, id;
 	uint32_t			 last = 0;
-	uint8_t				*pl, *pe, *pu, *p;
+	uint8_t				*pl, *pe, *pu;
 	int				 fast;
 
 	/* Knows the frame before: updates; else everything anew. */
@@ -1337,21 +1330,6 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	ne = (size_t)(pe - e->enter.p);
 	nu = (size_t)(pu - e->update.p);
 	start = out->len;
-	delta_buf_reserve(out, DELTA_HEADER_MAX + DELTA_COUNTS_MAX + nl + ne +
-	    nu);
-	p = out->p + out->len;
-	*p++ = DELTA_VERSION;
-	p = delta_put_varint(p, t->ticks[t->cur]);
-	p = delta_put_varint(p, seq);
-	p = delta_put_varint(p, nleave);
-	if (nl != 0)
-		memcpy(p, e->leave.p, nl);
-	p = delta_put_varint(p + nl, nenter);
-	if (ne != 0)
-		memcpy(p, e->enter.p, ne);
-	p = delta_put_varint(p + ne, nupdate);
-	if (nu != 0)
-		memcpy(p, e->update.p, nu);
-	out->len = (size_t)(p + nu - out->p);
-	return (out->len - start);
+	return (delta_assemble(e, out, t->ticks[t->cur], seq, nleave, nl,
+	    nenter, ne, nupdate, nu) - start);
 }

@@ -243,7 +243,6 @@ void		 delta_enc_free(struct delta_enc *);
 struct delta_client *delta_client_new(void);
 void		 delta_client_free(struct delta_client *);
 void		 delta_client_reset(struct delta_client *);
-void		 delta_client_save(const struct delta_client *, struct snapw *);
 int		 delta_client_restore(struct delta_client *, struct snapr *,
 		     char **);
 const struct delta_fields *delta_client_known(const struct delta_client *,

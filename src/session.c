@@ -940,7 +940,7 @@ session_kick(struct session *s, const char *code, const char *message)
  *	u64 last seq, u64 skipped states, u32 synced, u32 queued inputs,
  *	each u64 seq, u8 kind, f32 dx, f32 dy, i32 arg;
  *	(format 4:) u8 has a delta table, the table in full
- *	(delta_client_save);
+ *	(read by delta_client_restore);
  *	(format 5:) u8 has a delta table, the ids it holds
  *	(delta_known_save), whose fields are the world's if it is current;
  *	then its Socket.IO connection (siosock.c).
