@@ -649,6 +649,8 @@ lifecycle_free(struct instance *inst)
 		dataapi_cancel(inst->loading_req);
 	lifecycle_run_free(inst->loading);
 	inst->loading = NULL;
+	area_free(inst->takeover_area);
+	inst->takeover_area = NULL;
 	if (inst->wind_down_ev != NULL)
 		event_free(inst->wind_down_ev);
 	writeback_free(inst->wb);

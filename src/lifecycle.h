@@ -123,6 +123,7 @@ struct instance {
 	struct migrate_stats	 migrate;
 	int			 handed_over;	/* a replacement runs on */
 	evutil_socket_t		 takeover_fds[2]; /* listeners, until resume */
+	struct area		*takeover_area;	/* loaded before the snapshot */
 	uint64_t		 stopped_ns;	/* the old process's last tick */
 	uint64_t		 wind_down_ms;	/* handed over: exit by then */
 	struct event		*wind_down_ev;

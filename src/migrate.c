@@ -27,7 +27,9 @@
 #include "listen.h"
 #include "log.h"
 #include "migrate.h"
+#include "options.h"
 #include "session.h"
+#include "sim/area.h"
 #include "snapfmt.h"
 #include "snapshot.h"
 #include "ticker.h"
@@ -193,9 +195,9 @@ migrate_quiet(struct instance *inst)
 	    inst->loading_req != NULL || !TAILQ_EMPTY(&inst->preps))
 		return (0);
 	/*
-	 * States stopped when the replacement connected: let what clients
-	 * have not read yet drain (for a while), rather than carry stale
-	 * frames across; what is left still moves with the snapshot.
+	 * Let what clients have not read yet drain (for a while), rather
+	 * than carry stale frames across; what is left still moves with the
+	 * snapshot.
 	 */
 	if (monotonic_ms() >= inst->migration->drain_until)
 		return (1);
@@ -207,15 +209,20 @@ migrate_quiet(struct instance *inst)
 }
 
 /*
- * No states are sent while a migration gets ready (session.c), for at
- * most MIGRATE_DRAIN_MS: a migration still waiting for the Data API
- * after that does not freeze the clients' view meanwhile.
+ * Full JSON states are not sent while a migration gets ready (session.c),
+ * for at most MIGRATE_DRAIN_MS, so that the few hundred KiB each client
+ * may have unread drain rather than travel; a migration still waiting for
+ * the Data API after that does not freeze the clients' view meanwhile.
+ * Deltas are small and go on: holding them would lengthen the pause the
+ * clients see and make every client resynchronise afterwards.
  */
 int
 migrate_holding_states(struct instance *inst)
 {
 	return (inst->migration != NULL &&
 	    inst->migration->phase == MIGRATE_QUIESCING &&
+	    options_choice(inst->options, OPT_STATE_FORMAT) ==
+	    SESSION_FORMAT_JSON &&
 	    monotonic_ms() < inst->migration->drain_until);
 }
 
@@ -499,9 +506,13 @@ migrate_spawn(struct migration *m, const char *binary, char **cause)
 		want = heap_in_use();
 	snprintf(heap, sizeof heap, "%zu", want);
 	setenv(MIGRATE_HEAP_ENV, heap, 1);
+	if (m->inst->run != NULL)
+		setenv(MIGRATE_AREA_ENV, m->inst->run->area->name, 1);
 	pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
 		unsetenv(MIGRATE_HEAP_ENV);
+		unsetenv(MIGRATE_AREA_ENV);
+	}
 	switch (pid) {
 	case -1:
 		xasprintf(cause, "fork: %s", strerror(errno));

@@ -18,6 +18,11 @@ struct json_object;
  * before the snapshot comes. A hint: an older replacement ignores it.
  */
 #define MIGRATE_HEAP_ENV	"ZONED_TAKEOVER_HEAP"
+/*
+ * And which area it will restore, so that it loads the area file from
+ * --area-dir before the pause rather than in it. A hint too.
+ */
+#define MIGRATE_AREA_ENV	"ZONED_TAKEOVER_AREA"
 
 /*
  * The outcome: 200 (taken over) or 502/503/504 with {"error"}; takes the

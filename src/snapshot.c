@@ -167,8 +167,13 @@ snapshot_restore_run(struct instance *inst, struct snapr *r,
 	    cause)) == NULL || (run->quests = jsonutil_parse(quests,
 	    strlen(quests), cause)) == NULL)
 		goto fail;
-	run->area = areaload_file(options_get(inst->options, OPT_AREA_DIR),
-	    name, &why);
+	if (inst->takeover_area != NULL &&
+	    strcmp(inst->takeover_area->name, name) == 0) {
+		run->area = inst->takeover_area;
+		inst->takeover_area = NULL;
+	} else
+		run->area = areaload_file(options_get(inst->options,
+		    OPT_AREA_DIR), name, &why);
 	if (run->area == NULL) {
 		xasprintf(cause, "area %s: %s", name, why);
 		free(why);

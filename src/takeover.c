@@ -11,11 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "areaload.h"
 #include "fdpass.h"
 #include "heap.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "migrate.h"
+#include "options.h"
+#include "sim/area.h"
 #include "snapshot.h"
 #include "ticker.h"
 #include "takeover.h"
@@ -84,6 +87,30 @@ takeover_reserve_heap(void)
 }
 
 /*
+ * The area the old process runs (MIGRATE_AREA_ENV), loaded now: the
+ * restore takes it if the snapshot names it, else loads its own.
+ */
+static void
+takeover_load_area(struct instance *inst)
+{
+	const char	*name = getenv(MIGRATE_AREA_ENV);
+	uint64_t	 t0 = monotonic_ns();
+	char		*why;
+
+	if (name == NULL)
+		return;
+	inst->takeover_area = areaload_file(options_get(inst->options,
+	    OPT_AREA_DIR), name, &why);
+	if (inst->takeover_area == NULL) {
+		log_info("takeover: area %s not loaded ahead: %s", name, why);
+		free(why);
+	} else
+		log_info("takeover: area %s loaded in %.1f ms", name,
+		    (double)(monotonic_ns() - t0) / 1e6);
+	unsetenv(MIGRATE_AREA_ENV);
+}
+
+/*
  * Test hook: ZONED_TEST_CORRUPT_SNAPSHOT=1 flips one byte of what came,
  * to show that a damaged snapshot is refused and the old process stays.
  */
@@ -144,6 +171,7 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 
 	timeout = (int)options_number(inst->options, OPT_MIGRATE_TIMEOUT);
 	takeover_reserve_heap();
+	takeover_load_area(inst);
 	if ((s = takeover_connect(path, cause)) == -1)
 		return (-1);
 	maxfds = inst->max_clients * 2 + 4096;

@@ -29,6 +29,8 @@ struct owned {
 	char			*id;
 	char			*base;
 	struct json_object	*doc;		/* the latest document */
+	char			*text;		/* doc as text, NULL if changed */
+	size_t			 text_len;
 	long long		 version;	/* what the API holds: If-Match */
 	int			 dirty;		/* doc not written since change */
 	int			 releasing;	/* forget once written */
@@ -58,6 +60,7 @@ struct writeback {
 	char			*spool_path;
 	char			*rejected_dir;
 	struct owned_list	 owned;
+	struct lh_table		*by_id;		/* owned, by character id */
 	writeback_lost_cb	 lost_cb;
 	void			*lost_arg;
 	writeback_idle_cb	 idle_cb;
@@ -83,6 +86,8 @@ writeback_new(struct event_base *base, struct dataapi *api,
 	xasprintf(&wb->spool_path, "%s/spool.json", state_dir);
 	xasprintf(&wb->rejected_dir, "%s/rejected", state_dir);
 	TAILQ_INIT(&wb->owned);
+	if ((wb->by_id = lh_kchar_table_new(64, NULL)) == NULL)
+		fatalx("lh_kchar_table_new failed");
 	wb->lost_cb = lost_cb;
 	wb->lost_arg = arg;
 	return (wb);
@@ -119,6 +124,7 @@ owned_free(struct owned *o)
 	struct writeback	*wb = o->wb;
 
 	TAILQ_REMOVE(&wb->owned, o, entry);
+	lh_table_delete(wb->by_id, o->id);
 	wb->stats.owned--;
 	if (o->req != NULL)
 		dataapi_cancel(o->req);
@@ -126,6 +132,7 @@ owned_free(struct owned *o)
 	json_object_put(o->doc);
 	owned_forget_maybe(o);
 	free(o->sent);
+	free(o->text);
 	free(o->base);
 	free(o->id);
 	free(o);
@@ -140,6 +147,7 @@ writeback_free(struct writeback *wb)
 		return;
 	while ((o = TAILQ_FIRST(&wb->owned)) != NULL)
 		owned_free(o);
+	lh_table_free(wb->by_id);
 	free(wb->spool_path);
 	free(wb->rejected_dir);
 	free(wb);
@@ -213,8 +221,37 @@ owned_new(struct writeback *wb, const char *id, const char *base,
 	o->version = version;
 	o->retry = evtimer_new(wb->base, owned_retry_cb, o);
 	TAILQ_INSERT_TAIL(&wb->owned, o, entry);
+	if (lh_table_insert(wb->by_id, o->id, o) != 0)
+		fatalx("lh_table_insert failed");
 	wb->stats.owned++;
 	return (o);
+}
+
+/*
+ * The document as text. Kept until the document changes, because most
+ * documents change once per writeback-interval at most while the text
+ * is wanted for every write and every snapshot.
+ */
+static const char *
+owned_text(struct owned *o, size_t *len)
+{
+	const char	*t;
+
+	if (o->text == NULL) {
+		t = jsonutil_string(o->doc, &o->text_len);
+		o->text = xstrndup(t, o->text_len);
+	}
+	if (len != NULL)
+		*len = o->text_len;
+	return (o->text);
+}
+
+static void
+owned_changed(struct owned *o)
+{
+	o->dirty = 1;
+	free(o->text);
+	o->text = NULL;
 }
 
 /*
@@ -231,13 +268,7 @@ writeback_own(struct writeback *wb, const char *id, const char *base,
 int
 writeback_owns(struct writeback *wb, const char *id)
 {
-	struct owned	*o;
-
-	TAILQ_FOREACH(o, &wb->owned, entry) {
-		if (strcmp(o->id, id) == 0)
-			return (1);
-	}
-	return (0);
+	return (writeback_find(wb, id) != NULL);
 }
 
 struct json_object *
@@ -267,15 +298,15 @@ writeback_update(struct owned *o, const char *area, double x, double y)
 	    strcmp(cur, area) != 0) {
 		json_object_object_add(o->doc, "area",
 		    json_object_new_string(area));
-		o->dirty = 1;
+		owned_changed(o);
 	}
 	if (!doc_number_equal(o->doc, "x", x)) {
 		json_object_object_add(o->doc, "x", json_object_new_double(x));
-		o->dirty = 1;
+		owned_changed(o);
 	}
 	if (!doc_number_equal(o->doc, "y", y)) {
 		json_object_object_add(o->doc, "y", json_object_new_double(y));
-		o->dirty = 1;
+		owned_changed(o);
 	}
 }
 
@@ -284,7 +315,7 @@ void
 writeback_set(struct owned *o, const char *key, struct json_object *val)
 {
 	json_object_object_add(o->doc, key, val);
-	o->dirty = 1;
+	owned_changed(o);
 }
 
 /* Writes every changed character that has no write under way. */
@@ -372,7 +403,7 @@ owned_rejected(struct owned *o, int status, const char *body)
 	xasprintf(&path, "%s/%s.v%lld.json", wb->rejected_dir, o->id,
 	    o->version);
 	if ((f = fopen(path, "w")) != NULL) {
-		fputs(jsonutil_string(o->doc, NULL), f);
+		fputs(owned_text(o, NULL), f);
 		fclose(f);
 	}
 	log_error("character=%s write-back refused with HTTP %d (%s): the "
@@ -522,7 +553,7 @@ owned_write(struct owned *o)
 		return;
 	}
 	o->due = 0;
-	text = jsonutil_string(o->doc, &len);
+	text = owned_text(o, &len);
 	free(o->sent);
 	o->sent = xstrndup(text, len);
 	o->dirty = 0;
@@ -577,7 +608,7 @@ writeback_replay(struct writeback *wb, char **cause)
 		o->releasing = 1;
 		o->dirty = 1;
 		/* The process before us may have landed it unanswered. */
-		o->maybe[o->nmaybe++] = xstrdup(jsonutil_string(o->doc, NULL));
+		o->maybe[o->nmaybe++] = xstrdup(owned_text(o, NULL));
 	}
 	json_object_put(writes);
 	wb->stats.spooled = n;
@@ -641,13 +672,9 @@ writeback_abandon(struct owned *o)
 struct owned *
 writeback_find(struct writeback *wb, const char *id)
 {
-	struct owned	*o;
+	void	*o;
 
-	TAILQ_FOREACH(o, &wb->owned, entry) {
-		if (strcmp(o->id, id) == 0)
-			return (o);
-	}
-	return (NULL);
+	return (lh_table_lookup_ex(wb->by_id, id, &o) ? o : NULL);
 }
 
 /*
@@ -660,8 +687,12 @@ writeback_hold(struct writeback *wb, int on)
 	struct owned	*o, *next;
 
 	wb->held = on;
-	if (on)
+	if (on) {
+		/* A snapshot comes soon: its texts are made now, not then. */
+		TAILQ_FOREACH(o, &wb->owned, entry)
+			owned_text(o, NULL);
 		return;
+	}
 	for (o = TAILQ_FIRST(&wb->owned); o != NULL; o = next) {
 		next = TAILQ_NEXT(o, entry);
 		if (o->due && o->req == NULL && !evtimer_pending(o->retry,
@@ -706,7 +737,7 @@ writeback_save(struct writeback *wb, struct snapw *w)
 	TAILQ_FOREACH(o, &wb->owned, entry) {
 		snapw_str(w, o->id);
 		snapw_str(w, o->base);
-		snapw_str(w, jsonutil_string(o->doc, NULL));
+		snapw_str(w, owned_text(o, NULL));
 		snapw_i64(w, o->version);
 		snapw_u8(w, (o->dirty ? WBCK_DIRTY : 0) |
 		    (o->releasing ? WBCK_RELEASING : 0) |
@@ -754,17 +785,24 @@ writeback_restore_one(struct writeback *wb, struct snapr *r, char **cause)
 		free(sent);
 		return (-1);
 	}
-	free(text);
-	if (!snapr_ok(r) || nmaybe > WRITEBACK_MAYBE) {
-		xasprintf(cause, "characters: %s", snapr_ok(r) ?
-		    "too many unanswered writes" : snapr_strerror(r));
+	if (!snapr_ok(r) || nmaybe > WRITEBACK_MAYBE ||
+	    writeback_find(wb, id) != NULL) {
+		if (!snapr_ok(r) || nmaybe > WRITEBACK_MAYBE)
+			xasprintf(cause, "characters: %s", snapr_ok(r) ?
+			    "too many unanswered writes" : snapr_strerror(r));
+		else
+			xasprintf(cause, "characters: %s twice", id);
 		json_object_put(doc);
 		free(id);
 		free(base);
+		free(text);
 		free(sent);
 		return (-1);
 	}
 	o = owned_new(wb, id, base, doc, version);
+	/* The text it came as is the document's, until it changes. */
+	o->text = text;
+	o->text_len = strlen(text);
 	free(id);
 	free(base);
 	o->dirty = (flags & WBCK_DIRTY) != 0;
