@@ -25,6 +25,75 @@ snap_fnv1a(const void *buf, size_t len)
 	return (h);
 }
 
+/*
+ * From format 6, a checksum that reads 8 bytes at a time in four
+ * independent lanes (FNV-1a takes a multiply per byte: 3 ms of a 1 MB
+ * snapshot, twice per migration, all of it in the pause). Each 32-byte
+ * block feeds one little-endian u64 to each lane:
+ *	lane = rotl64(lane + word * SNAP_SUM_P2, 31) * SNAP_SUM_P1;
+ * the lanes start at len, P1, P2 and ~len; then
+ *	h = rotl64(l0, 1) + rotl64(l1, 7) + rotl64(l2, 12) + rotl64(l3, 18)
+ * and each byte of the tail (len % 32) as FNV-1a: h = (h ^ b) * FNV_P;
+ * finally h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P1; h ^= h >> 32.
+ * Catches corruption, not tampering.
+ */
+#define SNAP_SUM_P1	0x9e3779b185ebca87ULL
+#define SNAP_SUM_P2	0xc2b2ae3d27d4eb4fULL
+#define SNAP_FNV_P	0x100000001b3ULL
+
+static uint64_t
+rotl64(uint64_t x, int r)
+{
+	return ((x << r) | (x >> (64 - r)));
+}
+
+static uint64_t
+get_le64(const uint8_t *p)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return (v);
+}
+
+uint64_t
+snap_sum(const void *buf, size_t len)
+{
+	const uint8_t	*p = buf;
+	uint64_t	 l[4], h;
+	size_t		 i;
+	int		 k;
+
+	l[0] = (uint64_t)len;
+	l[1] = SNAP_SUM_P1;
+	l[2] = SNAP_SUM_P2;
+	l[3] = ~(uint64_t)len;
+	for (i = 0; i + 32 <= len; i += 32) {
+		for (k = 0; k < 4; k++)
+			l[k] = rotl64(l[k] + get_le64(p + i + 8 * k) *
+			    SNAP_SUM_P2, 31) * SNAP_SUM_P1;
+	}
+	h = rotl64(l[0], 1) + rotl64(l[1], 7) + rotl64(l[2], 12) +
+	    rotl64(l[3], 18);
+	for (; i < len; i++)
+		h = (h ^ p[i]) * SNAP_FNV_P;
+	h ^= h >> 33;
+	h *= SNAP_SUM_P2;
+	h ^= h >> 29;
+	h *= SNAP_SUM_P1;
+	h ^= h >> 32;
+	return (h);
+}
+
+/* The checksum a snapshot of this format ends with. */
+uint64_t
+snap_checksum(unsigned format, const void *buf, size_t len)
+{
+	return (format >= 6 ? snap_sum(buf, len) : snap_fnv1a(buf, len));
+}
+
 /* Makes room for n more bytes. */
 static uint8_t *
 snapw_grow(struct snapw *w, size_t n)
@@ -126,7 +195,7 @@ snapw_finish(struct snapw *w)
 
 	if (w->section != 0)
 		fatalx("snapw: section left open");
-	sum = snap_fnv1a(w->buf, w->len);
+	sum = snap_checksum(SNAP_FORMAT, w->buf, w->len);
 	memcpy(snapw_grow(w, SNAP_TAG_LEN), SNAP_END_TAG, SNAP_TAG_LEN);
 	snapw_u32(w, 8);
 	snapw_u64(w, sum);
@@ -291,7 +360,7 @@ snapr_next_section(struct snapr *r, char tag[SNAP_TAG_LEN + 1],
 			sum = snapr_u64(r);
 			if (!snapr_ok(r))
 				return (-1);
-			if (sum != snap_fnv1a(r->p, end)) {
+			if (sum != snap_checksum(r->version, r->p, end)) {
 				r->error = SNAPR_CHECKSUM;
 				return (-1);
 			}

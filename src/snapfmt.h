@@ -5,10 +5,12 @@
  *	"ZSNP"			magic, 4 bytes
  *	u32 format		SNAP_FORMAT of the writer
  *	section ...		each: 4-byte tag, u32 length, length bytes
- *	"ZEND" u32 8 u64	end marker and FNV-1a-64 checksum of every
- *				byte before "ZEND" (format 1: "ZEND" u32 0,
- *				no checksum); a snapshot cut at a section
- *				boundary is still refused as truncated
+ *	"ZEND" u32 8 u64	end marker and checksum of every byte
+ *				before "ZEND": snap_sum (snapfmt.c) from
+ *				format 6, FNV-1a-64 in formats 2 to 5
+ *				(format 1: "ZEND" u32 0, no checksum); a
+ *				snapshot cut at a section boundary is still
+ *				refused as truncated
  *
  * All integers are little-endian; a float is its IEEE-754 bits as a u32;
  * a string is a u32 length and that many bytes (no NUL). Every subsystem
@@ -40,8 +42,9 @@
  *	4: "SESS": each session's delta table (what its client was sent)
  *	5: "SESS": a delta table is the ids it holds (its fields the
  *	   world's, if current)
+ *	6: the end marker's checksum is snap_sum, 8 bytes at a time
  */
-#define SNAP_FORMAT		5
+#define SNAP_FORMAT		6
 
 /* A snapshot being written; the bytes are buf[0..len). */
 struct snapw {
@@ -53,6 +56,8 @@ struct snapw {
 };
 
 uint64_t snap_fnv1a(const void *, size_t);
+uint64_t snap_sum(const void *, size_t);
+uint64_t snap_checksum(unsigned, const void *, size_t);
 void	 snapw_init(struct snapw *);
 void	 snapw_init_reserve(struct snapw *, size_t);
 void	 snapw_free(struct snapw *);
