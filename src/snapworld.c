@@ -532,7 +532,8 @@ parse(struct snapr *r, const struct world *w, struct snapworld_state *st,
 		    n));
 	st->nplayers = n;
 	if (n > 0)
-		st->players = xcalloc(n, sizeof *st->players);
+		/* Not zeroed: snapworld_read_player clears each. */
+		st->players = xreallocarray(NULL, n, sizeof *st->players);
 	for (i = 0; i < st->nplayers; i++) {
 		if ((why = snapworld_read_player(r, a, &st->players[i])) != NULL)
 			return (fail(cause, "world section: player %zu: %s",
@@ -555,7 +556,7 @@ parse(struct snapr *r, const struct world *w, struct snapworld_state *st,
 		return (fail(cause, "world section is truncated"));
 	st->nmobs = n;
 	if (n > 0)
-		st->mobs = xcalloc(n, sizeof *st->mobs);
+		st->mobs = xreallocarray(NULL, n, sizeof *st->mobs);
 	for (i = 0; i < st->nmobs; i++) {
 		if ((why = read_mob(r, w, i, &st->mobs[i])) != NULL)
 			return (fail(cause, "world section: mob %zu: %s", i,
