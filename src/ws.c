@@ -8,6 +8,13 @@
  * into a queue of wslay's. Control frames (pong, close) go through wslay,
  * which must know of them; every frame lands whole in the same buffer,
  * so the order is kept.
+ *
+ * Output is written by us, not by the bufferevent: whatever lands in the
+ * output buffer is written with one write(2) later in the same loop pass
+ * (or at once, by ws_write_now, which a tick uses for its states). Only
+ * what the socket does not take is left to the bufferevent, which then
+ * writes as the socket drains. Its write event, armed and disarmed for
+ * every message, cost two epoll_ctl(2) and a wake-up per message.
  */
 #include "config.h"
 
@@ -51,6 +58,8 @@ enum ws_state {
 struct ws {
 	struct bufferevent		*bev;
 	struct event			*deferred;	/* runs the closed callback */
+	struct event			*push;		/* writes the output */
+	int				 writing;	/* the bufferevent writes */
 	wslay_event_context_ptr		 wslay;
 	enum ws_state			 state;
 	struct ws_config		 config;
@@ -67,6 +76,25 @@ static void	ws_read_cb(struct bufferevent *, void *);
 static void	ws_write_cb(struct bufferevent *, void *);
 static void	ws_event_cb(struct bufferevent *, short, void *);
 static void	ws_finish(struct ws *, const char *);
+static void	ws_maybe_done(struct ws *);
+static void	ws_push(struct ws *);
+
+static void
+ws_push_cb(evutil_socket_t fd, short events, void *arg)
+{
+	ws_push(arg);
+}
+
+/* Whatever is added to the output is written later in this loop pass. */
+static void
+ws_output_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct ws	*ws = arg;
+
+	if (info->n_added != 0 && !ws->writing)
+		event_active(ws->push, 0, 0);
+}
 
 static void
 ws_deferred_cb(evutil_socket_t fd, short events, void *arg)
@@ -105,7 +133,14 @@ ws_setup(struct event_base *base, evutil_socket_t fd,
 	if (ws->bev == NULL)
 		fatalx("bufferevent_socket_new failed");
 	ws->deferred = event_new(base, -1, 0, ws_deferred_cb, ws);
+	ws->push = event_new(base, -1, 0, ws_push_cb, ws);
+	if (ws->deferred == NULL || ws->push == NULL ||
+	    evbuffer_add_cb(bufferevent_get_output(ws->bev), ws_output_cb,
+	    ws) == NULL)
+		fatalx("ws: cannot set up a connection's events");
 	bufferevent_setcb(ws->bev, ws_read_cb, ws_write_cb, ws_event_cb, ws);
+	/* A new bufferevent writes by itself: we do (ws_push). */
+	bufferevent_disable(ws->bev, EV_WRITE);
 	/* Bound what we buffer from a client: one message plus a margin. */
 	bufferevent_setwatermark(ws->bev, EV_READ, 0,
 	    ws->config.max_message + HTTPUP_MAX_REQUEST + 4096);
@@ -160,7 +195,7 @@ ws_new(struct event_base *base, evutil_socket_t fd,
 	ws = ws_setup(base, fd, config, cb, arg, 1);
 	ws_set_peer(ws, fd);
 	ws_handshake_timeout(ws);
-	bufferevent_enable(ws->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(ws->bev, EV_READ);
 	return (ws);
 }
 
@@ -198,6 +233,7 @@ ws_free(struct ws *ws)
 	if (ws->bev != NULL)
 		bufferevent_free(ws->bev);
 	event_free(ws->deferred);
+	event_free(ws->push);
 	free(ws->close_reason);
 	free(ws);
 }
@@ -227,6 +263,7 @@ ws_finish(struct ws *ws, const char *reason)
 	ws->state = WS_CLOSED;
 	if (ws->close_reason == NULL)
 		ws->close_reason = xstrdup(reason);
+	ws->writing = 0;
 	bufferevent_disable(ws->bev, EV_READ | EV_WRITE);
 	event_active(ws->deferred, 0, 0);
 }
@@ -255,6 +292,7 @@ ws_linger(struct ws *ws)
 		return;
 	}
 	evbuffer_drain(in, evbuffer_get_length(in));
+	ws->writing = 0;
 	bufferevent_disable(ws->bev, EV_WRITE);
 	bufferevent_set_timeouts(ws->bev, &tv, NULL);
 	bufferevent_enable(ws->bev, EV_READ);
@@ -645,10 +683,18 @@ ws_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* The bufferevent wrote what the socket had not taken: ours again. */
 static void
 ws_write_cb(struct bufferevent *bev, void *arg)
 {
-	ws_maybe_done(arg);
+	struct ws	*ws = arg;
+
+	if (ws->writing &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		ws->writing = 0;
+		bufferevent_disable(bev, EV_WRITE);
+	}
+	ws_maybe_done(ws);
 }
 
 static void
@@ -722,22 +768,43 @@ ws_send(struct ws *ws, int binary, const void *data, size_t len)
 }
 
 /*
+ * Writes what the output holds with one write(2); what the socket does
+ * not take is left to the bufferevent. A socket bufferevent's output
+ * gives bytes only to the socket (its start is frozen): thawed for this.
+ */
+static void
+ws_push(struct ws *ws)
+{
+	struct evbuffer	*out = bufferevent_get_output(ws->bev);
+	int		 n;
+
+	if (ws->writing || ws->state == WS_CLOSED || ws->state == WS_LINGER ||
+	    evbuffer_get_length(out) == 0)
+		return;
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_write(out, bufferevent_getfd(ws->bev));
+	evbuffer_freeze(out, 1);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		ws_finish(ws, strerror(errno));
+		return;
+	}
+	if (evbuffer_get_length(out) != 0) {
+		ws->writing = 1;
+		bufferevent_enable(ws->bev, EV_WRITE);
+		return;
+	}
+	ws_maybe_done(ws);
+}
+
+/*
  * Writes what is queued now, without waiting for the loop: a tick sends
  * each client its state in one write(2) and counts it in the tick's cost.
- * What the socket does not take, and errors, are left to the bufferevent.
  */
 void
 ws_write_now(struct ws *ws)
 {
-	struct evbuffer	*out = bufferevent_get_output(ws->bev);
-
-	if ((ws->state != WS_OPEN && ws->state != WS_CLOSING) ||
-	    evbuffer_get_length(out) == 0)
-		return;
-	/* A socket bufferevent's output gives bytes only to the socket. */
-	evbuffer_unfreeze(out, 1);
-	(void)evbuffer_write(out, bufferevent_getfd(ws->bev));
-	evbuffer_freeze(out, 1);
+	ws_push(ws);
 }
 
 /*
@@ -874,7 +941,9 @@ ws_resume(struct ws *ws)
 {
 	if (ws->state == WS_HTTP)
 		ws_handshake_timeout(ws);
-	bufferevent_enable(ws->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(ws->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(ws->bev)) != 0)
+		event_active(ws->push, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_input(ws->bev)) != 0)
 		ws_read_cb(ws->bev, ws);
 }
