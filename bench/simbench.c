@@ -108,7 +108,8 @@ make_area(unsigned mobs)
 	static const struct area_spawner mob = { .respawn_ms = 5000,
 	    .hp = 20, .damage = 2, .speed = 70, .sight = 128, .leash = 320,
 	    .attack_range = 16, .attack_ms = 800, .xp = 5,
-	    .loot_chance = 0.3f };
+	    .loot_chance = 0.3f, .wander = AREA_WANDER_DEFAULT,
+	    .rest = AREA_REST_DEFAULT };
 	struct area		*a;
 	struct area_spawner	*sp;
 	int			 i, k, n = SPAWNERS * SPAWNERS;

@@ -5,11 +5,15 @@
  * speed, view radius 400.
  *
  * The area is a Tiled map (zoned-area(5)): 128 x 128 walkable tiles of 32
- * units, one spawn point in the middle, and an 8 x 8 grid of mob spawners
- * of 512 x 512 units each, so that the mobs are spread evenly over the
- * map. The mobs do no damage and notice nobody (sight 0): players never
- * die and mobs only wander. The characters start at random places, from
- * the seed, spread over the whole map.
+ * units, player_speed 100, one spawn point in the middle, and an 8 x 8
+ * grid of mob spawners of 512 x 512 units each, so that the mobs are
+ * spread evenly over the map. The mobs walk at 100 units/s too, do no
+ * damage and notice nobody (sight 0): players never die and mobs only
+ * wander. They never rest (rest 0): each time a mob thinks, every 1 to 4
+ * s, it heads for a new goal up to a cell (wander 512) from home on each
+ * axis, so it roams its cell and into the neighbouring ones. The
+ * characters start at random places, from the seed, spread over the whole
+ * map.
  */
 #include "config.h"
 
@@ -95,7 +99,8 @@ int
 scenario_write_area(const char *dir, unsigned players, char **out)
 {
 	FILE		*f;
-	char		 name[64], count[16], *path, *tmp;
+	char		 name[64], count[16], speed[16], wander[16];
+	char		*path, *tmp;
 	unsigned	 mobs = players * SCENARIO_MOBS_PER_PLAYER;
 	unsigned	 side = SCENARIO_SIDE / SCENARIO_TILE, cell, i, n, id;
 	unsigned	 per, extra;
@@ -117,6 +122,7 @@ scenario_write_area(const char *dir, unsigned players, char **out)
 		return (-1);
 	}
 	cell = SCENARIO_SIDE / SCENARIO_GRID;
+	snprintf(wander, sizeof wander, "%u", cell);	/* a cell's side */
 	per = mobs / (SCENARIO_GRID * SCENARIO_GRID);
 	extra = mobs % (SCENARIO_GRID * SCENARIO_GRID);
 
@@ -127,8 +133,11 @@ scenario_write_area(const char *dir, unsigned players, char **out)
 	    "\"nextlayerid\":3,\"nextobjectid\":%d,\"properties\":[",
 	    side, side, SCENARIO_TILE, SCENARIO_TILE,
 	    SCENARIO_GRID * SCENARIO_GRID + 2);
-	fprintf(f, "{\"name\":\"name\",\"type\":\"string\",\"value\":\"%s\"}],",
+	fprintf(f, "{\"name\":\"name\",\"type\":\"string\",\"value\":\"%s\"},",
 	    name);
+	snprintf(speed, sizeof speed, "%d", SCENARIO_SPEED);
+	scenario_prop(f, "player_speed", "float", speed, 1);
+	fputs("],", f);
 	fprintf(f, "\"tilesets\":[{\"firstgid\":1,\"name\":\"scenario-s\","
 	    "\"tilewidth\":%d,\"tileheight\":%d,\"tilecount\":1,\"columns\":1,"
 	    "\"margin\":0,\"spacing\":0,\"image\":\"scenario-s.png\","
@@ -161,8 +170,10 @@ scenario_write_area(const char *dir, unsigned players, char **out)
 		scenario_prop(f, "count", "int", count, 0);
 		scenario_prop(f, "hp", "int", "10", 0);
 		scenario_prop(f, "damage", "int", "0", 0);
-		scenario_prop(f, "speed", "float", "100", 0);
+		scenario_prop(f, "speed", "float", speed, 0);
 		scenario_prop(f, "sight", "float", "0", 0);
+		scenario_prop(f, "wander", "float", wander, 0);
+		scenario_prop(f, "rest", "float", "0", 0);
 		scenario_prop(f, "xp", "int", "0", 0);
 		scenario_prop(f, "respawn_ms", "int", "1000", 1);
 		fputs("]}", f);

@@ -62,6 +62,7 @@ struct areaload {
 	int		  any_solid;	/* some tile is solid */
 	uint32_t	 *walkable;	/* summed-area table, built on demand */
 	size_t		  nmobs;	/* spawner counts so far */
+	double		  player_speed;	/* map property player_speed */
 };
 
 /*
@@ -100,8 +101,16 @@ static const struct areaload_field {
 	{ "attack_ms", AREALOAD_FIELD_UINT, 50, 60000, 1000,
 	    offsetof(struct area_spawner, attack_ms) },
 	{ "xp", AREALOAD_FIELD_UINT, 0, 1000000, 5,
-	    offsetof(struct area_spawner, xp) }
+	    offsetof(struct area_spawner, xp) },
+	{ "wander", AREALOAD_FIELD_FLOAT, 0, 16384, AREA_WANDER_DEFAULT,
+	    offsetof(struct area_spawner, wander) },
+	{ "rest", AREALOAD_FIELD_FLOAT, 0, 1, AREA_REST_DEFAULT,
+	    offsetof(struct area_spawner, rest) }
 };
+
+/* Map property player_speed, in units per second. */
+#define AREALOAD_PLAYER_SPEED_MIN	1
+#define AREALOAD_PLAYER_SPEED_MAX	2000
 
 /* loot_chance: its default is 0.5 with loot and 0 without. */
 #define AREALOAD_LOOT_CHANCE_DEFAULT	0.5
@@ -314,24 +323,49 @@ areaload_size(struct areaload *al, struct json_object *map, const char *key,
 	return (0);
 }
 
-/* The map's own properties: "name", if given, must match the file name. */
+/*
+ * The map's own properties: "name", if given, must match the file name;
+ * "player_speed", if given, is a number in range (kept in al until the
+ * area exists).
+ */
 static int
 areaload_mapprops(struct areaload *al, struct json_object *map)
 {
 	struct json_object	*v;
 	const char		*s;
 	char			 q[AREALOAD_QUOTE_MAX + 1];
+	double			 d;
 
 	if (areaload_prop(map, "name", &v) != 0)
 		return (areaload_fail(al, "malformed map properties"));
-	if (v == NULL)
-		return (0);
-	if ((s = areaload_string(v)) == NULL)
-		return (areaload_fail(al, "map property name is not a string"));
-	if (*s != '\0' && strcmp(s, al->name) != 0) {
-		areaload_quote(q, sizeof q, s);
-		return (areaload_fail(al, "map property name \"%s\" does not "
-		    "match the file name", q));
+	if (v != NULL) {
+		if ((s = areaload_string(v)) == NULL) {
+			return (areaload_fail(al, "map property name is not "
+			    "a string"));
+		}
+		if (*s != '\0' && strcmp(s, al->name) != 0) {
+			areaload_quote(q, sizeof q, s);
+			return (areaload_fail(al, "map property name \"%s\" "
+			    "does not match the file name", q));
+		}
+	}
+
+	al->player_speed = AREA_PLAYER_SPEED_DEFAULT;
+	if (areaload_prop(map, "player_speed", &v) != 0)
+		return (areaload_fail(al, "malformed map properties"));
+	if (v != NULL) {
+		if (areaload_number(v, &d) != 0) {
+			return (areaload_fail(al, "map property player_speed "
+			    "is not a number"));
+		}
+		if (d < AREALOAD_PLAYER_SPEED_MIN ||
+		    d > AREALOAD_PLAYER_SPEED_MAX) {
+			return (areaload_fail(al, "map property player_speed "
+			    "%g out of range (%d to %d)", d,
+			    AREALOAD_PLAYER_SPEED_MIN,
+			    AREALOAD_PLAYER_SPEED_MAX));
+		}
+		al->player_speed = d;
 	}
 	return (0);
 }
@@ -1198,6 +1232,7 @@ areaload_map(struct areaload *al, struct json_object *map)
 		return (NULL);
 
 	al->area = area_new(al->name, cols, rows, tw, th);
+	al->area->player_speed = (float)al->player_speed;
 	if (areaload_layers(al, layers, AREALOAD_PASS_TILES, 0, 0) != 0 ||
 	    areaload_layers(al, layers, AREALOAD_PASS_OBJECTS, 0, 0) != 0 ||
 	    areaload_edges(al, map) != 0)

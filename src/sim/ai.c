@@ -21,7 +21,6 @@
 #define AI_LOOK_EVERY	4	/* steps between two looks for players */
 #define AI_REPATH_EVERY	10	/* steps between two path searches */
 #define AI_MAX_EXPAND	2048	/* A* nodes one search may expand */
-#define AI_WANDER	96.0f	/* how far from home a mob strolls */
 #define AI_HOME_NEAR	4.0f	/* close enough to home */
 
 static const struct area_spawner *
@@ -204,6 +203,19 @@ ai_mob_hurt(struct world *w, struct world_mob *m, uint32_t player)
 	}
 }
 
+/*
+ * When an idle or wandering mob thinks: does it pick a new goal (or rest,
+ * with probability sp->rest)? One draw either way. The default, one in
+ * two, draws as it always has, so worlds of older maps step the same.
+ */
+static int
+ai_strolls(struct world *w, const struct area_spawner *sp)
+{
+	if (sp->rest == AREA_REST_DEFAULT)
+		return (rng_below(&w->rng, 2) == 0);
+	return (rng_unit(&w->rng) >= sp->rest);
+}
+
 static void
 ai_mob_step(struct world *w, struct world_mob *m, size_t idx)
 {
@@ -231,11 +243,11 @@ ai_mob_step(struct world *w, struct world_mob *m, size_t idx)
 		if (w->tick >= m->next_think) {
 			m->next_think = w->tick + w->tick_hz +
 			    rng_below(&w->rng, w->tick_hz * 3);
-			if (rng_below(&w->rng, 2) == 0) {
+			if (ai_strolls(w, sp)) {
 				m->goal_x = m->home_x + (rng_unit(&w->rng) *
-				    2 - 1) * AI_WANDER;
+				    2 - 1) * sp->wander;
 				m->goal_y = m->home_y + (rng_unit(&w->rng) *
-				    2 - 1) * AI_WANDER;
+				    2 - 1) * sp->wander;
 				if (world_body_fits(w, m->goal_x, m->goal_y) &&
 				    path_line_of_sight(w->area, m->x, m->y,
 				    m->goal_x, m->goal_y))

@@ -8,7 +8,10 @@
 #include "sim/area.h"
 #include "xmalloc.h"
 
-/* Caller frees with area_free. All tiles start walkable. */
+/*
+ * Caller frees with area_free. All tiles start walkable; players walk at
+ * the default speed.
+ */
 struct area *
 area_new(const char *name, int cols, int rows, int tile_w, int tile_h)
 {
@@ -21,6 +24,7 @@ area_new(const char *name, int cols, int rows, int tile_w, int tile_h)
 	a->tile_w = tile_w;
 	a->tile_h = tile_h;
 	a->solid = xcalloc((size_t)cols * (size_t)rows, 1);
+	a->player_speed = AREA_PLAYER_SPEED_DEFAULT;
 	return (a);
 }
 
@@ -72,7 +76,10 @@ area_add_exit(struct area *a)
 	return (e);
 }
 
-/* Returns a zeroed spawner owned by the area; the caller fills it in. */
+/*
+ * Returns a spawner owned by the area, zeroed but for wander and rest (at
+ * their defaults); the caller fills it in.
+ */
 struct area_spawner *
 area_add_spawner(struct area *a)
 {
@@ -82,6 +89,8 @@ area_add_spawner(struct area *a)
 	    sizeof *a->spawners);
 	sp = &a->spawners[a->nspawners++];
 	memset(sp, 0, sizeof *sp);
+	sp->wander = AREA_WANDER_DEFAULT;
+	sp->rest = AREA_REST_DEFAULT;
 	return (sp);
 }
 

@@ -9,6 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Defaults of what a map may leave unsaid (zoned-area(5)), set by area_new
+ * and area_add_spawner. The player speed is WORLD_PLAYER_SPEED.
+ */
+#define AREA_PLAYER_SPEED_DEFAULT 120.0f	/* units per second */
+#define AREA_WANDER_DEFAULT	96.0f		/* units from home */
+#define AREA_REST_DEFAULT	0.5f		/* chance to stay put */
+
 enum area_exit_kind {
 	AREA_EXIT_EDGE,		/* walking off one side of the map */
 	AREA_EXIT_DOOR		/* stepping into a rectangle */
@@ -38,7 +46,8 @@ struct area_spawn {
 /*
  * A mob spawner: keeps count mobs of one kind alive in its rectangle (a
  * point when w = h = 0), each respawning respawn_ms after it died. The
- * kind's numbers travel with the spawner.
+ * kind's numbers travel with the spawner. area_add_spawner sets wander
+ * and rest to their defaults.
  */
 struct area_spawner {
 	char			*kind;		/* e.g. "slime" */
@@ -55,6 +64,8 @@ struct area_spawner {
 	unsigned		 xp;		/* granted to the killer */
 	char			*loot;		/* item id dropped, or NULL */
 	float			 loot_chance;	/* 0 to 1 */
+	float			 wander;	/* strolls this far from home */
+	float			 rest;		/* 0 to 1: chance to stay put */
 };
 
 /* A non-player character standing at its place; quests name it as giver. */
@@ -77,6 +88,7 @@ struct area {
 	size_t			 nspawners;
 	struct area_npc		*npcs;
 	size_t			 nnpcs;
+	float			 player_speed;	/* units per second */
 };
 
 struct area	*area_new(const char *, int, int, int, int);

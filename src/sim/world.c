@@ -27,7 +27,14 @@ world_mob_state_name(enum mob_state s)
 	return (mob_state_names[s]);
 }
 
-/* Caller frees with world_free. The area must outlive the world. */
+/* A map without player_speed is walked at the old fixed speed. */
+_Static_assert((int)WORLD_PLAYER_SPEED == (int)AREA_PLAYER_SPEED_DEFAULT,
+    "WORLD_PLAYER_SPEED is the default of an area's player_speed");
+
+/*
+ * Caller frees with world_free. The area must outlive the world. Players
+ * walk at the area's player_speed.
+ */
 struct world *
 world_new(const struct area *area, unsigned tick_hz, uint64_t seed)
 {
@@ -36,7 +43,7 @@ world_new(const struct area *area, unsigned tick_hz, uint64_t seed)
 	w = xcalloc(1, sizeof *w);
 	w->area = area;
 	w->tick_hz = tick_hz;
-	w->speed = WORLD_PLAYER_SPEED;
+	w->speed = area->player_speed;
 	w->next_id = 1;
 	rng_seed(&w->rng, seed);
 	w->events = xcalloc(WORLD_EVENTS_MAX, sizeof *w->events);

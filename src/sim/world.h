@@ -27,7 +27,7 @@ struct pathfinder;
 #define WORLD_PATH_MAX		32	/* waypoints a mob remembers */
 #define WORLD_EVENTS_MAX	4096	/* events one step can report */
 
-#define WORLD_PLAYER_SPEED	120.0f	/* units per second */
+#define WORLD_PLAYER_SPEED	120.0f	/* units/s: player_speed default */
 #define WORLD_PLAYER_RADIUS	10.0f	/* half the side of a body's box */
 #define WORLD_PLAYER_RANGE	40.0f	/* reach of a player's attack */
 #define WORLD_PLAYER_ATTACK_MS	500

@@ -2,8 +2,10 @@
  * Unit tests for sim/ai.c: mob ids and spawners, idling and wandering near
  * home, noticing players in sight, chasing along a path around a wall,
  * attacking on cooldown, the leash, death and respawn, turning on an
- * attacker, cheap steps with nobody around, and determinism with mobs.
- * Areas are built by hand with area_new, solid tiles and spawners.
+ * attacker, cheap steps with nobody around, determinism with mobs, the
+ * spawner's wander and rest, and the same world as ever with their
+ * defaults. Areas are built by hand with area_new, solid tiles and
+ * spawners.
  */
 #include "config.h"
 
@@ -23,7 +25,7 @@
 #define HZ	20
 #define R	WORLD_PLAYER_RADIUS
 #define EPS	0.001f
-#define WANDER	96.0f		/* AI_WANDER in ai.c: goals are home +- this */
+#define WANDER	96.0f		/* default wander: goals are home +- this */
 #define HOME_NEAR 4.0f		/* AI_HOME_NEAR in ai.c */
 #define LOOK_EVERY 4		/* AI_LOOK_EVERY in ai.c */
 #define TICKS(ms) (((uint64_t)(ms) * HZ + 999) / 1000)
@@ -686,6 +688,233 @@ START_TEST(test_determinism_mobs)
 }
 END_TEST
 
+/*
+ * Four mobs with rest 0 in an open 80x80-tile area, homes around the
+ * middle, run for steps: each mob's farthest distance from home, on
+ * either axis (far), and whether it ever moved at all (moved).
+ */
+static void
+wander_run(float wander, float rest, int steps, uint64_t seed, float far[4],
+    int moved[4])
+{
+	struct area		*a = make_area(80, 80, 40, 40);
+	struct area_spawner	*sp;
+	struct world		*w;
+	struct world_mob	*m;
+	float			 x0[4], y0[4], d;
+	size_t			 i;
+	int			 t;
+
+	for (i = 0; i < 4; i++) {
+		sp = add_spawner(a, "w", 1100 + 100 * (float)i,
+		    1100 + 100 * (float)(i % 2), 0, 0, 1);
+		sp->speed = 100;
+		sp->sight = 0;
+		sp->wander = wander;
+		sp->rest = rest;
+	}
+	w = world_new(a, HZ, seed);
+	ck_assert_uint_eq(w->nmobs, 4);
+	for (i = 0; i < 4; i++) {
+		x0[i] = w->mobs[i].x;
+		y0[i] = w->mobs[i].y;
+		far[i] = 0;
+		moved[i] = 0;
+	}
+	for (t = 0; t < steps; t++) {
+		simfix_steps(w, 1);
+		for (i = 0; i < 4; i++) {
+			m = &w->mobs[i];
+			ck_assert(m->state == MOB_IDLE ||
+			    m->state == MOB_WANDER);
+			ck_assert_float_eq(m->home_x, x0[i]);
+			ck_assert_float_eq(m->home_y, y0[i]);
+			assert_clear(w, m);
+			d = fmaxf(fabsf(m->x - m->home_x),
+			    fabsf(m->y - m->home_y));
+			if (d > far[i])
+				far[i] = d;
+			if (m->x != x0[i] || m->y != y0[i])
+				moved[i] = 1;
+		}
+	}
+	world_free(w);
+	area_free(a);
+}
+
+/*
+ * Spawners made in code get the defaults; with rest 0 a mob never rests:
+ * it is walking within the first few seconds, and keeps going.
+ */
+START_TEST(test_rest_zero_walks)
+{
+	struct area		*a = make_area(8, 8, 40, 40);
+	struct area_spawner	*sp;
+	float			 far[4];
+	int			 moved[4];
+	uint64_t		 seed;
+	size_t			 i;
+
+	sp = area_add_spawner(a);
+	ck_assert_float_eq(sp->wander, WANDER);
+	ck_assert_float_eq(sp->rest, 0.5f);
+	area_free(a);
+
+	/* A mob thinks within 2 s of spawning, then every 1 to 4 s. */
+	for (seed = 1; seed <= 5; seed++) {
+		wander_run(WANDER, 0, 3 * HZ, seed, far, moved);
+		for (i = 0; i < 4; i++)
+			ck_assert_msg(moved[i], "seed %llu: mob %zu stood "
+			    "still", (unsigned long long)seed, i);
+	}
+	/* Over a minute each strolls well away from home. */
+	wander_run(WANDER, 0, 60 * HZ, 7, far, moved);
+	for (i = 0; i < 4; i++)
+		ck_assert_float_gt(far[i], WANDER / 2);
+
+	/* rest 1: never; wander 0: nowhere to go. Either stands still. */
+	wander_run(WANDER, 1, 60 * HZ, 7, far, moved);
+	for (i = 0; i < 4; i++)
+		ck_assert(!moved[i]);
+	wander_run(0, 0, 60 * HZ, 7, far, moved);
+	for (i = 0; i < 4; i++)
+		ck_assert(!moved[i]);
+}
+END_TEST
+
+/*
+ * A large wander takes mobs beyond the default's square (home +- 96, plus
+ * a tile to reach a goal), yet never beyond their own.
+ */
+START_TEST(test_wander_far)
+{
+	float	far[4];
+	int	moved[4];
+	size_t	i;
+
+	wander_run(640, 0, 120 * HZ, 3, far, moved);
+	for (i = 0; i < 4; i++) {
+		ck_assert_float_gt(far[i], WANDER + TILE);
+		ck_assert_float_le(far[i], 640 + TILE);
+	}
+	/* The default wander, for contrast, stays in its square. */
+	wander_run(WANDER, 0, 120 * HZ, 3, far, moved);
+	for (i = 0; i < 4; i++)
+		ck_assert_float_le(far[i], WANDER + TILE);
+}
+END_TEST
+
+/*
+ * With the defaults (wander 96, rest 0.5, player speed 120), mobs and
+ * players move as they did before those were properties: GOLDEN_HASH is
+ * the world_hash of golden_run recorded with zoned before the change (the
+ * same numbers drawn in the same order, bit for bit).
+ */
+#define GOLDEN_HASH	0xaa48ab6a75c39e61ULL
+
+/* A 60x40-tile field: a wall with a gap, a row of pillars, three spawners. */
+static struct area *
+golden_area(void)
+{
+	struct area		*a = make_area(60, 40, 300, 1000);
+	struct area_spawner	*sp;
+	int			 row, c;
+
+	for (row = 0; row < 40; row++) {
+		if (row < 18 || row > 21)
+			simfix_set_solid(a, 30, row);
+	}
+	for (c = 4; c < 28; c += 6)
+		simfix_set_solid(a, c, 17);
+	sp = add_spawner(a, "slime", 160, 160, 480, 320, 10);
+	sp->leash = 300;
+	sp->hp = 12;
+	sp = add_spawner(a, "bat", 1200, 700, 400, 300, 6);
+	sp->sight = 0;
+	sp->speed = 90;
+	sp = add_spawner(a, "mole", 1500, 200, 0, 0, 2);
+	sp->sight = 100;
+	return (a);
+}
+
+/*
+ * Four players walking, each turning to one of eight directions every
+ * 2 s, for 4000 steps from seed 4242; the world's hash at the end.
+ */
+static uint64_t
+golden_run(const struct area *a, unsigned st[6])
+{
+	static const float	 dirs[8][2] = { { 1, 0 }, { 1, 1 }, { 0, 1 },
+	    { -1, 1 }, { -1, 0 }, { -1, -1 }, { 0, -1 }, { 1, -1 } };
+	static const float	 at[4][2] = { { 300, 1000 }, { 500, 900 },
+	    { 900, 1100 }, { 700, 300 } };
+	struct world		*w;
+	struct world_input	 in[4];
+	uint64_t		 h;
+	uint32_t		 s = 5, v;
+	size_t			 i, n;
+	int			 t;
+
+	w = world_new(a, HZ, 4242);
+	for (i = 0; i < 4; i++)
+		world_player_add(w, "p", at[i][0], at[i][1]);
+	for (t = 0; t < 4000; t++) {
+		memset(in, 0, sizeof in);
+		n = 0;
+		if (t % 40 == 0) {
+			for (i = 0; i < 4; i++) {
+				v = lcg(&s) % 8;
+				in[n].player = (uint32_t)(1 + i);
+				in[n].seq = (uint64_t)(t / 40 + 1);
+				in[n].kind = INPUT_MOVE;
+				in[n].dx = dirs[v][0];
+				in[n].dy = dirs[v][1];
+				n++;
+			}
+		}
+		world_step(w, in, n);
+		for (i = 0; st != NULL && i < w->nmobs; i++)
+			st[w->mobs[i].state]++;
+	}
+	h = world_hash(w);
+	world_free(w);
+	return (h);
+}
+
+START_TEST(test_defaults_unchanged)
+{
+	struct area	*a = golden_area();
+	unsigned	 st[6] = { 0 };
+	uint64_t	 h;
+	size_t		 i;
+
+	ck_assert_float_eq(a->player_speed, WORLD_PLAYER_SPEED);
+	for (i = 0; i < a->nspawners; i++) {
+		ck_assert_float_eq(a->spawners[i].wander, WANDER);
+		ck_assert_float_eq(a->spawners[i].rest, 0.5f);
+	}
+	h = golden_run(a, st);
+	ck_assert_msg(h == GOLDEN_HASH, "world hash %#llx",
+	    (unsigned long long)h);
+	/* The run wandered much, and chased some. */
+	ck_assert_uint_gt(st[MOB_WANDER], 10000);
+	ck_assert_uint_gt(st[MOB_CHASE], 1000);
+
+	/* It depends on each of the three. */
+	a->spawners[1].rest = nextafterf(0.5f, 1);
+	ck_assert_uint_ne(golden_run(a, NULL), GOLDEN_HASH);
+	a->spawners[1].rest = 0.5f;
+	a->spawners[1].wander = WANDER + 1;
+	ck_assert_uint_ne(golden_run(a, NULL), GOLDEN_HASH);
+	a->spawners[1].wander = WANDER;
+	a->player_speed = WORLD_PLAYER_SPEED - 1;
+	ck_assert_uint_ne(golden_run(a, NULL), GOLDEN_HASH);
+	a->player_speed = WORLD_PLAYER_SPEED;
+	ck_assert_uint_eq(golden_run(a, NULL), GOLDEN_HASH);
+	area_free(a);
+}
+END_TEST
+
 static Suite *
 ai_suite(void)
 {
@@ -705,6 +934,9 @@ ai_suite(void)
 	tcase_add_test(tc, test_death_respawn);
 	tcase_add_test(tc, test_hurt_turns);
 	tcase_add_test(tc, test_determinism_mobs);
+	tcase_add_test(tc, test_rest_zero_walks);
+	tcase_add_test(tc, test_wander_far);
+	tcase_add_test(tc, test_defaults_unchanged);
 	suite_add_tcase(s, tc);
 	return (s);
 }

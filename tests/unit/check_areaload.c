@@ -448,6 +448,79 @@ START_TEST(test_npcs)
 }
 END_TEST
 
+/* Map property player_speed: the default, any number in range. */
+START_TEST(test_player_speed)
+{
+	struct area	*a;
+
+	a = load(MINIMAL);
+	ck_assert_float_eq(a->player_speed, 120.0f);
+	area_free(a);
+	a = load(MAP_PROPS(PROP("player_speed", "float", "100"),
+	    GROUND "," OBJECTS(SPAWN)));
+	ck_assert_float_eq(a->player_speed, 100.0f);
+	area_free(a);
+	a = load(MAP_PROPS(PROP("player_speed", "float", "1"),
+	    GROUND "," OBJECTS(SPAWN)));
+	ck_assert_float_eq(a->player_speed, 1.0f);
+	area_free(a);
+	/* An integer, beside the other map properties. */
+	a = load(MAP_PROPS(PROP("name", "string", "\"test\"") ","
+	    PROP("exit_east", "string", "\"e\"") ","
+	    PROP("player_speed", "int", "2000"), GROUND "," OBJECTS(SPAWN)));
+	ck_assert_float_eq(a->player_speed, 2000.0f);
+	ck_assert_uint_eq(a->nexits, 1);
+	area_free(a);
+	/* Old-style properties; the name may come without it and after. */
+	a = load(HEAD "\"properties\":{\"player_speed\":87.5},"
+	    "\"layers\":[" GROUND "," OBJECTS(SPAWN) "]}");
+	ck_assert_float_eq(a->player_speed, 87.5f);
+	area_free(a);
+	a = load(MAP_PROPS(PROP("name", "string", "\"test\""),
+	    GROUND "," OBJECTS(SPAWN)));
+	ck_assert_float_eq(a->player_speed, 120.0f);
+	area_free(a);
+}
+END_TEST
+
+/* Spawner properties wander and rest: defaults, bounds, any value. */
+START_TEST(test_spawner_wander_rest)
+{
+	struct area			*a;
+	const struct area_spawner	*sp;
+
+	a = load(WITH_SPAWN(
+	    SPAWNER("20", POINT("8", "40"), KIND("bat")) ","
+	    SPAWNER("21", POINT("8", "40"), KIND("slime") ","
+	    PROP("wander", "float", "640.5") "," PROP("rest", "float", "0.25"))
+	    "," SPAWNER("22", POINT("8", "40"), KIND("rat") ","
+	    PROP("wander", "int", "0") "," PROP("rest", "int", "0")) ","
+	    SPAWNER("23", POINT("8", "40"), KIND("mole") ","
+	    PROP("wander", "float", "16384") "," PROP("rest", "float", "1")) ","
+	    "{\"id\":24,\"type\":\"mob_spawner\",\"x\":8,\"y\":8,"
+	    "\"properties\":{\"kind\":\"old\",\"wander\":200,"
+	    "\"rest\":0.75}}"));
+	ck_assert_uint_eq(a->nspawners, 5);
+	sp = &a->spawners[0];		/* the defaults */
+	ck_assert_float_eq(sp->wander, 96.0f);
+	ck_assert_float_eq(sp->rest, 0.5f);
+	sp = &a->spawners[1];
+	ck_assert_float_eq(sp->wander, 640.5f);
+	ck_assert_float_eq(sp->rest, 0.25f);
+	ck_assert_float_eq(sp->speed, 60.0f);	/* the others unchanged */
+	sp = &a->spawners[2];		/* the lower bounds */
+	ck_assert_float_eq(sp->wander, 0.0f);
+	ck_assert_float_eq(sp->rest, 0.0f);
+	sp = &a->spawners[3];		/* the upper bounds */
+	ck_assert_float_eq(sp->wander, 16384.0f);
+	ck_assert_float_eq(sp->rest, 1.0f);
+	sp = &a->spawners[4];		/* old-style properties */
+	ck_assert_float_eq(sp->wander, 200.0f);
+	ck_assert_float_eq(sp->rest, 0.75f);
+	area_free(a);
+}
+END_TEST
+
 /* Each refusal: the map, and a phrase the cause must contain. */
 static const struct {
 	const char	*json;
@@ -580,6 +653,31 @@ static const struct {
 	{ MAP_PROPS(PROP("name", "string", "\"other\""),
 	    GROUND "," OBJECTS(SPAWN)),
 	    "map property name \"other\" does not match the file name" },
+	{ MAP_PROPS(PROP("player_speed", "float", "0.5"),
+	    GROUND "," OBJECTS(SPAWN)),
+	    "area test: map property player_speed 0.5 out of range "
+	    "(1 to 2000)" },
+	{ MAP_PROPS(PROP("player_speed", "int", "0"),
+	    GROUND "," OBJECTS(SPAWN)),
+	    "map property player_speed 0 out of range (1 to 2000)" },
+	{ MAP_PROPS(PROP("player_speed", "float", "2000.5"),
+	    GROUND "," OBJECTS(SPAWN)),
+	    "map property player_speed 2000.5 out of range (1 to 2000)" },
+	{ MAP_PROPS(PROP("player_speed", "float", "-120"),
+	    GROUND "," OBJECTS(SPAWN)),
+	    "map property player_speed -120 out of range (1 to 2000)" },
+	{ MAP_PROPS(PROP("player_speed", "string", "\"fast\""),
+	    GROUND "," OBJECTS(SPAWN)),
+	    "area test: map property player_speed is not a number" },
+	{ MAP_PROPS(PROP("player_speed", "bool", "true"),
+	    GROUND "," OBJECTS(SPAWN)),
+	    "map property player_speed is not a number" },
+	{ MAP_PROPS(PROP("name", "string", "\"test\"") ","
+	    PROP("player_speed", "string", "\"100\""),
+	    GROUND "," OBJECTS(SPAWN)),
+	    "map property player_speed is not a number" },
+	{ HEAD "\"properties\":7,\"layers\":[" GROUND "]}",
+	    "malformed map properties" },
 	{ HEAD "\"tilesets\":[{\"firstgid\":1,\"name\":\"t\",\"tiles\":["
 	    "{\"id\":0,\"properties\":[" PROP("solid", "string", "\"yes\"")
 	    "]}]}],\"layers\":[]}",
@@ -654,6 +752,18 @@ static const struct {
 	    "xp -1 out of range (0 to 1000000)" },
 	{ BAD_SPAWNER(KIND("s") "," PROP("xp", "int", "1000001")),
 	    "xp 1000001 out of range (0 to 1000000)" },
+	{ BAD_SPAWNER(KIND("s") "," PROP("wander", "float", "-0.5")),
+	    "object 20 (mob_spawner): wander -0.5 out of range (0 to 16384)" },
+	{ BAD_SPAWNER(KIND("s") "," PROP("wander", "float", "16384.5")),
+	    "wander 16384.5 out of range (0 to 16384)" },
+	{ BAD_SPAWNER(KIND("s") "," PROP("wander", "string", "\"far\"")),
+	    "object 20 (mob_spawner): wander is not a number" },
+	{ BAD_SPAWNER(KIND("s") "," PROP("rest", "float", "-0.1")),
+	    "object 20 (mob_spawner): rest -0.1 out of range (0 to 1)" },
+	{ BAD_SPAWNER(KIND("s") "," PROP("rest", "float", "1.5")),
+	    "rest 1.5 out of range (0 to 1)" },
+	{ BAD_SPAWNER(KIND("s") "," PROP("rest", "bool", "false")),
+	    "object 20 (mob_spawner): rest is not a number" },
 	/* Loot. */
 	{ BAD_SPAWNER(KIND("s") "," PROP("loot", "int", "3")),
 	    "object 20 (mob_spawner): loot is not a string" },
@@ -1332,6 +1442,8 @@ areaload_suite(void)
 	tcase_add_test(tc, test_group);
 	tcase_add_test(tc, test_spawners);
 	tcase_add_test(tc, test_npcs);
+	tcase_add_test(tc, test_player_speed);
+	tcase_add_test(tc, test_spawner_wander_rest);
 	tcase_add_loop_test(tc, test_refusals, 0,
 	    (int)(sizeof refusals / sizeof refusals[0]));
 	tcase_add_test(tc, test_bad_names);

@@ -156,6 +156,48 @@ START_TEST(test_speed_and_rate)
 }
 END_TEST
 
+/*
+ * The area's player_speed (area_new's default is WORLD_PLAYER_SPEED) is
+ * the world's: an input moves a player player_speed / tick_hz a step.
+ */
+START_TEST(test_area_player_speed)
+{
+	struct area		*a = make_area(40, 40);
+	struct world		*w;
+	struct world_player	*p;
+	uint32_t		 id;
+
+	ck_assert_float_eq(a->player_speed, WORLD_PLAYER_SPEED);
+	a->player_speed = 100;
+	w = world_new(a, HZ, 1);
+	ck_assert_float_eq(w->speed, 100);
+	id = simfix_add(w, 100, 100);
+	input(w, id, 1, 1, 0);
+	p = simfix_find(w, id);
+	ck_assert_float_eq_tol(p->x, 100 + 100.0f / HZ, 1e-3);
+	ck_assert_float_eq(p->y, 100);
+	simfix_steps(w, 9);
+	ck_assert_float_eq_tol(p->x, 100 + 10 * 100.0f / HZ, 1e-3);
+	/* Diagonally, the same distance. */
+	input(w, id, 2, 1, 1);
+	ck_assert_float_eq_tol(p->x, 200 + 100.0f / HZ / sqrtf(2), 1e-3);
+	ck_assert_float_eq_tol(p->y, 100 + 100.0f / HZ / sqrtf(2), 1e-3);
+	world_free(w);
+
+	/* Another rate, another speed: 1000 / 20 = 50 units a step. */
+	a->player_speed = 1000;
+	w = world_new(a, 20, 1);
+	ck_assert_float_eq(w->speed, 1000);
+	id = simfix_add(w, 100, 100);
+	input(w, id, 1, 0, 1);
+	p = simfix_find(w, id);
+	ck_assert_float_eq(p->x, 100);
+	ck_assert_float_eq_tol(p->y, 150, 1e-3);
+	world_free(w);
+	area_free(a);
+}
+END_TEST
+
 START_TEST(test_diagonal_normalised)
 {
 	static const float	 dirs[][2] = {
@@ -810,6 +852,7 @@ world_suite(void)
 	tcase_add_test(tc, test_new_free);
 	tcase_add_test(tc, test_move_straight);
 	tcase_add_test(tc, test_speed_and_rate);
+	tcase_add_test(tc, test_area_player_speed);
 	tcase_add_test(tc, test_diagonal_normalised);
 	tcase_add_test(tc, test_large_direction);
 	tcase_add_test(tc, test_stop);
