@@ -88,6 +88,7 @@ struct aoi {
 	size_t		 nviewers, vcap;
 
 	size_t		 tested, visible;	/* last update */
+	int		 nodiffs;	/* entered, left, stayed not wanted */
 };
 
 /*
@@ -373,7 +374,8 @@ aoi_look(struct aoi *a, struct aoi_viewer *v, const struct aoi_entity *ents,
 	nc = v->nvis[v->cur] = nh;
 
 	prev = v->vis[!v->cur];
-	np = v->nvis[!v->cur];
+	np = a->nodiffs ? 0 : v->nvis[!v->cur];
+	nc = a->nodiffs ? 0 : nc;
 	i = j = 0;
 	while (i < np || j < nc) {
 		if (j == nc || (i < np && prev[i] < vis[j]))
@@ -388,7 +390,14 @@ aoi_look(struct aoi *a, struct aoi_viewer *v, const struct aoi_entity *ents,
 	v->nentered = ne;
 	v->nleft = nl;
 	v->nstayed = ns;
-	a->visible += nc;
+	a->visible += nh;
+}
+
+/* Whether updates work out entered, left and stayed (they do at first). */
+void
+aoi_set_diffs(struct aoi *a, int on)
+{
+	a->nodiffs = !on;
 }
 
 /*

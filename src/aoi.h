@@ -20,6 +20,9 @@
  *  - Positions outside [0, w] x [0, h] are fine (they go to the border
  *    cells of the grid); the extent only sizes the grid.
  *
+ * aoi_set_diffs(a, 0) stops working out entered, left and stayed (they
+ * stay empty): a user that needs only visible saves a merge per viewer.
+ *
  * Cost: an update sorts the entities into a uniform grid of cells of side
  * radius (larger on a huge map, to cap the cell count) in O(entities +
  * cells), then, per viewer, tests the entities of the 3 x 3 cells around
@@ -78,6 +81,7 @@ void		 aoi_free(struct aoi *);
 int		 aoi_viewer_add(struct aoi *, uint32_t);
 int		 aoi_viewer_remove(struct aoi *, uint32_t);
 size_t		 aoi_viewer_count(const struct aoi *);
+void		 aoi_set_diffs(struct aoi *, int);
 void		 aoi_update(struct aoi *, const struct aoi_entity *, size_t);
 int		 aoi_view(const struct aoi *, uint32_t, struct aoi_view *);
 void		 aoi_stats(const struct aoi *, struct aoi_stats *);

@@ -37,6 +37,8 @@ sync_new(const struct area *area, float radius)
 	if ((aoi = aoi_new(area_width(area), area_height(area),
 	    radius)) == NULL)
 		return (NULL);
+	/* The tick encoder merges id lists itself: only visible is used. */
+	aoi_set_diffs(aoi, 0);
 	sy = xcalloc(1, sizeof *sy);
 	sy->aoi = aoi;
 	sy->enc = delta_enc_new();
