@@ -207,6 +207,7 @@ main(int argc, char **argv)
 	memset(&sb, 0, sizeof sb);
 	if (sync) {
 		sb.aoi = aoi_new(area_width(a), area_height(a), (float)radius);
+		aoi_set_diffs(sb.aoi, 0);	/* as sync.c */
 		sb.enc = delta_enc_new();
 		sb.clients = xcalloc(w->nplayers + 1, sizeof *sb.clients);
 		for (i = 0; i < w->nplayers; i++) {
