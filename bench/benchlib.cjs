@@ -83,12 +83,12 @@ function tmpBase(opts) {
 	return os.tmpdir();
 }
 
-// The tick and seq of a binary state delta (format 1: a version byte, then
-// tick and seq as LEB128 varints; src/delta.h), read from its first bytes,
-// the rest left alone; null if it is not one. clients/js/delta.cjs decodes
-// it all.
+// The tick and seq of a binary state delta (formats 1 and 2: a version byte,
+// then tick and seq as LEB128 varints; src/delta.h), read from its first
+// bytes, the rest left alone; null if it is not one. clients/js/delta.cjs
+// decodes it all.
 function deltaHead(buf) {
-	if (!buf || buf.length < 3 || buf[0] !== 1)
+	if (!buf || buf.length < 3 || (buf[0] !== 1 && buf[0] !== 2))
 		return null;
 	let off = 1;
 	const varint = () => {

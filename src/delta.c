@@ -45,12 +45,13 @@
 #define DELTA_COUNTS_MAX	(3 * 5)
 #define DELTA_LEAVE_MAX		5
 #define DELTA_ENTER_MAX		(5 + 1 + 5 * 6 + 1 + DELTA_NAME_MAX - 1)
-#define DELTA_UPDATE_MAX	(5 + 1 + 5 * 5)
+#define DELTA_UPDATE_MAX	(5 + 1 + 5 * 5)	/* key, mask, fields */
 
 /*
  * The shortest records, to bound counts by the bytes left before
- * believing them: an enter has at least 8 one-byte fields, an update an
- * id, a mask and one field, a leave an id.
+ * believing them: an enter has at least 8 one-byte fields, an update a
+ * key and two fields (position only) or a key, a mask and one field (an
+ * id, a mask and one field in format 1), a leave an id.
  */
 #define DELTA_ENTER_MIN		8
 #define DELTA_UPDATE_MIN	3
@@ -447,8 +448,10 @@ delta_put_enter(uint8_t *p, const struct delta_entity *e, uint32_t *prev)
 	return (p);
 }
 
-/* The update of was to now, if a field changed: else returns p as is. */
-/* An update's mask and fields (no id); nothing if nothing changed. */
+/*
+ * An update's mask and fields (no id), as format 1 had them: nothing if
+ * nothing changed. delta_put_keyed makes the format-2 record of them.
+ */
 static uint8_t *
 delta_put_update_fields(uint8_t *p, const struct delta_fields *was,
     const struct delta_fields *now)
@@ -480,6 +483,30 @@ delta_put_update_fields(uint8_t *p, const struct delta_fields *was,
 	return (p);
 }
 
+/*
+ * The update record of id (format 2) from rec[0..len), its mask and
+ * fields (delta_put_update_fields): the key, (id_gap << 1) | P, then
+ * the fields without the mask if the mask is DELTA_F_POS alone (P = 1,
+ * a position-only update, the most common record), else the mask and
+ * the fields (P = 0). The key is below 2^33: at most 5 bytes.
+ */
+static uint8_t *
+delta_put_keyed(uint8_t *p, uint32_t id, uint32_t *prev, const uint8_t *rec,
+    size_t len)
+{
+	uint64_t	key = (uint64_t)(id - *prev) << 1;
+
+	if (rec[0] == DELTA_F_POS) {
+		key |= 1;
+		rec++;
+		len--;
+	}
+	p = delta_put_varint(p, key);
+	*prev = id;
+	memcpy(p, rec, len);
+	return (p + len);
+}
+
 static uint8_t *
 delta_put_update(uint8_t *p, const struct delta_fields *was,
     const struct delta_fields *now, uint32_t *prev)
@@ -488,9 +515,7 @@ delta_put_update(uint8_t *p, const struct delta_fields *was,
 
 	if ((q = delta_put_update_fields(rec, was, now)) == rec)
 		return (p);
-	p = delta_put_id(p, now->id, prev);
-	memcpy(p, rec, (size_t)(q - rec));
-	return (p + (q - rec));
+	return (delta_put_keyed(p, now->id, prev, rec, (size_t)(q - rec)));
 }
 
 /*
@@ -616,6 +641,7 @@ struct delta_rd {
 	size_t		 len;
 	size_t		 off;
 	const char	*why;
+	uint8_t		 version;	/* of the message, once read */
 };
 
 static int
@@ -715,9 +741,21 @@ delta_rd_coord(struct delta_rd *r, int64_t base, int32_t *v)
 }
 
 /*
- * The next id of a list: *id (the one before, 0 at the start) plus a gap,
+ * The next id of a list: *id (the one before, 0 at the start) plus gap,
  * which is not 0 but for the first (ids are strictly ascending).
  */
+static int
+delta_rd_gap(struct delta_rd *r, int first, uint32_t gap, uint32_t *id)
+{
+	if (gap == 0 && !first)
+		return (delta_rd_fail(r, "ids not ascending"));
+	if (gap > UINT32_MAX - *id)
+		return (delta_rd_fail(r, "id out of range"));
+	*id += gap;
+	return (0);
+}
+
+/* The next id of a list, sent as its gap. */
 static int
 delta_rd_id(struct delta_rd *r, int first, uint32_t *id)
 {
@@ -725,12 +763,27 @@ delta_rd_id(struct delta_rd *r, int first, uint32_t *id)
 
 	if (delta_rd_u32(r, &gap) == -1)
 		return (-1);
-	if (gap == 0 && !first)
-		return (delta_rd_fail(r, "ids not ascending"));
-	if (gap > UINT32_MAX - *id)
-		return (delta_rd_fail(r, "id out of range"));
-	*id += gap;
-	return (0);
+	return (delta_rd_gap(r, first, gap, id));
+}
+
+/*
+ * The id of an update record, the next of its list, and whether the
+ * record is position only (*pos). Format 1: the id's gap (never position
+ * only: a mask follows). Format 2: the key, a varint of at most 5 bytes
+ * below 2^33, (id_gap << 1) | P, P being 1 for a position-only update.
+ */
+static int
+delta_rd_update_id(struct delta_rd *r, int first, uint32_t *id, int *pos)
+{
+	uint64_t	key;
+
+	*pos = 0;
+	if (r->version == 1)
+		return (delta_rd_id(r, first, id));
+	if (delta_rd_varint(r, 5, ((uint64_t)1 << 33) - 1, &key) == -1)
+		return (-1);
+	*pos = (int)(key & 1);
+	return (delta_rd_gap(r, first, (uint32_t)(key >> 1), id));
 }
 
 /* An enter record into s (checked: kind, position, name). */
@@ -770,16 +823,24 @@ delta_rd_enter(struct delta_rd *r, int first, uint32_t *prev,
 	return (0);
 }
 
-/* The update mask and fields, applied to f (a copy when checking). */
+/*
+ * The fields of an update after its id (or key), applied to f (a copy
+ * when checking): with pos (a position-only record of format 2) dx_q and
+ * dy_q, else the mask and the fields it names. Format 2 refuses a mask
+ * of DELTA_F_POS alone: that update is sent position only, without one.
+ */
 static int
-delta_rd_update(struct delta_rd *r, struct delta_fields *f)
+delta_rd_update(struct delta_rd *r, int pos, struct delta_fields *f)
 {
-	uint8_t	mask;
+	uint8_t	mask = DELTA_F_POS;
 
-	if (delta_rd_u8(r, &mask) == -1)
+	if (!pos && delta_rd_u8(r, &mask) == -1)
 		return (-1);
 	if (mask == 0 || (mask & ~DELTA_F_ALL) != 0)
 		return (delta_rd_fail(r, "bad update mask"));
+	if (!pos && r->version >= 2 && mask == DELTA_F_POS)
+		return (delta_rd_fail(r,
+		    "bad update mask (position only goes without one)"));
 	if ((mask & DELTA_F_POS) &&
 	    (delta_rd_coord(r, f->xq, &f->xq) == -1 ||
 	    delta_rd_coord(r, f->yq, &f->yq) == -1))
@@ -847,11 +908,12 @@ delta_check(struct delta_view *v, struct delta_rd *r, size_t *newn,
 	uint64_t		 x;
 	uint32_t		 n, i, id;
 	size_t			 at, count;
-	uint8_t			 version;
+	int			 pos;
 
-	if (delta_rd_u8(r, &version) == -1)
+	/* Format 1 or 2: they differ only in the update records. */
+	if (delta_rd_u8(r, &r->version) == -1)
 		return (-1);
-	if (version != DELTA_VERSION)
+	if (r->version < DELTA_VERSION_MIN || r->version > DELTA_VERSION)
 		return (delta_rd_fail(r, "unknown format version"));
 	if (delta_rd_u64(r, &x) == -1 || delta_rd_u64(r, &x) == -1)
 		return (-1);
@@ -888,12 +950,12 @@ delta_check(struct delta_view *v, struct delta_rd *r, size_t *newn,
 	if (delta_rd_count(r, DELTA_UPDATE_MIN, &n) == -1)
 		return (-1);
 	for (i = 0, id = 0, at = 0; i < n; i++) {
-		if (delta_rd_id(r, i == 0, &id) == -1)
+		if (delta_rd_update_id(r, i == 0, &id, &pos) == -1)
 			return (-1);
 		if (!delta_seek(v->ents, v->n, &at, id) || v->mark[at] != 0)
 			return (delta_rd_fail(r, "update of an id not seen"));
 		f = v->ents[at].f;
-		if (delta_rd_update(r, &f) == -1)
+		if (delta_rd_update(r, pos, &f) == -1)
 			return (-1);
 	}
 	if (delta_rd_left(r) != 0)
@@ -911,11 +973,10 @@ delta_apply(struct delta_view *v, struct delta_rd *r, int moves)
 {
 	struct delta_seen	 s, *t;
 	uint32_t		 n = 0, i, id = 0;
-	uint8_t			 version;
 	size_t			 k = 0, j = 0, at;
-	int			 bad = 0;
+	int			 bad = 0, pos = 0;
 
-	bad |= delta_rd_u8(r, &version);
+	bad |= delta_rd_u8(r, &r->version);
 	bad |= delta_rd_u64(r, &v->tick);
 	bad |= delta_rd_u64(r, &v->seq);
 	bad |= delta_rd_u32(r, &n);
@@ -947,10 +1008,10 @@ delta_apply(struct delta_view *v, struct delta_rd *r, int moves)
 
 	bad |= delta_rd_u32(r, &n);
 	for (i = 0, id = 0, at = 0; i < n && !bad; i++) {
-		bad |= delta_rd_id(r, i == 0, &id);
+		bad |= delta_rd_update_id(r, i == 0, &id, &pos);
 		if (!delta_seek(v->ents, v->n, &at, id))
 			fatalx("delta: update of %u vanished", id);
-		bad |= delta_rd_update(r, &v->ents[at].f);
+		bad |= delta_rd_update(r, pos, &v->ents[at].f);
 	}
 	if (bad)
 		fatalx("delta: a checked message failed: %s", r->why);
@@ -995,8 +1056,8 @@ delta_view_free(struct delta_view *v)
 /*
  * Applies message buf[0..len) to v. Returns -1 with a cause (caller frees;
  * cause may be NULL) and v unchanged if the message is malformed or does
- * not fit v: an unknown version, truncated, bytes left over, or against
- * a rule of delta.h.
+ * not fit v: an unknown version (formats 1 and 2 are read), truncated,
+ * bytes left over, or against a rule of delta.h.
  */
 int
 delta_decode(struct delta_view *v, const void *buf, size_t len,
@@ -1040,10 +1101,10 @@ delta_view_find(const struct delta_view *v, uint32_t id)
  * A client that was sent the last tick's delta knows exactly the last
  * frame's fields of the entities it saw: what changed of an entity since
  * the last frame is the same bytes for every such client. So each tick
- * the update record of every entity (mask and fields, without the id,
- * whose gap depends on the client's list) is made once, and a client
- * costs a merge of two sorted id lists and a copy per entity that
- * changed. A client keeps only the ids it knows (delta_known).
+ * the update record of every entity (mask and fields, without the key,
+ * whose id gap depends on the client's list) is made once, and a client
+ * costs a merge of two sorted id lists, and a key and a copy per entity
+ * that changed. A client keeps only the ids it knows (delta_known).
  *
  * A client that missed ticks (it was skipped, or came from an older
  * snapshot) is resynchronised: every id it knows leaves and everything
@@ -1243,7 +1304,11 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 			continue;
 		}
 		t->rec_new[i] = 0;
-		/* The record without its id: mask and fields. */
+		/*
+		 * The record without its id: mask and fields (the key,
+		 * whose gap depends on the client, goes with the copy:
+		 * delta_put_keyed).
+		 */
 		q = delta_put_update_fields(p, &old->f, &now->ents[i].f);
 		t->rec_len[i] = (uint16_t)(q - p);
 		p = q;
@@ -1295,11 +1360,9 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 			i++;
 			if (fast && !t->rec_new[at[j]]) {
 				if (t->rec_len[at[j]] != 0) {
-					pu = delta_put_id(pu, id, &uprev);
-					memcpy(pu, t->recs.p +
-					    t->rec_off[at[j]],
+					pu = delta_put_keyed(pu, id, &uprev,
+					    t->recs.p + t->rec_off[at[j]],
 					    t->rec_len[at[j]]);
-					pu += t->rec_len[at[j]];
 					nupdate++;
 				}
 				last = id;

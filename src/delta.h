@@ -6,9 +6,10 @@
  * tests, the load generator; clients/js/delta.cjs for JavaScript) applies
  * such bytes to a client's view of the world.
  *
- * Format 1 (DELTA_VERSION), one message per client per tick:
+ * Format 2 (DELTA_VERSION), one message per client per tick:
  *
- *	u8	version		1; a decoder refuses any other
+ *	u8	version		2; a decoder reads 1 too (below) and
+ *				refuses any other
  *	varint	tick		the world tick the state is of
  *	varint	seq		last input seq applied for this client
  *				(0 before the first)
@@ -32,20 +33,27 @@
  *	  bytes	name		DELTA_NAME_MAX - 1 (63) bytes, no NUL
  *	varint	n_update
  *	n_update times:
- *	  varint id_gap
- *	  u8	mask		the fields that follow, in this order:
+ *	  varint key		(id_gap << 1) | P; at most 5 bytes and
+ *				below 2^33
+ *	  if P is 1, a position-only update (no mask):
+ *	    zigzag dx_q		x_q and y_q minus the ones last sent to
+ *	    zigzag dy_q		this client
+ *	  if P is 0:
+ *	    u8	mask		the fields that follow, in this order:
  *				DELTA_F_POS 0x01, DELTA_F_HP 0x02,
- *				DELTA_F_MAX_HP 0x04, DELTA_F_LEVEL 0x08
- *	  zigzag dx_q		0x01: x_q and y_q minus the ones last
- *	  zigzag dy_q		sent to this client
- *	  varint hp		0x02
- *	  varint max_hp		0x04
- *	  varint level		0x08: level, or mob state
+ *				DELTA_F_MAX_HP 0x04, DELTA_F_LEVEL 0x08;
+ *				never 0x01 alone (that is P = 1)
+ *	    zigzag dx_q		0x01: as above
+ *	    zigzag dy_q
+ *	    varint hp		0x02
+ *	    varint max_hp	0x04
+ *	    varint level	0x08: level, or mob state
  *
  * varint: unsigned LEB128, 7 bits a byte, low group first, the high bit
  * set on every byte but the last; only the shortest form (a last byte of
  * 0x00 after another byte is refused); at most 10 bytes and below 2^64
- * for tick and seq, at most 5 bytes and below 2^32 for everything else.
+ * for tick and seq, at most 5 bytes and below 2^32 for everything else
+ * but an update's key (at most 5 bytes and below 2^33).
  * zigzag: a signed 32-bit n sent as the varint (n << 1) ^ (n >> 31), so
  * 0, -1, 1, -2, 2 are 0, 1, 2, 3, 4.
  * id_gap: the ids of each of the three lists are strictly ascending, and
@@ -61,7 +69,9 @@
  *  - a leave names an id the client sees; an enter names one it does not
  *    see, or one that left in the same message (its kind or type
  *    changed); an update names one it sees that neither left nor entered
- *    in this message, with a mask of 1 to 15;
+ *    in this message, with a mask of 2 to 15 if P is 0: a position-only
+ *    update is always sent with P = 1, so that each update has one
+ *    encoding, the shortest;
  *  - |x_q| and |y_q| are at most DELTA_QMAX (2^30 - 1), also after
  *    adding a delta; a client sees at most DELTA_VIEW_MAX entities;
  *  - kind is 0 or 1; a name is valid UTF-8 without NUL;
@@ -72,13 +82,22 @@
  * frame each). A client whose output is full skips a tick by not being
  * encoded at all: the next message is against what it really got. An
  * entity that did not change costs no byte; a quiet tick is 6 bytes
- * while tick < 128 (header and three zero counts).
+ * while tick < 128 (header and three zero counts). The most common
+ * record, an entity that moved a little and nothing else, is 3 bytes
+ * (key, dx_q, dy_q) while its id_gap is below 64 and dx_q and dy_q are
+ * within -64 to 63 (about 8 units).
+ *
+ * Format 1 differed only in the update record: varint id_gap, then
+ * always the u8 mask (1 to 15, 0x01 alone allowed) and its fields, so a
+ * position-only update was one byte longer. Decoders read both, by the
+ * version byte (tests/fixtures/delta-v1.bin keeps format 1 read); the
+ * encoder writes format 2.
  *
  * Example. Tick 300, input 7 applied: player 1 "Ann" at (10, -2.5) with
  * 18/20 hp and level 2, and mob 0x40000003 (spawner 1) at (100.125, 50),
  * 12/12 hp, wandering, come into view:
  *
- *	01		version 1
+ *	02		version 2
  *	ac 02		tick 300
  *	07		seq 7
  *	00		no leave
@@ -95,16 +114,29 @@
  *
  * Tick 301, input 8: Ann moved 1 unit east, the mob lost 3 hp:
  *
- *	01 ad 02 08 00 00	header, no leave, no enter
+ *	02 ad 02 08 00 00	header, no leave, no enter
  *	02			2 update
- *	01 01 10 00		id 1, position: dx_q 8 (zigzag 16), dy_q 0
- *	82 80 80 80 04 02 09	id 0x40000003 (gap), hp: 9
+ *	03 10 00		key 3: id 1 (gap 1), P 1: position only,
+ *				dx_q 8 (zigzag 16), dy_q 0
+ *	84 80 80 80 08		key 0x80000004: id 0x40000003 (gap
+ *				0x40000002 from 1), P 0
+ *	02 09			mask 0x02: hp 9
+ *
+ * (Format 1 sent these two updates as 01 01 10 00 and 82 80 80 80 04
+ * 02 09: Ann's one byte longer.)
  *
  * Tick 302: the mob is out of view, Ann stood still:
  *
- *	01 ae 02 08		header
+ *	02 ae 02 08		header
  *	01 83 80 80 80 04	1 leave: id 0x40000003 (gap from 0)
  *	00 00			no enter, no update
+ *
+ * Tick 303, input 9: Ann moved 1 unit west and lost 1 hp:
+ *
+ *	02 af 02 09 00 00	header, no leave, no enter
+ *	01			1 update
+ *	02 03			key 2: id 1 (gap 1), P 0; mask 0x03
+ *	0f 00 11		dx_q -8 (zigzag 15), dy_q 0, hp 17
  */
 #ifndef DELTA_H
 #define DELTA_H
@@ -118,9 +150,11 @@ struct world;
 
 /*
  * The format. Bump on any change of the layout or the rules above, and
- * keep tests/fixtures/delta-vN.bin of each released one.
+ * keep tests/fixtures/delta-vN.bin of each released one. The encoder
+ * writes DELTA_VERSION; the decoder reads DELTA_VERSION_MIN to it.
  */
-#define DELTA_VERSION		1
+#define DELTA_VERSION		2
+#define DELTA_VERSION_MIN	1
 
 #define DELTA_PLAYER		0	/* kind */
 #define DELTA_MOB		1

@@ -1,8 +1,9 @@
-// delta.cjs: decodes zoned's binary state deltas (format 1) and keeps a
-// client's view of the world. The format is in zoned-protocol(7) and in
-// src/delta.h, byte by byte; this is the JavaScript twin of the C decoder
-// there (delta_decode), and tests/fixtures/delta-v1.bin, written by the C
-// encoder, keeps the two in step (test/delta-selftest.cjs).
+// delta.cjs: decodes zoned's binary state deltas (format 2, and format 1
+// as older servers sent it) and keeps a client's view of the world. The
+// format is in zoned-protocol(7) and in src/delta.h, byte by byte; this is
+// the JavaScript twin of the C decoder there (delta_decode), and
+// tests/fixtures/delta-v2.bin and delta-v1.bin, written by the C encoder,
+// keep the two in step (test/delta-selftest.cjs).
 //
 //   const { DeltaView } = require("./delta.cjs");
 //   const view = new DeltaView();
@@ -20,7 +21,8 @@
 // No dependencies: TextDecoder and BigInt (node 12+, any recent browser).
 "use strict";
 
-const DELTA_VERSION = 1;	// bump with src/delta.h
+const DELTA_VERSION = 2;	// bump with src/delta.h
+const DELTA_VERSION_MIN = 1;	// the oldest format read
 const KIND_PLAYER = 0;
 const KIND_MOB = 1;
 const F_POS = 0x01;
@@ -84,8 +86,9 @@ class Reader {
 		return this.b[this.off++];
 	}
 
-	// Unsigned LEB128 of at most 5 bytes, below 2^32, shortest form.
-	u32() {
+	// Unsigned LEB128 of at most 5 bytes, at most max (2^32 - 1 unless
+	// told), shortest form.
+	u32(max = 0xffffffff) {
 		let v = 0;
 		for (let i = 0; i < 5; i++) {
 			const b = this.u8();
@@ -94,7 +97,7 @@ class Reader {
 				if (b === 0 && i > 0)
 					this.fail("varint not in its " +
 					    "shortest form");
-				if (v > 0xffffffff)
+				if (v > max)
 					this.fail("varint out of range");
 				return v;
 			}
@@ -136,8 +139,7 @@ class Reader {
 	}
 
 	// The next id of a list: prev plus a gap, not 0 but for the first.
-	id(first, prev) {
-		const gap = this.u32();
+	id(first, prev, gap = this.u32()) {
 		if (gap === 0 && !first)
 			this.fail("ids not ascending");
 		if (prev + gap > 0xffffffff)
@@ -155,19 +157,22 @@ class Reader {
 }
 
 /**
- * Parses one message without a view: {tick, seq, leave: [{id, off}],
- * enter: [{id, kind, type, xq, yq, hp, max_hp, level, name, off}],
+ * Parses one message without a view: {version, tick, seq, leave: [{id,
+ * off}], enter: [{id, kind, type, xq, yq, hp, max_hp, level, name, off}],
  * update: [{id, mask, dxq?, dyq?, hp?, max_hp?, level?, off}]}, off being
- * where each record starts. Throws DeltaError if it is malformed (but
- * cannot tell whether it fits a view: DeltaView.apply does).
+ * where each record starts; mask is the fields the update carries
+ * (F_POS for a position-only update of format 2, which sends no mask).
+ * Throws DeltaError if it is malformed (but cannot tell whether it fits
+ * a view: DeltaView.apply does).
  */
 function decode(data) {
 	const r = new Reader(toBytes(data));
+	// Formats 1 and 2 differ only in the update records.
 	const version = r.u8();
-	if (version !== DELTA_VERSION)
+	if (version < DELTA_VERSION_MIN || version > DELTA_VERSION)
 		r.fail("unknown format version");
-	const msg = { tick: r.u64(), seq: r.u64(), leave: [], enter: [],
-	    update: [] };
+	const msg = { version, tick: r.u64(), seq: r.u64(), leave: [],
+	    enter: [], update: [] };
 
 	// Each list's ids are gaps from the id before (see src/delta.h).
 	let n = r.count(1);
@@ -208,14 +213,27 @@ function decode(data) {
 		msg.enter.push(e);
 	}
 
+	// Format 2: a key, (id_gap << 1) | P, below 2^33; P 1 is a
+	// position-only update, without a mask (so mask 0x01 alone is
+	// refused). Format 1: the id's gap, then always the mask.
 	n = r.count(UPDATE_MIN);
 	id = 0;
 	for (let i = 0; i < n; i++) {
 		const off = r.off;
-		id = r.id(i === 0, id);
-		const mask = r.u8();
+		let pos = false;
+		if (version === 1)
+			id = r.id(i === 0, id);
+		else {
+			const key = r.u32(2 ** 33 - 1);
+			pos = key % 2 === 1;
+			id = r.id(i === 0, id, Math.floor(key / 2));
+		}
+		const mask = pos ? F_POS : r.u8();
 		if (mask === 0 || (mask & ~F_ALL) !== 0)
 			r.fail("bad update mask");
+		if (!pos && version >= 2 && mask === F_POS)
+			r.fail("bad update mask (position only goes " +
+			    "without one)");
 		const u = { id, mask, off };
 		if (mask & F_POS) {
 			// Range-checked against the view in apply().
@@ -355,7 +373,8 @@ class DeltaView {
 }
 
 module.exports = {
-	DELTA_VERSION, KIND_PLAYER, KIND_MOB, F_POS, F_HP, F_MAX_HP, F_LEVEL,
+	DELTA_VERSION, DELTA_VERSION_MIN, KIND_PLAYER, KIND_MOB, F_POS, F_HP,
+	F_MAX_HP, F_LEVEL,
 	QSCALE, QMAX, NAME_MAX, VIEW_MAX, MOB_STATES,
 	DeltaError, DeltaView, decode,
 };

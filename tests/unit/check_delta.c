@@ -7,13 +7,17 @@
  * malformations and a few thousand random mutations are refused without
  * a crash and without touching the view; the quantisation bound; a real
  * world through delta_frame_world and aoi.c; no allocation in the steady
- * state; the committed fixture tests/fixtures/delta-v1.bin (read by
- * clients/js/test/delta-selftest.cjs too).
+ * state; the update records of format 2 (position only without a mask,
+ * 3 bytes); format 1 still read; the committed fixtures
+ * tests/fixtures/delta-v1.bin (format 1, now only read) and delta-v2.bin
+ * (format 2, written byte for byte), read by
+ * clients/js/test/delta-selftest.cjs too.
  *
  * ZONED_WRITE_DELTA_FIXTURE=PATH tests/unit/check_delta writes the
  * fixture's messages to PATH and the view they lead to to PATH with
  * ".json" for ".bin". When the format changes, write delta-vN.bin with
- * it, add a test for it like test_fixture_v1 and keep the old ones.
+ * it, add a test for it like test_fixture_v2, and keep the old ones
+ * (their tests only replaying them, as test_fixture_v1).
  */
 #include "config.h"
 
@@ -243,7 +247,7 @@ sent_tick(uint64_t *s, struct sent *e, size_t *n, uint32_t *nextid, float w)
 /* ---- the example of delta.h --------------------------------------------- */
 
 static const uint8_t golden1[] = {
-	0x01, 0xac, 0x02, 0x07, 0x00, 0x02,
+	0x02, 0xac, 0x02, 0x07, 0x00, 0x02,
 	0x01, 0x00, 0x00, 0xa0, 0x01, 0x27, 0x12, 0x14, 0x02,
 	0x03, 'A', 'n', 'n',
 	0x82, 0x80, 0x80, 0x80, 0x04, 0x01, 0x01, 0xc2, 0x0c, 0xa0, 0x06,
@@ -251,13 +255,40 @@ static const uint8_t golden1[] = {
 	0x00,
 };
 static const uint8_t golden2[] = {
-	0x01, 0xad, 0x02, 0x08, 0x00, 0x00, 0x02,
-	0x01, 0x01, 0x10, 0x00,
-	0x82, 0x80, 0x80, 0x80, 0x04, 0x02, 0x09,
+	0x02, 0xad, 0x02, 0x08, 0x00, 0x00, 0x02,
+	0x03, 0x10, 0x00,			/* key 3: id 1, position */
+	0x84, 0x80, 0x80, 0x80, 0x08, 0x02, 0x09,	/* P 0, hp */
 };
 static const uint8_t golden3[] = {
+	0x02, 0xae, 0x02, 0x08, 0x01, 0x83, 0x80, 0x80, 0x80, 0x04, 0x00,
+	0x00,
+};
+static const uint8_t golden4[] = {
+	0x02, 0xaf, 0x02, 0x09, 0x00, 0x00, 0x01,
+	0x02, 0x03, 0x0f, 0x00, 0x11,		/* P 0, position and hp */
+};
+
+/* The same example in format 1, as delta.h had it: still read. */
+static const uint8_t golden1_v1[] = {
+	0x01, 0xac, 0x02, 0x07, 0x00, 0x02,
+	0x01, 0x00, 0x00, 0xa0, 0x01, 0x27, 0x12, 0x14, 0x02,
+	0x03, 'A', 'n', 'n',
+	0x82, 0x80, 0x80, 0x80, 0x04, 0x01, 0x01, 0xc2, 0x0c, 0xa0, 0x06,
+	0x0c, 0x0c, 0x01,
+	0x00,
+};
+static const uint8_t golden2_v1[] = {
+	0x01, 0xad, 0x02, 0x08, 0x00, 0x00, 0x02,
+	0x01, 0x01, 0x10, 0x00,			/* id 1, mask 0x01 */
+	0x82, 0x80, 0x80, 0x80, 0x04, 0x02, 0x09,
+};
+static const uint8_t golden3_v1[] = {
 	0x01, 0xae, 0x02, 0x08, 0x01, 0x83, 0x80, 0x80, 0x80, 0x04, 0x00,
 	0x00,
+};
+static const uint8_t golden4_v1[] = {
+	0x01, 0xaf, 0x02, 0x09, 0x00, 0x00, 0x01,
+	0x01, 0x03, 0x0f, 0x00, 0x11,
 };
 
 static void
@@ -319,6 +350,12 @@ START_TEST(test_golden)
 	len = delta_encode(enc, c, &b, 302, 8, e, 2, ann, 1);
 	assert_bytes(b.p, len, golden3, sizeof golden3);
 
+	e[0].f.xq -= 8;
+	e[0].f.hp = 17;
+	b.len = 0;
+	len = delta_encode(enc, c, &b, 303, 9, e, 2, ann, 1);
+	assert_bytes(b.p, len, golden4, sizeof golden4);
+
 	/* And the decoder reads them back. */
 	ck_assert_int_eq(delta_decode(&v, golden1, sizeof golden1, NULL), 0);
 	ck_assert_uint_eq(v.tick, 300);
@@ -339,11 +376,256 @@ START_TEST(test_golden)
 	ck_assert_int_eq(delta_decode(&v, golden3, sizeof golden3, NULL), 0);
 	ck_assert_uint_eq(v.n, 1);
 	ck_assert_ptr_null(delta_view_find(&v, WORLD_MOB_ID_BASE + 3));
+	ck_assert_int_eq(delta_decode(&v, golden4, sizeof golden4, NULL), 0);
+	ck_assert_uint_eq(v.tick, 303);
+	ck_assert_uint_eq(v.seq, 9);
+	ck_assert_int_eq(v.ents[0].f.xq, 80);
+	ck_assert_int_eq(v.ents[0].f.yq, -20);
+	ck_assert_uint_eq(v.ents[0].f.hp, 17);
 	assert_view_known(&v, c);
 
 	delta_view_free(&v);
 	delta_buf_free(&b);
 	delta_client_free(c);
+	delta_enc_free(enc);
+}
+END_TEST
+
+/* The view after each message of the example, in either format. */
+static void
+golden_views(struct delta_view v[4], int format)
+{
+	static const struct {
+		const uint8_t	*p;
+		size_t		 len;
+	} m[2][4] = { {
+		{ golden1_v1, sizeof golden1_v1 },
+		{ golden2_v1, sizeof golden2_v1 },
+		{ golden3_v1, sizeof golden3_v1 },
+		{ golden4_v1, sizeof golden4_v1 },
+	}, {
+		{ golden1, sizeof golden1 },
+		{ golden2, sizeof golden2 },
+		{ golden3, sizeof golden3 },
+		{ golden4, sizeof golden4 },
+	} };
+	struct delta_view	 w;
+	char			*cause = NULL;
+	size_t			 i, k;
+
+	delta_view_init(&w);
+	for (i = 0; i < 4; i++) {
+		ck_assert_msg(delta_decode(&w, m[format - 1][i].p,
+		    m[format - 1][i].len, &cause) == 0, "format %d, message "
+		    "%zu: %s", format, i, cause);
+		delta_view_init(&v[i]);
+		v[i].tick = w.tick;
+		v[i].seq = w.seq;
+		v[i].n = w.n;
+		v[i].ents = calloc(w.n + 1, sizeof *v[i].ents);
+		ck_assert_ptr_nonnull(v[i].ents);
+		for (k = 0; k < w.n; k++)
+			v[i].ents[k] = w.ents[k];
+	}
+	delta_view_free(&w);
+}
+
+static void
+assert_same_view(const struct delta_view *a, const struct delta_view *b,
+    const char *what)
+{
+	size_t	i;
+
+	ck_assert_msg(a->tick == b->tick && a->seq == b->seq && a->n == b->n,
+	    "%s: tick %llu seq %llu n %zu, and %llu %llu %zu", what,
+	    (unsigned long long)a->tick, (unsigned long long)a->seq, a->n,
+	    (unsigned long long)b->tick, (unsigned long long)b->seq, b->n);
+	for (i = 0; i < a->n; i++) {
+		assert_fields(&a->ents[i].f, &b->ents[i].f, what);
+		ck_assert_str_eq(a->ents[i].name, b->ents[i].name);
+	}
+}
+
+/*
+ * Format 1 is still read: the example as format 1 sent it leads to the
+ * same views as format 2, and a view may go on from one to the other
+ * (the version is each message's own).
+ */
+START_TEST(test_format1_read)
+{
+	struct delta_view	 v1[4], v2[4], w;
+	size_t			 i;
+
+	golden_views(v1, 1);
+	golden_views(v2, 2);
+	for (i = 0; i < 4; i++)
+		assert_same_view(&v1[i], &v2[i], "format 1 vs 2");
+	ck_assert_int_eq(v1[1].ents[0].f.xq, 88);
+	ck_assert_uint_eq(v1[1].ents[1].f.hp, 9);
+	ck_assert_uint_eq(v1[3].ents[0].f.hp, 17);
+
+	/* 1, 2, 1, 2. */
+	delta_view_init(&w);
+	ck_assert_int_eq(delta_decode(&w, golden1_v1, sizeof golden1_v1,
+	    NULL), 0);
+	ck_assert_int_eq(delta_decode(&w, golden2, sizeof golden2, NULL), 0);
+	ck_assert_int_eq(delta_decode(&w, golden3_v1, sizeof golden3_v1,
+	    NULL), 0);
+	ck_assert_int_eq(delta_decode(&w, golden4, sizeof golden4, NULL), 0);
+	assert_same_view(&w, &v2[3], "formats mixed");
+	delta_view_free(&w);
+	for (i = 0; i < 4; i++) {
+		delta_view_free(&v1[i]);
+		delta_view_free(&v2[i]);
+	}
+}
+END_TEST
+
+/*
+ * The update records of format 2, from the encoder and back: a
+ * position-only update is its key and two zigzags (3 bytes for a small
+ * gap and move, 7 for a mob's gap from 0), anything else a key with P 0,
+ * the mask and the fields; a mask of 0x01 with P 0 is refused.
+ */
+START_TEST(test_update_keys)
+{
+	static const struct {
+		const char	*what;
+		int32_t		 dxq, dyq;
+		uint32_t	 hp, level;
+		size_t		 len;
+		uint8_t		 rec[12];	/* after 02 02 00 00 00 01 */
+	} cases[] = {
+	{ "position only, small", 8, -3, 20, 1, 3, { 0x0f, 0x10, 0x05 } },
+	{ "position only, the most", 63, -64, 20, 1, 3,
+	    { 0x0f, 0x7e, 0x7f } },
+	{ "position only, larger", 64, 0, 20, 1, 4,
+	    { 0x0f, 0x80, 0x01, 0x00 } },
+	{ "hp only", 0, 0, 13, 1, 3, { 0x0e, 0x02, 0x0d } },
+	{ "position and hp", -1, 1, 5, 1, 5,
+	    { 0x0e, 0x03, 0x01, 0x02, 0x05 } },
+	{ "position and level", 2, 0, 20, 4, 5,
+	    { 0x0e, 0x09, 0x04, 0x00, 0x04 } },
+	};
+	struct delta_entity	 e[8];
+	struct delta_fields	 was;
+	struct delta_enc	*enc = delta_enc_new();
+	struct delta_client	*c;
+	struct delta_buf	 b = { 0 };
+	struct delta_view	 v;
+	const struct delta_seen	*s;
+	const uint32_t		 at[] = { 0, 1 };
+	uint8_t			 m[32];
+	char			*cause;
+	size_t			 i, len;
+
+	memset(e, 0, sizeof e);
+	e[0].f.id = 7;
+	e[0].f.kind = DELTA_PLAYER;
+	e[0].f.xq = 800;
+	e[0].f.yq = -160;
+	e[0].f.hp = e[0].f.max_hp = 20;
+	e[0].f.level = 1;
+	e[0].name = "Pat";
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		c = delta_client_new();
+		delta_view_init(&v);
+		e[1] = e[0];
+		len = delta_encode(enc, c, &b, 1, 0, &e[1], 1, at, 1);
+		ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
+		was = e[1].f;
+		e[1].f.xq += cases[i].dxq;
+		e[1].f.yq += cases[i].dyq;
+		e[1].f.hp = cases[i].hp;
+		e[1].f.level = cases[i].level;
+		b.len = 0;
+		len = delta_encode(enc, c, &b, 2, 0, &e[1], 1, at, 1);
+		ck_assert_msg(len == 6 + cases[i].len, "%s: %zu bytes",
+		    cases[i].what, len);
+		/* Tick 2, seq 0, no leave, no enter, 1 update. */
+		ck_assert(memcmp(b.p, "\x02\x02\x00\x00\x00\x01", 6) == 0);
+		/* The key (gap 7, then P), the mask if P is 0, fields. */
+		assert_bytes(b.p + 6, len - 6, cases[i].rec, cases[i].len);
+		cause = NULL;
+		ck_assert_msg(delta_decode(&v, b.p, len, &cause) == 0,
+		    "%s: %s", cases[i].what, cause);
+		s = delta_view_find(&v, 7);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_int_eq(s->f.xq, was.xq + cases[i].dxq);
+		ck_assert_int_eq(s->f.yq, was.yq + cases[i].dyq);
+		ck_assert_uint_eq(s->f.hp, cases[i].hp);
+		ck_assert_uint_eq(s->f.level, cases[i].level);
+		assert_view_known(&v, c);
+		delta_view_free(&v);
+		delta_client_free(c);
+		b.len = 0;
+	}
+
+	/* Two ids, one 0x40000000 above the other: key of 5 bytes. */
+	c = delta_client_new();
+	delta_view_init(&v);
+	e[1] = e[0];
+	e[1].f.id = WORLD_MOB_ID_BASE + 7;
+	e[1].f.kind = DELTA_MOB;
+	e[1].name = NULL;
+	len = delta_encode(enc, c, &b, 1, 0, e, 2, at, 2);
+	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
+	e[0].f.xq++;
+	e[1].f.yq--;
+	b.len = 0;
+	len = delta_encode(enc, c, &b, 2, 0, e, 2, at, 2);
+	{
+		static const uint8_t want[] = {
+			0x02, 0x02, 0x00, 0x00, 0x00, 0x02,
+			0x0f, 0x02, 0x00,		/* 7: +1, 0 */
+			0x81, 0x80, 0x80, 0x80, 0x08, 0x00, 0x01,
+		};
+
+		assert_bytes(b.p, len, want, sizeof want);
+	}
+	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
+	assert_view_known(&v, c);
+	delta_view_free(&v);
+	delta_client_free(c);
+
+	/*
+	 * By hand, on a view of the example's first message: P 0 with mask
+	 * 0x03 is read; mask 0x01 with P 0 is refused, the view unchanged;
+	 * a format-1 message may send it.
+	 */
+	delta_view_init(&v);
+	ck_assert_int_eq(delta_decode(&v, golden1, sizeof golden1, NULL), 0);
+	memcpy(m, (const uint8_t []){ 0x02, 0x05, 0x00, 0x00, 0x00, 0x01,
+	    0x02, 0x01, 0x10, 0x00 }, 10);
+	cause = NULL;
+	ck_assert_int_eq(delta_decode(&v, m, 10, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_msg(strstr(cause, "mask") != NULL, "%s", cause);
+	free(cause);
+	ck_assert_uint_eq(v.tick, 300);
+	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 80);
+	m[0] = 1;
+	m[6] = 0x01;		/* format 1: id gap 1, mask 0x01 */
+	ck_assert_int_eq(delta_decode(&v, m, 10, NULL), 0);
+	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 88);
+	memcpy(m, (const uint8_t []){ 0x02, 0x06, 0x00, 0x00, 0x00, 0x01,
+	    0x02, 0x03, 0x0f, 0x01, 0x05 }, 11);
+	ck_assert_int_eq(delta_decode(&v, m, 11, NULL), 0);
+	s = delta_view_find(&v, 1);
+	ck_assert_int_eq(s->f.xq, 80);
+	ck_assert_int_eq(s->f.yq, -21);
+	ck_assert_uint_eq(s->f.hp, 5);
+	ck_assert_uint_eq(v.tick, 6);
+	/* A position-only record of a mob, its key of 5 bytes. */
+	memcpy(m, (const uint8_t []){ 0x02, 0x07, 0x00, 0x00, 0x00, 0x01,
+	    0x87, 0x80, 0x80, 0x80, 0x08, 0x01, 0x02 }, 13);
+	ck_assert_int_eq(delta_decode(&v, m, 13, NULL), 0);
+	s = delta_view_find(&v, WORLD_MOB_ID_BASE + 3);
+	ck_assert_int_eq(s->f.xq, 800);
+	ck_assert_int_eq(s->f.yq, 401);
+	delta_view_free(&v);
+
+	delta_buf_free(&b);
 	delta_enc_free(enc);
 }
 END_TEST
@@ -577,11 +859,12 @@ START_TEST(test_unchanged_free)
 	struct delta_view	 v;
 	uint64_t		 s = 99;
 	size_t			 i, len;
-	const uint8_t		 quiet[] = { 0x01, 0x05, 0x09, 0, 0, 0 };
-	const uint8_t		 one[] = { 0x01, 0x06, 0x09, 0, 0, 1,
-				     0x0b, DELTA_F_HP, 0x07 };
-	const uint8_t		 moved[] = { 0x01, 0x07, 0x09, 0, 0, 1,
-				     0x0c, DELTA_F_POS, 0x02, 0x01 };
+	const uint8_t		 quiet[] = { 0x02, 0x05, 0x09, 0, 0, 0 };
+	/* Key 11 << 1, the mask, hp; position only: key 12 << 1 | 1. */
+	const uint8_t		 one[] = { 0x02, 0x06, 0x09, 0, 0, 1,
+				     0x16, DELTA_F_HP, 0x07 };
+	const uint8_t		 moved[] = { 0x02, 0x07, 0x09, 0, 0, 1,
+				     0x19, 0x02, 0x01 };
 
 	delta_view_init(&v);
 	for (i = 0; i < 200; i++) {
@@ -691,77 +974,126 @@ assert_view_sane(const struct delta_view *v)
 /* Hand-made messages, each refused for its reason, on a view of golden1. */
 START_TEST(test_refusals)
 {
+	/*
+	 * Format 1 messages; those marked 2 are refused for the same reason
+	 * with their version byte set to 2 (nothing of their update list
+	 * differs between the formats).
+	 */
 	static const struct {
 		const char	*what;
 		const char	*why;
+		int		 v2;
 		size_t		 len;
 		uint8_t		 b[32];
 	} bad[] = {
 #define B(...)	sizeof ((const uint8_t []){ __VA_ARGS__ }), { __VA_ARGS__ }
-	{ "empty", "truncated", 0, { 0 } },
-	{ "version 2", "version", B(0x02, 0x01, 0x00, 0, 0, 0) },
-	{ "version 0", "version", B(0x00, 0x01, 0x00, 0, 0, 0) },
-	{ "header cut", "truncated", B(0x01, 0xac) },
-	{ "counts cut", "truncated", B(0x01, 0x01, 0x00, 0, 0) },
-	{ "overlong tick", "shortest", B(0x01, 0x81, 0x00, 0x00, 0, 0, 0) },
-	{ "tick of 11 bytes", "too long", B(0x01, 0x80, 0x80, 0x80, 0x80,
+#define X2	2	/* also as format 2 */
+	{ "empty", "truncated", 0, 0, { 0 } },
+	{ "version 3", "version", 0, B(0x03, 0x01, 0x00, 0, 0, 0) },
+	{ "version 0", "version", 0, B(0x00, 0x01, 0x00, 0, 0, 0) },
+	{ "version 255", "version", 0, B(0xff, 0x01, 0x00, 0, 0, 0) },
+	{ "header cut", "truncated", X2, B(0x01, 0xac) },
+	{ "counts cut", "truncated", X2, B(0x01, 0x01, 0x00, 0, 0) },
+	{ "overlong tick", "shortest", X2, B(0x01, 0x81, 0x00, 0x00, 0, 0, 0) },
+	{ "tick of 11 bytes", "too long", X2, B(0x01, 0x80, 0x80, 0x80, 0x80,
 	    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0, 0) },
-	{ "tick over 2^64", "out of range", B(0x01, 0x80, 0x80, 0x80, 0x80,
+	{ "tick over 2^64", "out of range", X2, B(0x01, 0x80, 0x80, 0x80, 0x80,
 	    0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0, 0, 0, 0) },
-	{ "count over 2^32", "out of range", B(0x01, 0x01, 0x00, 0x80,
+	{ "count over 2^32", "out of range", X2, B(0x01, 0x01, 0x00, 0x80,
 	    0x80, 0x80, 0x80, 0x10, 0, 0) },
-	{ "count of 6 bytes", "too long", B(0x01, 0x01, 0x00, 0x80,
+	{ "count of 6 bytes", "too long", X2, B(0x01, 0x01, 0x00, 0x80,
 	    0x80, 0x80, 0x80, 0x80, 0x00, 0, 0) },
-	{ "leave count too big", "larger", B(0x01, 0x01, 0x00, 0x05, 0x01,
+	{ "leave count too big", "larger", X2, B(0x01, 0x01, 0x00, 0x05, 0x01,
 	    0, 0) },
-	{ "leave unknown", "not seen", B(0x01, 0x01, 0x00, 0x01, 0x02, 0,
+	{ "leave unknown", "not seen", X2, B(0x01, 0x01, 0x00, 0x01, 0x02, 0,
 	    0) },
-	{ "leave twice", "ascending", B(0x01, 0x01, 0x00, 0x02, 0x01, 0x00,
+	{ "leave twice", "ascending", X2, B(0x01, 0x01, 0x00, 0x02, 0x01, 0x00,
 	    0, 0) },
-	{ "leave 2", "not seen", B(0x01, 0x01, 0x00, 0x02, 0x01, 0x01, 0,
+	{ "leave 2", "not seen", X2, B(0x01, 0x01, 0x00, 0x02, 0x01, 0x01, 0,
 	    0) },
-	{ "id over 2^32", "id out of range", B(0x01, 0x01, 0x00, 0x00,
+	{ "id over 2^32", "id out of range", X2, B(0x01, 0x01, 0x00, 0x00,
 	    0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x00, 0, 0, 1, 1, 0,
 	    0x01, 0x01, 0x00, 0, 0, 1, 1, 0, 0) },
-	{ "enter seen", "already seen", B(0x01, 0x01, 0x00, 0x00, 0x01,
+	{ "enter seen", "already seen", X2, B(0x01, 0x01, 0x00, 0x00, 0x01,
 	    0x01, 0x01, 0x00, 0, 0, 1, 1, 0, 0) },
-	{ "enter kind 2", "kind", B(0x01, 0x01, 0x00, 0x00, 0x01,
+	{ "enter kind 2", "kind", X2, B(0x01, 0x01, 0x00, 0x00, 0x01,
 	    0x05, 0x02, 0x00, 0, 0, 1, 1, 0, 0) },
-	{ "enter count too big", "larger", B(0x01, 0x01, 0x00, 0x00, 0x02,
+	{ "enter count too big", "larger", X2, B(0x01, 0x01, 0x00, 0x00, 0x02,
 	    0x05, 0x01, 0x00, 0, 0, 1, 1, 0, 0) },
-	{ "enter x out of range", "position", B(0x01, 0x01, 0x00, 0x00,
+	{ "enter x out of range", "position", X2, B(0x01, 0x01, 0x00, 0x00,
 	    0x01, 0x05, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x08, 0, 1, 1,
 	    0, 0) },
-	{ "enter name too long", "too long", B(0x01, 0x01, 0x00, 0x00,
+	{ "enter name too long", "too long", X2, B(0x01, 0x01, 0x00, 0x00,
 	    0x01, 0x05, 0x00, 0x00, 0, 0, 1, 1, 0, 0x40, 'a', 0) },
-	{ "enter name cut", "truncated", B(0x01, 0x01, 0x00, 0x00, 0x01,
+	{ "enter name cut", "truncated", X2, B(0x01, 0x01, 0x00, 0x00, 0x01,
 	    0x05, 0x00, 0x00, 0, 0, 1, 1, 0, 0x03, 'a', 'b') },
-	{ "enter name not UTF-8", "UTF-8", B(0x01, 0x01, 0x00, 0x00, 0x01,
+	{ "enter name not UTF-8", "UTF-8", X2, B(0x01, 0x01, 0x00, 0x00, 0x01,
 	    0x05, 0x00, 0x00, 0, 0, 1, 1, 0, 0x02, 0xc3, 0x28, 0) },
-	{ "enter name with NUL", "UTF-8", B(0x01, 0x01, 0x00, 0x00, 0x01,
+	{ "enter name with NUL", "UTF-8", X2, B(0x01, 0x01, 0x00, 0x00, 0x01,
 	    0x05, 0x00, 0x00, 0, 0, 1, 1, 0, 0x02, 'a', 0x00, 0) },
-	{ "enter twice", "ascending", B(0x01, 0x01, 0x00, 0x00, 0x02,
+	{ "enter twice", "ascending", X2, B(0x01, 0x01, 0x00, 0x00, 0x02,
 	    0x06, 0x01, 0x00, 0, 0, 1, 1, 0, 0x00, 0x01, 0x00, 0, 0, 1, 1,
 	    0, 0) },
-	{ "update unknown", "not seen", B(0x01, 0x01, 0x00, 0x00, 0x00,
+	{ "update unknown", "not seen", 0, B(0x01, 0x01, 0x00, 0x00, 0x00,
 	    0x01, 0x02, 0x02, 0x05) },
-	{ "update mask 0", "mask", B(0x01, 0x01, 0x00, 0x00, 0x00, 0x01,
+	{ "update mask 0", "mask", 0, B(0x01, 0x01, 0x00, 0x00, 0x00, 0x01,
 	    0x01, 0x00, 0x00) },
-	{ "update mask 0x10", "mask", B(0x01, 0x01, 0x00, 0x00, 0x00,
+	{ "update mask 0x10", "mask", 0, B(0x01, 0x01, 0x00, 0x00, 0x00,
 	    0x01, 0x01, 0x10, 0x00) },
-	{ "update out of range", "position", B(0x01, 0x01, 0x00, 0x00,
+	{ "update out of range", "position", 0, B(0x01, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0x01, 0x01, 0xfc, 0xff, 0xff, 0xff, 0x07, 0x00) },
-	{ "update after leave", "not seen", B(0x01, 0x01, 0x00, 0x01,
+	{ "update after leave", "not seen", 0, B(0x01, 0x01, 0x00, 0x01,
 	    0x01, 0x00, 0x01, 0x01, 0x02, 0x05) },
-	{ "update after re-enter", "not seen", B(0x01, 0x01, 0x00, 0x01,
+	{ "update after re-enter", "not seen", 0, B(0x01, 0x01, 0x00, 0x01,
 	    0x01, 0x01, 0x01, 0x01, 0x00, 0, 0, 1, 1, 0, 0x01, 0x01, 0x02,
 	    0x05) },
-	{ "update twice", "ascending", B(0x01, 0x01, 0x00, 0x00, 0x00,
+	{ "update twice", "ascending", 0, B(0x01, 0x01, 0x00, 0x00, 0x00,
 	    0x02, 0x01, 0x02, 0x05, 0x00, 0x02, 0x06) },
-	{ "update cut", "truncated", B(0x01, 0x01, 0x00, 0x00, 0x00,
+	{ "update cut", "truncated", 0, B(0x01, 0x01, 0x00, 0x00, 0x00,
 	    0x01, 0x01, 0x0f, 0x00, 0x00, 0x05) },
-	{ "trailing byte", "after", B(0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
+	{ "trailing byte", "after", X2, B(0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
 	    0x00) },
+	/* Format 2's update records (the view: golden1's). */
+	{ "v2 update unknown", "not seen", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x04, 0x02, 0x05) },
+	{ "v2 update mask 0", "mask", 0, B(0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x02, 0x00, 0x00) },
+	{ "v2 update mask 0x10", "mask", 0, B(0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x02, 0x10, 0x00) },
+	{ "v2 update mask 0x01 with P 0", "position only", 0, B(0x02, 0x01,
+	    0x00, 0x00, 0x00, 0x01, 0x02, 0x01, 0x10, 0x00) },
+	{ "v2 update mask 0x11 with P 0", "mask", 0, B(0x02, 0x01, 0x00,
+	    0x00, 0x00, 0x01, 0x02, 0x11, 0x10, 0x00) },
+	{ "v2 update out of range", "position", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x03, 0xfc, 0xff, 0xff, 0xff, 0x07, 0x00) },
+	{ "v2 update after leave", "not seen", 0, B(0x02, 0x01, 0x00, 0x01,
+	    0x01, 0x00, 0x01, 0x03, 0x10, 0x00) },
+	{ "v2 update after re-enter", "not seen", 0, B(0x02, 0x01, 0x00,
+	    0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0, 0, 1, 1, 0, 0x01, 0x03,
+	    0x10, 0x00) },
+	{ "v2 update twice", "ascending", 0, B(0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x02, 0x03, 0x10, 0x00, 0x01, 0x10, 0x00) },
+	{ "v2 update cut", "truncated", 0, B(0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x02, 0x0f, 0x00, 0x00, 0x05) },
+	{ "v2 position only cut", "truncated", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x03, 0x82, 0x01) },
+	{ "v2 update count too big", "larger", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x03, 0x10) },
+	{ "v2 key of 2^33 - 1", "not seen", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x10, 0x00) },
+	{ "v2 key of 2^34 - 1", "out of range", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x3f, 0x10, 0x00) },
+	{ "v2 key of 6 bytes", "too long", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x83, 0x80, 0x80, 0x80, 0x80, 0x00, 0x10, 0x00) },
+	{ "v2 key not shortest", "shortest", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x83, 0x00, 0x10, 0x00) },
+	{ "v2 id over 2^32", "id out of range", 0, B(0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x02, 0x87, 0x80, 0x80, 0x80, 0x08, 0x00, 0x02, 0xff, 0xff,
+	    0xff, 0xff, 0x1f, 0x10, 0x00) },
+	/* Format 1 knows no P: its id 3 is not seen (format 2: key 3). */
+	{ "v1 gap 3", "not seen", 0, B(0x01, 0x01, 0x00, 0x00, 0x00, 0x01,
+	    0x03, 0x01, 0x10, 0x00) },
+#undef X2
 #undef B
 	};
 	/* Leave 1 and enter it again as a mob: allowed. */
@@ -773,37 +1105,60 @@ START_TEST(test_refusals)
 	struct delta_view	 v;
 	struct vsnap		 snap;
 	const struct delta_seen	*s;
+	uint8_t			 m[32];
 	char			*cause;
-	size_t			 i;
+	size_t			 i, twice = 0;
+	int			 format;
 
 	delta_view_init(&v);
 	ck_assert_int_eq(delta_decode(&v, golden1, sizeof golden1, NULL), 0);
 	vsnap_take(&snap, &v);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		cause = NULL;
-		ck_assert_msg(delta_decode(&v, bad[i].b, bad[i].len, &cause) ==
-		    -1, "%s: accepted", bad[i].what);
-		ck_assert_ptr_nonnull(cause);
-		ck_assert_msg(strstr(cause, bad[i].why) != NULL,
-		    "%s: \"%s\", want \"%s\"", bad[i].what, cause, bad[i].why);
-		free(cause);
-		vsnap_check(&snap, &v);
-		/* Without a cause pointer too. */
-		ck_assert_int_eq(delta_decode(&v, bad[i].b, bad[i].len, NULL),
-		    -1);
+		for (format = 1; format <= 2; format++) {
+			memcpy(m, bad[i].b, bad[i].len);
+			if (format == 2) {
+				if (bad[i].v2 != 2)
+					continue;
+				ck_assert_uint_eq(m[0], 1);
+				m[0] = 2;
+				twice++;
+			}
+			cause = NULL;
+			ck_assert_msg(delta_decode(&v, m, bad[i].len, &cause) ==
+			    -1, "%s (as %d): accepted", bad[i].what, format);
+			ck_assert_ptr_nonnull(cause);
+			ck_assert_msg(strstr(cause, bad[i].why) != NULL,
+			    "%s (as %d): \"%s\", want \"%s\"", bad[i].what,
+			    format, cause, bad[i].why);
+			free(cause);
+			vsnap_check(&snap, &v);
+			/* Without a cause pointer too. */
+			ck_assert_int_eq(delta_decode(&v, m, bad[i].len, NULL),
+			    -1);
+		}
 	}
+	ck_assert_uint_ge(twice, 20);
 	vsnap_free(&snap);
 
-	ck_assert_int_eq(delta_decode(&v, kind_change, sizeof kind_change,
-	    NULL), 0);
-	s = delta_view_find(&v, 1);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_uint_eq(s->f.kind, DELTA_MOB);
-	ck_assert_uint_eq(s->f.type, 1);
-	ck_assert_str_eq(s->name, "");
-	ck_assert_uint_eq(s->f.level, 2);
-	ck_assert_int_eq(s->f.xq, 2);
-	ck_assert_uint_eq(v.n, 2);
+	/* In either format. */
+	for (format = 1; format <= 2; format++) {
+		memcpy(m, kind_change, sizeof kind_change);
+		m[0] = (uint8_t)format;
+		delta_view_free(&v);
+		delta_view_init(&v);
+		ck_assert_int_eq(delta_decode(&v, golden1, sizeof golden1,
+		    NULL), 0);
+		ck_assert_int_eq(delta_decode(&v, m, sizeof kind_change,
+		    NULL), 0);
+		s = delta_view_find(&v, 1);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_uint_eq(s->f.kind, DELTA_MOB);
+		ck_assert_uint_eq(s->f.type, 1);
+		ck_assert_str_eq(s->name, "");
+		ck_assert_uint_eq(s->f.level, 2);
+		ck_assert_int_eq(s->f.xq, 2);
+		ck_assert_uint_eq(v.n, 2);
+	}
 	delta_view_free(&v);
 }
 END_TEST
@@ -1350,6 +1705,52 @@ view_hash(const struct delta_view *v)
 #define FIX_TICK0	123456
 #define FIX_VIEWER	3
 
+/* The fixture's JSON: its head, each message's line, the final view. */
+static void
+fixture_json_head(struct delta_buf *json, int version)
+{
+	jprintf(json, "{\n\"version\": %d,\n\"viewer\": %d,\n"
+	    "\"messages\": [\n", version, FIX_VIEWER);
+}
+
+static void
+fixture_json_message(struct delta_buf *json, size_t nmsg, size_t len,
+    const struct delta_view *v)
+{
+	jprintf(json, "%s  {\"tick\": %llu, \"seq\": %llu, "
+	    "\"length\": %zu, \"entities\": %zu, "
+	    "\"hash\": \"%08x\"}", nmsg == 0 ? "" : ",\n",
+	    (unsigned long long)v->tick, (unsigned long long)v->seq,
+	    len, v->n, view_hash(v));
+}
+
+static void
+fixture_json_final(struct delta_buf *json, const struct delta_view *v)
+{
+	size_t	i;
+
+	jprintf(json, "\n],\n\"final\": {\"tick\": %llu, \"seq\": %llu, "
+	    "\"entities\": [\n", (unsigned long long)v->tick,
+	    (unsigned long long)v->seq);
+	for (i = 0; i < v->n; i++) {
+		const struct delta_seen	*se = &v->ents[i];
+
+		jprintf(json, "%s  {\"id\": %u, \"kind\": %u, \"type\": %u, "
+		    "\"xq\": %d, \"yq\": %d, \"x\": %.3f, \"y\": %.3f, "
+		    "\"hp\": %u, \"max_hp\": %u, ", i == 0 ? "" : ",\n",
+		    se->f.id, se->f.kind, se->f.type, se->f.xq, se->f.yq,
+		    se->f.xq / 8.0, se->f.yq / 8.0, se->f.hp, se->f.max_hp);
+		if (se->f.kind == DELTA_PLAYER) {
+			jprintf(json, "\"level\": %u, \"name\": ",
+			    se->f.level);
+			jstring(json, se->name);
+			jprintf(json, "}");
+		} else
+			jprintf(json, "\"state\": %u}", se->f.level);
+	}
+	jprintf(json, "\n]}\n}\n");
+}
+
 /*
  * The fixture's scenario, fixed for good: 8 players (odd names among
  * them) and 20 mobs on a 600 x 600 field; player 3 walks east through
@@ -1408,8 +1809,7 @@ fixture_build(struct delta_buf *bin, struct delta_buf *json)
 		e[i].alive = 1;
 	}
 	aoi_viewer_add(a, FIX_VIEWER);
-	jprintf(json, "{\n\"version\": %d,\n\"viewer\": %d,\n"
-	    "\"messages\": [\n", DELTA_VERSION, FIX_VIEWER);
+	fixture_json_head(json, DELTA_VERSION);
 
 	for (t = 0; t < FIX_TICKS; t++) {
 		if (t != 25) {		/* tick 25: nothing changes */
@@ -1470,33 +1870,10 @@ fixture_build(struct delta_buf *bin, struct delta_buf *json)
 		memcpy(bin->p + bin->len, le, 4);
 		memcpy(bin->p + bin->len + 4, msg.p, len);
 		bin->len += 4 + len;
-		jprintf(json, "%s  {\"tick\": %llu, \"seq\": %llu, "
-		    "\"length\": %zu, \"entities\": %zu, "
-		    "\"hash\": \"%08x\"}", nmsg == 0 ? "" : ",\n",
-		    (unsigned long long)v.tick, (unsigned long long)v.seq,
-		    len, v.n, view_hash(&v));
+		fixture_json_message(json, nmsg, len, &v);
 		nmsg++;
 	}
-	jprintf(json, "\n],\n\"final\": {\"tick\": %llu, \"seq\": %llu, "
-	    "\"entities\": [\n", (unsigned long long)v.tick,
-	    (unsigned long long)v.seq);
-	for (i = 0; i < v.n; i++) {
-		const struct delta_seen	*se = &v.ents[i];
-
-		jprintf(json, "%s  {\"id\": %u, \"kind\": %u, \"type\": %u, "
-		    "\"xq\": %d, \"yq\": %d, \"x\": %.3f, \"y\": %.3f, "
-		    "\"hp\": %u, \"max_hp\": %u, ", i == 0 ? "" : ",\n",
-		    se->f.id, se->f.kind, se->f.type, se->f.xq, se->f.yq,
-		    se->f.xq / 8.0, se->f.yq / 8.0, se->f.hp, se->f.max_hp);
-		if (se->f.kind == DELTA_PLAYER) {
-			jprintf(json, "\"level\": %u, \"name\": ",
-			    se->f.level);
-			jstring(json, se->name);
-			jprintf(json, "}");
-		} else
-			jprintf(json, "\"state\": %u}", se->f.level);
-	}
-	jprintf(json, "\n]}\n}\n");
+	fixture_json_final(json, &v);
 
 	delta_view_free(&v);
 	delta_buf_free(&msg);
@@ -1561,50 +1938,155 @@ START_TEST(test_write_fixture)
 }
 END_TEST
 
-/*
- * The committed format-1 fixture: the C decoder replays it to the view
- * its JSON describes, and while format 1 is the current one the encoder
- * still writes it byte for byte.
- */
-START_TEST(test_fixture_v1)
+/* A committed fixture, delta-vN.bin and .json. */
+struct fixture {
+	uint8_t		*bin, *json;
+	size_t		 len, jlen;
+};
+
+static void
+fixture_load(struct fixture *fx, int version)
 {
-	struct delta_buf	 bin = { 0 }, json = { 0 };
+	char	path[4096], name[32];
+
+	snprintf(name, sizeof name, "delta-v%d.bin", version);
+	fixture_path(path, sizeof path, name);
+	fx->bin = slurp(path, &fx->len);
+	snprintf(name, sizeof name, "delta-v%d.json", version);
+	fixture_path(path, sizeof path, name);
+	fx->json = slurp(path, &fx->jlen);
+}
+
+static void
+fixture_free(struct fixture *fx)
+{
+	free(fx->bin);
+	free(fx->json);
+}
+
+/*
+ * The next message of fx from *off on (u32 LE length, message), or NULL
+ * at the end.
+ */
+static const uint8_t *
+fixture_next(const struct fixture *fx, size_t *off, size_t *n)
+{
+	const uint8_t	*p = fx->bin + *off;
+
+	if (*off == fx->len)
+		return (NULL);
+	ck_assert_uint_ge(fx->len - *off, 4);
+	*n = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+	    (size_t)p[3] << 24;
+	ck_assert_uint_ge(fx->len - *off - 4, *n);
+	*off += 4 + *n;
+	return (p + 4);
+}
+
+/*
+ * Replays fixture delta-vN.bin with the C decoder: every message is of
+ * format N and accepted, and what the views they lead to make of the
+ * JSON (fixture_json_*) is delta-vN.json byte for byte: each message's
+ * tick, seq, length, count and view hash, and the final view in full.
+ */
+static void
+fixture_replay(int version)
+{
+	struct fixture		 fx;
+	struct delta_buf	 json = { 0 };
 	struct delta_view	 v;
-	char			 path[4096];
-	uint8_t			*file, *jfile;
-	size_t			 len, jlen, off, n, count = 0;
+	const uint8_t		*m;
+	size_t			 off = 0, n, count = 0;
 	char			*cause = NULL;
 
-	fixture_build(&bin, &json);
-	fixture_path(path, sizeof path, "delta-v1.bin");
-	file = slurp(path, &len);
-	fixture_path(path, sizeof path, "delta-v1.json");
-	jfile = slurp(path, &jlen);
-
+	fixture_load(&fx, version);
 	delta_view_init(&v);
-	for (off = 0; off < len; off += 4 + n) {
-		ck_assert_uint_ge(len - off, 4);
-		n = (size_t)file[off] | (size_t)file[off + 1] << 8 |
-		    (size_t)file[off + 2] << 16 | (size_t)file[off + 3] << 24;
-		ck_assert_uint_ge(len - off - 4, n);
-		ck_assert_uint_eq(file[off + 4], 1);	/* format 1 */
-		ck_assert_msg(delta_decode(&v, file + off + 4, n, &cause) == 0,
-		    "message %zu: %s", count, cause);
+	fixture_json_head(&json, version);
+	while ((m = fixture_next(&fx, &off, &n)) != NULL) {
+		ck_assert_uint_ge(n, 1);
+		ck_assert_uint_eq(m[0], version);
+		ck_assert_msg(delta_decode(&v, m, n, &cause) == 0,
+		    "delta-v%d.bin, message %zu: %s", version, count, cause);
+		fixture_json_message(&json, count, n, &v);
 		count++;
 	}
+	fixture_json_final(&json, &v);
 	ck_assert_uint_eq(count, FIX_TICKS - 1);
 	ck_assert_uint_eq(v.tick, FIX_TICK0 + FIX_TICKS - 1);
 	ck_assert_ptr_nonnull(delta_view_find(&v, FIX_VIEWER));
 	ck_assert_str_eq(delta_view_find(&v, FIX_VIEWER)->name,
 	    "Zo\xc3\xab");
-#if DELTA_VERSION == 1
-	assert_bytes(bin.p, bin.len, file, len);
-	ck_assert_uint_eq(json.len, jlen);
-	ck_assert(memcmp(json.p, jfile, jlen) == 0);
-#endif
-	free(file);
-	free(jfile);
+	ck_assert_msg(json.len == fx.jlen &&
+	    memcmp(json.p, fx.json, fx.jlen) == 0,
+	    "delta-v%d.bin does not lead to the views of delta-v%d.json",
+	    version, version);
 	delta_view_free(&v);
+	delta_buf_free(&json);
+	fixture_free(&fx);
+}
+
+/*
+ * The committed format-1 fixture, from when the encoder wrote format 1:
+ * only read now, the C decoder replaying it to the views its JSON
+ * describes.
+ */
+START_TEST(test_fixture_v1)
+{
+	fixture_replay(1);
+}
+END_TEST
+
+/*
+ * The committed format-2 fixture: while format 2 is the current one, the
+ * encoder writes it byte for byte (messages and JSON); the C decoder
+ * replays it to the views its JSON describes; and it is the scenario of
+ * delta-v1.bin: message by message the same views, and fewer bytes.
+ */
+START_TEST(test_fixture_v2)
+{
+	struct delta_buf	 bin = { 0 }, json = { 0 };
+	struct delta_view	 v1, v2;
+	struct fixture		 fx1, fx2;
+	const uint8_t		*m1, *m2;
+	size_t			 off1 = 0, off2 = 0, n1, n2, count = 0;
+	size_t			 shorter = 0;
+	char			 what[64];
+
+	fixture_replay(2);
+
+	fixture_load(&fx2, 2);
+#if DELTA_VERSION == 2
+	fixture_build(&bin, &json);
+	assert_bytes(bin.p, bin.len, fx2.bin, fx2.len);
+	ck_assert_uint_eq(json.len, fx2.jlen);
+	ck_assert(memcmp(json.p, fx2.json, fx2.jlen) == 0);
+#endif
+
+	fixture_load(&fx1, 1);
+	delta_view_init(&v1);
+	delta_view_init(&v2);
+	while ((m1 = fixture_next(&fx1, &off1, &n1)) != NULL) {
+		m2 = fixture_next(&fx2, &off2, &n2);
+		ck_assert_ptr_nonnull(m2);
+		ck_assert_int_eq(delta_decode(&v1, m1, n1, NULL), 0);
+		ck_assert_int_eq(delta_decode(&v2, m2, n2, NULL), 0);
+		snprintf(what, sizeof what, "message %zu", count);
+		assert_same_view(&v1, &v2, what);
+		ck_assert_uint_le(n2, n1);
+		shorter += n1 - n2;
+		count++;
+	}
+	ck_assert_ptr_null(fixture_next(&fx2, &off2, &n2));
+	ck_assert_uint_eq(count, FIX_TICKS - 1);
+	ck_assert_uint_lt(fx2.len, fx1.len);
+	ck_assert_uint_eq(fx1.len - fx2.len, shorter);
+	/* A byte less per position-only update: there are many. */
+	ck_assert_uint_gt(shorter, 100);
+
+	delta_view_free(&v1);
+	delta_view_free(&v2);
+	fixture_free(&fx1);
+	fixture_free(&fx2);
 	delta_buf_free(&bin);
 	delta_buf_free(&json);
 }
@@ -1620,6 +2102,8 @@ delta_suite(int forking)
 	tc = tcase_create("core");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_golden);
+	tcase_add_test(tc, test_format1_read);
+	tcase_add_test(tc, test_update_keys);
 	tcase_add_loop_test(tc, test_round_trip, 0, 3);
 	tcase_add_loop_test(tc, test_round_trip_tick, 0, 3);
 	tcase_add_test(tc, test_unchanged_free);
@@ -1631,6 +2115,7 @@ delta_suite(int forking)
 	tcase_add_test(tc, test_no_alloc);
 	tcase_add_test(tc, test_free_null);
 	tcase_add_test(tc, test_fixture_v1);
+	tcase_add_test(tc, test_fixture_v2);
 	if (forking) {		/* these exit the process */
 		tcase_add_exit_test(tc, test_encode_unsorted, 70);
 		tcase_add_exit_test(tc, test_encode_bad_index, 70);

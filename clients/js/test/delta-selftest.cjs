@@ -1,11 +1,13 @@
 // The self-test of delta.cjs, without zoned:
 //   node clients/js/test/delta-selftest.cjs
-// Checks the decoder on the example of src/delta.h (known bytes), on
-// hand-made malformed messages, and against the C encoder: the messages of
-// tests/fixtures/delta-v1.bin (written by tests/unit/check_delta) must
-// lead, one by one, to the views tests/fixtures/delta-v1.json describes.
-// Then every truncation and thousands of random mutations of them must be
-// refused with a DeltaError, leaving the view as it was, or accepted.
+// Checks the decoder on the example of src/delta.h (known bytes, in
+// format 2 and as format 1 sent it), on hand-made malformed messages, and
+// against the C encoder: the messages of tests/fixtures/delta-v2.bin and
+// delta-v1.bin (written by tests/unit/check_delta, the current format and
+// the first) must lead, one by one, to the views delta-v2.json and
+// delta-v1.json describe, the same views for both. Then every truncation
+// and thousands of random mutations of them must be refused with a
+// DeltaError, leaving the view as it was, or accepted.
 // Prints "ok: NAME" or "FAIL: NAME: WHY" for each check, then a summary;
 // exits 1 if a check failed.
 "use strict";
@@ -90,7 +92,7 @@ function readMessages(file) {
 // ---- the example of src/delta.h -------------------------------------------
 
 const golden1 = [
-	0x01, 0xac, 0x02, 0x07, 0x00, 0x02,
+	0x02, 0xac, 0x02, 0x07, 0x00, 0x02,
 	0x01, 0x00, 0x00, 0xa0, 0x01, 0x27, 0x12, 0x14, 0x02,
 	0x03, 0x41, 0x6e, 0x6e,
 	0x82, 0x80, 0x80, 0x80, 0x04, 0x01, 0x01, 0xc2, 0x0c, 0xa0, 0x06,
@@ -98,13 +100,29 @@ const golden1 = [
 	0x00,
 ];
 const golden2 = [
+	0x02, 0xad, 0x02, 0x08, 0x00, 0x00, 0x02,
+	0x03, 0x10, 0x00,				// key 3: id 1, position
+	0x84, 0x80, 0x80, 0x80, 0x08, 0x02, 0x09,	// P 0, mask 0x02
+];
+const golden3 = [
+	0x02, 0xae, 0x02, 0x08, 0x01, 0x83, 0x80, 0x80, 0x80, 0x04, 0x00,
+	0x00,
+];
+const golden4 = [
+	0x02, 0xaf, 0x02, 0x09, 0x00, 0x00, 0x01,
+	0x02, 0x03, 0x0f, 0x00, 0x11,		// P 0, mask 0x03: dx -8, hp 17
+];
+// The same in format 1, as delta.h had it: still read.
+const golden1v1 = [0x01, ...golden1.slice(1)];
+const golden2v1 = [
 	0x01, 0xad, 0x02, 0x08, 0x00, 0x00, 0x02,
 	0x01, 0x01, 0x10, 0x00,
 	0x82, 0x80, 0x80, 0x80, 0x04, 0x02, 0x09,
 ];
-const golden3 = [
-	0x01, 0xae, 0x02, 0x08, 0x01, 0x83, 0x80, 0x80, 0x80, 0x04, 0x00,
-	0x00,
+const golden3v1 = [0x01, ...golden3.slice(1)];
+const golden4v1 = [
+	0x01, 0xaf, 0x02, 0x09, 0x00, 0x00, 0x01,
+	0x01, 0x03, 0x0f, 0x00, 0x11,
 ];
 const MOB3 = 0x40000003;
 
@@ -134,22 +152,90 @@ test("golden: the example of delta.h", () => {
 	assert.equal(v.get(MOB3), undefined);
 	assert.equal(v.tick, 302);
 	assert.equal(v.seq, 8);
+
+	what = v.apply(new Uint8Array(golden4));
+	assert.deepEqual(what, { tick: 303, seq: 9, left: [], entered: [],
+	    updated: [1] });
+	assert.deepEqual(v.get(1), { id: 1, kind: 0, type: 0, xq: 80,
+	    yq: -20, x: 10, y: -2.5, hp: 17, max_hp: 20, level: 2,
+	    name: "Ann" });
 });
 
 test("golden: decode without a view", () => {
 	const m = decode(new Uint8Array(golden2));
+	assert.equal(m.version, 2);
 	assert.equal(m.tick, 301);
-	assert.deepEqual(m.update.map((u) => [u.id, u.mask]),
-	    [[1, delta.F_POS], [MOB3, delta.F_HP]]);
+	assert.deepEqual(m.update.map((u) => [u.id, u.mask, u.off]),
+	    [[1, delta.F_POS, 7], [MOB3, delta.F_HP, 10]]);
 	assert.equal(m.update[0].dxq, 8);
 	assert.equal(m.update[0].dyq, 0);
+	const m4 = decode(new Uint8Array(golden4));
+	assert.deepEqual(m4.update, [{ id: 1, mask: delta.F_POS | delta.F_HP,
+	    off: 7, dxq: -8, dyq: 0, hp: 17 }]);
+	const m1 = decode(new Uint8Array(golden2v1));
+	assert.equal(m1.version, 1);
+	assert.deepEqual(m1.update.map((u) => u.off), [7, 11]);
+	assert.deepEqual(m1.update.map((u) => ({ ...u, off: 0 })),
+	    m.update.map((u) => ({ ...u, off: 0 })));
 	assert.throws(() => decode("01"), TypeError);
+});
+
+test("format 1: still read, to the same views; formats may mix", () => {
+	const v1 = new DeltaView(), v2 = new DeltaView(), mix = new DeltaView();
+	const f1 = [golden1v1, golden2v1, golden3v1, golden4v1];
+	const f2 = [golden1, golden2, golden3, golden4];
+	for (let i = 0; i < 4; i++) {
+		assert.deepEqual(v1.apply(new Uint8Array(f1[i])),
+		    v2.apply(new Uint8Array(f2[i])));
+		assert.equal(snapshot(v1), snapshot(v2), `message ${i}`);
+		mix.apply(new Uint8Array(i % 2 === 0 ? f1[i] : f2[i]));
+	}
+	assert.equal(snapshot(mix), snapshot(v2));
+	assert.equal(delta.DELTA_VERSION, 2);
+	assert.equal(delta.DELTA_VERSION_MIN, 1);
+});
+
+test("format 2: the update records", () => {
+	const v = new DeltaView();
+	v.apply(new Uint8Array(golden1));
+	// Position only: key (gap 1, P 1), dx_q, dy_q: 3 bytes.
+	let m = decode(new Uint8Array([0x02, 0x05, 0x00, 0x00, 0x00, 0x01,
+	    0x03, 0x7e, 0x7f]));
+	assert.deepEqual(m.update, [{ id: 1, mask: delta.F_POS, off: 6,
+	    dxq: 63, dyq: -64 }]);
+	// P 0 with mask 0x03: position and hp.
+	v.apply(new Uint8Array([0x02, 0x06, 0x00, 0x00, 0x00, 0x01,
+	    0x02, 0x03, 0x0f, 0x01, 0x05]));
+	assert.equal(v.get(1).xq, 72);
+	assert.equal(v.get(1).yq, -21);
+	assert.equal(v.get(1).hp, 5);
+	// A mob's key of 5 bytes, position only; then P 0, level.
+	v.apply(new Uint8Array([0x02, 0x07, 0x00, 0x00, 0x00, 0x02,
+	    0x02, 0x08, 0x03,
+	    0x85, 0x80, 0x80, 0x80, 0x08, 0x01, 0x02]));
+	assert.equal(v.get(1).level, 3);
+	assert.equal(v.get(MOB3).xq, 800);
+	assert.equal(v.get(MOB3).yq, 401);
+	// Mask 0x01 with P 0 is refused; format 1 sends just that.
+	const before = snapshot(v);
+	assert.throws(() => v.apply(new Uint8Array([0x02, 0x08, 0x00, 0x00,
+	    0x00, 0x01, 0x02, 0x01, 0x10, 0x00])),
+	    (e) => e instanceof DeltaError && /mask/.test(e.message));
+	assert.equal(snapshot(v), before);
+	v.apply(new Uint8Array([0x01, 0x08, 0x00, 0x00, 0x00, 0x01,
+	    0x01, 0x01, 0x10, 0x00]));
+	assert.equal(v.get(1).xq, 80);
+	// Version 3 is refused.
+	assert.throws(() => v.apply(new Uint8Array([0x03, 0x09, 0x00, 0x00,
+	    0x00, 0x00])), (e) => e instanceof DeltaError &&
+	    /version/.test(e.message));
 });
 
 // Each refused, for its reason, by a view of golden1 (as check_delta.c).
 const bad = [
 	["empty", "truncated", []],
-	["version 2", "version", [0x02, 0x01, 0x00, 0, 0, 0]],
+	["version 3", "version", [0x03, 0x01, 0x00, 0, 0, 0]],
+	["version 0", "version", [0x00, 0x01, 0x00, 0, 0, 0]],
 	["header cut", "truncated", [0x01, 0xac]],
 	["counts cut", "truncated", [0x01, 0x01, 0x00, 0, 0]],
 	["overlong tick", "shortest", [0x01, 0x81, 0x00, 0x00, 0, 0, 0]],
@@ -202,6 +288,39 @@ const bad = [
 	    0x01, 0x02, 0x05, 0x00, 0x02, 0x06]],
 	["trailing byte", "after", [0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
 	    0x00]],
+	// Format 2's update records.
+	["v2 trailing byte", "after", [0x02, 0x01, 0x00, 0x00, 0x00, 0x00,
+	    0x00]],
+	["v2 update unknown", "not seen", [0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x04, 0x02, 0x05]],
+	["v2 update mask 0", "mask", [0x02, 0x01, 0x00, 0x00, 0x00, 0x01,
+	    0x02, 0x00, 0x00]],
+	["v2 update mask 0x10", "mask", [0x02, 0x01, 0x00, 0x00, 0x00, 0x01,
+	    0x02, 0x10, 0x00]],
+	["v2 update mask 0x01 with P 0", "position only", [0x02, 0x01, 0x00,
+	    0x00, 0x00, 0x01, 0x02, 0x01, 0x10, 0x00]],
+	["v2 update out of range", "position", [0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x03, 0xfc, 0xff, 0xff, 0xff, 0x07, 0x00]],
+	["v2 update after leave", "not seen", [0x02, 0x01, 0x00, 0x01, 0x01,
+	    0x00, 0x01, 0x03, 0x10, 0x00]],
+	["v2 update twice", "ascending", [0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x02, 0x03, 0x10, 0x00, 0x01, 0x10, 0x00]],
+	["v2 position only cut", "truncated", [0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x03, 0x82, 0x01]],
+	["v2 key of 2^33 - 1", "not seen", [0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x10, 0x00]],
+	["v2 key of 2^34 - 1", "out of range", [0x02, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x3f, 0x10, 0x00]],
+	["v2 key of 6 bytes", "too long", [0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x83, 0x80, 0x80, 0x80, 0x80, 0x00, 0x10, 0x00]],
+	["v2 key not shortest", "shortest", [0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x83, 0x00, 0x10, 0x00]],
+	["v2 id over 2^32", "id out of range", [0x02, 0x01, 0x00, 0x00, 0x00,
+	    0x02, 0x87, 0x80, 0x80, 0x80, 0x08, 0x00, 0x02, 0xff, 0xff, 0xff,
+	    0xff, 0x1f, 0x10, 0x00]],
+	// Format 1 knows no P: its id 3 is not seen (format 2: key 3).
+	["v1 gap 3", "not seen", [0x01, 0x01, 0x00, 0x00, 0x00, 0x01, 0x03,
+	    0x01, 0x10, 0x00]],
 ];
 
 test("refusals: hand-made malformed messages", () => {
@@ -223,38 +342,45 @@ test("refusals: hand-made malformed messages", () => {
 });
 
 test("kind change: leave and enter again under one id", () => {
-	const v = new DeltaView();
-	v.apply(new Uint8Array(golden1));
-	v.apply(new Uint8Array([0x01, 0x01, 0x00, 0x01, 0x01, 0x01, 0x01,
-	    0x01, 0x01, 0x04, 0x00, 0x05, 0x05, 0x02, 0x00]));
-	assert.deepEqual(v.get(1), { id: 1, kind: 1, type: 1, xq: 2, yq: 0,
-	    x: 0.25, y: 0, hp: 5, max_hp: 5, state: 2 });
-	assert.equal(v.size, 2);
+	for (const version of [1, 2]) {
+		const v = new DeltaView();
+		v.apply(new Uint8Array(golden1));
+		v.apply(new Uint8Array([version, 0x01, 0x00, 0x01, 0x01, 0x01,
+		    0x01, 0x01, 0x01, 0x04, 0x00, 0x05, 0x05, 0x02, 0x00]));
+		assert.deepEqual(v.get(1), { id: 1, kind: 1, type: 1, xq: 2,
+		    yq: 0, x: 0.25, y: 0, hp: 5, max_hp: 5, state: 2 });
+		assert.equal(v.size, 2);
+	}
 });
 
 // ---- against the C encoder ------------------------------------------------
 
-let fixture = null;
-function loadFixture() {
-	if (fixture === null) {
-		fixture = {
+// delta-v2 (the current format) and delta-v1 (format 1, still read): the
+// same scenario.
+const VERSIONS = [2, 1];
+const fixtures = new Map();
+function loadFixture(version) {
+	if (!fixtures.has(version)) {
+		fixtures.set(version, {
 			messages: readMessages(path.join(FIXTURES,
-			    "delta-v1.bin")),
+			    `delta-v${version}.bin`)),
 			expect: JSON.parse(fs.readFileSync(path.join(FIXTURES,
-			    "delta-v1.json"), "utf8")),
-		};
+			    `delta-v${version}.json`), "utf8")),
+		});
 	}
-	return fixture;
+	return fixtures.get(version);
 }
 
-test("fixture: every message gives the C decoder's view", () => {
-	const { messages, expect } = loadFixture();
-	assert.equal(expect.version, delta.DELTA_VERSION);
+for (const version of VERSIONS)
+test(`fixture v${version}: every message gives the C decoder's view`, () => {
+	const { messages, expect } = loadFixture(version);
+	assert.equal(expect.version, version);
 	assert.equal(messages.length, expect.messages.length);
 	const v = new DeltaView();
 	messages.forEach((m, i) => {
 		const want = expect.messages[i];
 		assert.equal(m.length, want.length, `message ${i}: length`);
+		assert.equal(m[0], version, `message ${i}: version`);
 		v.apply(m);
 		assert.equal(v.tick, want.tick, `message ${i}: tick`);
 		assert.equal(v.seq, want.seq, `message ${i}: seq`);
@@ -269,8 +395,28 @@ test("fixture: every message gives the C decoder's view", () => {
 	assert.equal(v.get(expect.viewer).name, "Zo\u00eb");
 });
 
-test("fixture: what the scenario was made to show", () => {
-	const { messages } = loadFixture();
+test("fixture: v1 and v2 are the same views, v2 a byte shorter per " +
+    "position-only update", () => {
+	const a = loadFixture(1), b = loadFixture(2);
+	assert.equal(a.messages.length, b.messages.length);
+	const v1 = new DeltaView(), v2 = new DeltaView();
+	let saved = 0, posOnly = 0;
+	a.messages.forEach((m, i) => {
+		v1.apply(m);
+		v2.apply(b.messages[i]);
+		assert.equal(snapshot(v1), snapshot(v2), `message ${i}`);
+		assert.equal(viewHash(v2), b.expect.messages[i].hash);
+		saved += m.length - b.messages[i].length;
+		posOnly += decode(b.messages[i]).update.filter((u) =>
+		    u.mask === delta.F_POS).length;
+	});
+	assert.equal(saved, posOnly);
+	assert.ok(posOnly > 100, `${posOnly} position-only updates`);
+});
+
+for (const version of VERSIONS)
+test(`fixture v${version}: what the scenario was made to show`, () => {
+	const { messages } = loadFixture(version);
 	const v = new DeltaView();
 	let leaves = 0, enters = 0, updates = 0, quiet = 0, rejoin = 0;
 	let negative = false, multibyte = false;
@@ -296,8 +442,10 @@ test("fixture: what the scenario was made to show", () => {
 	assert.ok(multibyte, "no multi-byte name");
 });
 
-test("fixture: every truncation is refused, the view stays", () => {
-	const { messages } = loadFixture();
+for (const version of VERSIONS)
+test(`fixture v${version}: every truncation is refused, the view stays`,
+    () => {
+	const { messages } = loadFixture(version);
 	const v = new DeltaView();
 	for (const m of messages) {
 		const before = snapshot(v);
@@ -310,8 +458,9 @@ test("fixture: every truncation is refused, the view stays", () => {
 	}
 });
 
-test("fixture: random mutations are refused or fit", () => {
-	const { messages } = loadFixture();
+for (const version of VERSIONS)
+test(`fixture v${version}: random mutations are refused or fit`, () => {
+	const { messages } = loadFixture(version);
 	const r = rng(0xf022);
 	const v = new DeltaView();
 	let refused = 0, accepted = 0;
@@ -333,7 +482,7 @@ test("fixture: random mutations are refused or fit", () => {
 				m.splice(r(m.length), 1);
 				break;
 			default:
-				m = [1];
+				m = [version];
 				for (let n = r(40); n > 0; n--)
 					m.push(r(256));
 				break;

@@ -39,7 +39,7 @@ function peek(p) {
 
 // ---- deltas, as the server makes them ----------------------------------
 
-// A small encoder of delta format 1 (src/delta.h), for the test's servers:
+// A small encoder of delta format 2 (src/delta.h), for the test's servers:
 // the message that takes a client that was sent `was` to `now`, both Maps
 // id -> {kind (0 player, 1 mob), type, x, y, hp, max_hp, level (a mob's
 // state), name}.
@@ -60,7 +60,7 @@ function quantise(x) {
 }
 
 function encodeDelta(tick, seq, was, now) {
-	const out = [1];
+	const out = [2];
 	varint(out, tick);
 	varint(out, seq);
 	const sorted = (m) => [...m.keys()].sort((a, b) => a - b);
@@ -75,11 +75,12 @@ function encodeDelta(tick, seq, was, now) {
 	    (a.level !== b.level ? 8 : 0);
 	const update = sorted(now).filter((id) => !enter.includes(id) &&
 	    mask(was.get(id), now.get(id)) !== 0);
-	const ids = (list, each) => {
+	// key(id, gap) sends an id: its gap, or for an update the key.
+	const ids = (list, each, key = (id, gap) => gap) => {
 		varint(out, list.length);
 		let prev = 0;
 		for (const id of list) {
-			varint(out, id - prev);
+			varint(out, key(id, id - prev));
 			prev = id;
 			each(id);
 		}
@@ -100,10 +101,13 @@ function encodeDelta(tick, seq, was, now) {
 			out.push(...name);
 		}
 	});
+	// An update's key is (id_gap << 1) | P, P 1 for a position-only
+	// update, which has no mask.
 	ids(update, (id) => {
 		const a = was.get(id), b = now.get(id);
 		const m = mask(a, b);
-		out.push(m);
+		if (m !== 1)
+			out.push(m);
 		if (m & 1) {
 			zigzag(out, quantise(b.x) - quantise(a.x));
 			zigzag(out, quantise(b.y) - quantise(a.y));
@@ -114,12 +118,13 @@ function encodeDelta(tick, seq, was, now) {
 			varint(out, b.max_hp);
 		if (m & 8)
 			varint(out, b.level);
-	});
+	}, (id, gap) => gap * 2 + (mask(was.get(id), now.get(id)) === 1 ?
+	    1 : 0));
 	return Buffer.from(out);
 }
 
 const MOB_KINDS = ["slime", "wolf"];
-const SYNC = { format: "delta", version: 1, view_radius: 400,
+const SYNC = { format: "delta", version: 2, view_radius: 400,
     mob_kinds: MOB_KINDS };
 const MOB = 2 ** 30;	// the first mob id
 
@@ -837,7 +842,8 @@ test("deltas: the view is kept, and each tick's state rebuilt with its " +
 test("deltas: a malformed delta is a game_error bad_delta and ends the " +
     "session", async () => {
 	const bad = [
-		Buffer.from([2, 1, 0, 0, 0, 0]),		// version 2
+		Buffer.from([3, 1, 0, 0, 0, 0]),		// version 3
+		Buffer.from([2, 1, 0, 0, 0, 1, 14, 1, 2, 0]),	// 0x01, P 0
 		Buffer.from([1, 5, 0, 1, 9, 0, 0]),		// leave of 9
 		{ not: "bytes" },
 	];
@@ -870,7 +876,7 @@ test("deltas: a hand-over starts from an empty view; the old " +
 	assert.equal(c.view.get(7).x, 12);
 	const oldView = c.view;
 	const b = io.sockets[1];
-	b.welcome(3, "B", { format: "delta", version: 1, view_radius: 400,
+	b.welcome(3, "B", { format: "delta", version: 2, view_radius: 400,
 	    mob_kinds: ["boar"] });
 	const names = log.names();
 	assert.deepEqual(names.slice(names.lastIndexOf("state")),
@@ -924,40 +930,50 @@ test("deltas: with states false only the view is kept", () => {
 	c.close();
 });
 
-// The C encoder's messages (written by tests/unit/check_delta).
-const FIXTURE = path.join(__dirname, "..", "..", "..", "tests", "fixtures",
-    "delta-v1");
-const noFixture = fs.existsSync(`${FIXTURE}.bin`) &&
-    fs.existsSync(`${FIXTURE}.json`) ? null : "tests/fixtures/delta-v1.* " +
-    "not found";
+// The C encoder's messages (written by tests/unit/check_delta): format 2,
+// the current one, and format 1, as older servers sent it.
+for (const version of [2, 1]) {
+	const FIXTURE = path.join(__dirname, "..", "..", "..", "tests",
+	    "fixtures", `delta-v${version}`);
+	const noFixture = fs.existsSync(`${FIXTURE}.bin`) &&
+	    fs.existsSync(`${FIXTURE}.json`) ? null :
+	    `tests/fixtures/delta-v${version}.* not found`;
 
-test("deltas: the C encoder's messages (tests/fixtures/delta-v1.bin) " +
-    "applied in order", () => {
-	const bin = fs.readFileSync(`${FIXTURE}.bin`);
-	const want = JSON.parse(fs.readFileSync(`${FIXTURE}.json`, "utf8"));
-	const { c, log, a } = startedDelta();
-	let n = 0;
-	for (let off = 0; off < bin.length; n++) {
-		const len = bin.readUInt32LE(off);
-		a.serverEmit("delta", bin.subarray(off + 4, off + 4 + len));
-		off += 4 + len;
-		const m = want.messages[n];
-		assert.equal(c.view.tick, m.tick, `message ${n}: tick`);
-		assert.equal(c.view.seq, m.seq, `message ${n}: seq`);
-		assert.equal(c.view.size, m.entities, `message ${n}: size`);
-		const s = log.of("state");
-		if (n > 0) {
-			const last = s[s.length - 1];
-			assert.equal(s.length, n);
-			assert.equal(last.tick, want.messages[n - 1].tick);
-			assert.equal(last.players.length + last.mobs.length,
-			    want.messages[n - 1].entities);
+	test(`deltas: the C encoder's messages (tests/fixtures/` +
+	    `delta-v${version}.bin) applied in order`, () => {
+		const bin = fs.readFileSync(`${FIXTURE}.bin`);
+		const want = JSON.parse(fs.readFileSync(`${FIXTURE}.json`,
+		    "utf8"));
+		assert.equal(want.version, version);
+		const { c, log, a } = startedDelta();
+		let n = 0;
+		for (let off = 0; off < bin.length; n++) {
+			const len = bin.readUInt32LE(off);
+			assert.equal(bin[off + 4], version);
+			a.serverEmit("delta", bin.subarray(off + 4,
+			    off + 4 + len));
+			off += 4 + len;
+			const m = want.messages[n];
+			assert.equal(c.view.tick, m.tick, `message ${n}: tick`);
+			assert.equal(c.view.seq, m.seq, `message ${n}: seq`);
+			assert.equal(c.view.size, m.entities,
+			    `message ${n}: size`);
+			const s = log.of("state");
+			if (n > 0) {
+				const last = s[s.length - 1];
+				assert.equal(s.length, n);
+				assert.equal(last.tick,
+				    want.messages[n - 1].tick);
+				assert.equal(last.players.length +
+				    last.mobs.length,
+				    want.messages[n - 1].entities);
+			}
 		}
-	}
-	assert.equal(n, want.messages.length);
-	assert.ok(!log.names().includes("game_error"));
-	c.close();
-}, noFixture);
+		assert.equal(n, want.messages.length);
+		assert.ok(!log.names().includes("game_error"));
+		c.close();
+	}, noFixture);
+}
 
 // ---- part 2: the real socket.io-client against tiny servers --------
 
@@ -1152,7 +1168,7 @@ test("socket.io-client: deltas and events over the wire, and a new view " +
     "after a hand-over", async () => {
 	const A = await tinyServer("A", new Set(["ta"]), SYNC);
 	const B = await tinyServer("B", new Set(["tb"]), { format: "delta",
-	    version: 1, view_radius: 400, mob_kinds: ["boar"] });
+	    version: 2, view_radius: 400, mob_kinds: ["boar"] });
 	let c;
 	try {
 		c = new ZonedClient({ url: A.url, ticket: "ta", io: sio.io,
