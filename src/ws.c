@@ -60,6 +60,7 @@ struct ws {
 	struct event			*deferred;	/* runs the closed callback */
 	struct event			*push;		/* writes the output */
 	int				 writing;	/* the bufferevent writes */
+	size_t				 outlen;	/* bytes in the output */
 	wslay_event_context_ptr		 wslay;
 	enum ws_state			 state;
 	struct ws_config		 config;
@@ -85,13 +86,18 @@ ws_push_cb(evutil_socket_t fd, short events, void *arg)
 	ws_push(arg);
 }
 
-/* Whatever is added to the output is written later in this loop pass. */
+/*
+ * Whatever is added to the output is written later in this loop pass.
+ * Its length is kept here too: a tick asks for it for every client, and
+ * asking libevent costs a few cache misses each time.
+ */
 static void
 ws_output_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
     void *arg)
 {
 	struct ws	*ws = arg;
 
+	ws->outlen = info->orig_size + info->n_added - info->n_deleted;
 	if (info->n_added != 0 && !ws->writing)
 		event_active(ws->push, 0, 0);
 }
@@ -247,7 +253,7 @@ ws_peer(struct ws *ws)
 size_t
 ws_output_queued(struct ws *ws)
 {
-	size_t	n = evbuffer_get_length(bufferevent_get_output(ws->bev));
+	size_t	n = ws->outlen;
 
 	if (ws->wslay != NULL)
 		n += wslay_event_get_queued_msg_length(ws->wslay);
@@ -779,7 +785,7 @@ ws_push(struct ws *ws)
 	int		 n;
 
 	if (ws->writing || ws->state == WS_CLOSED || ws->state == WS_LINGER ||
-	    evbuffer_get_length(out) == 0)
+	    ws->outlen == 0)
 		return;
 	evbuffer_unfreeze(out, 1);
 	n = evbuffer_write(out, bufferevent_getfd(ws->bev));
@@ -794,7 +800,9 @@ ws_push(struct ws *ws)
 		bufferevent_enable(ws->bev, EV_WRITE);
 		return;
 	}
-	ws_maybe_done(ws);
+	/* An open connection is not done: its close comes through a read. */
+	if (ws->state != WS_OPEN)
+		ws_maybe_done(ws);
 }
 
 /*
