@@ -88,6 +88,16 @@ ticker_new(struct event_base *base, unsigned hz, ticker_cb cb, void *arg)
 	t->cb = cb;
 	t->arg = arg;
 	t->ev = evtimer_new(base, ticker_fire_cb, t);
+	/*
+	 * Ahead of I/O in a loop pass (with TICKER_PRIORITIES on the base):
+	 * a tick that falls due while a thousand clients' input is ready
+	 * does not wait for all of it (the input waits for the next tick,
+	 * as it would have a moment later). After a migration's pause the
+	 * first tick would otherwise wait for every client's reads and
+	 * writes.
+	 */
+	if (event_priority_set(t->ev, TICKER_PRIORITY) != 0)
+		fatalx("ticker: cannot set the tick's priority");
 	return (t);
 }
 

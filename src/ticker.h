@@ -11,6 +11,9 @@
 #include "costwin.h"
 
 #define TICKER_MAX_CATCHUP	5
+/* The event base has two priorities; ticks run at the first (ticker.c). */
+#define TICKER_PRIORITIES	2
+#define TICKER_PRIORITY		0
 
 struct event_base;
 struct ticker;
