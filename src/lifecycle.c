@@ -442,7 +442,8 @@ lifecycle_writeback_cb(evutil_socket_t fd, short events, void *arg)
 
 /*
  * inst->run starts ticking at first_tick (now, or one period from now)
- * and writing back every writeback-interval.
+ * and writing back every writeback-interval. A first tick due now runs
+ * before this returns.
  */
 void
 lifecycle_run_start(struct instance *inst, uint64_t first_tick, int at_once)
@@ -460,6 +461,8 @@ lifecycle_run_start(struct instance *inst, uint64_t first_tick, int at_once)
 	    OPT_WRITEBACK_INTERVAL);
 	tv.tv_usec = 0;
 	evtimer_add(run->writeback_timer, &tv);
+	if (at_once)
+		ticker_fire_now(run->ticker);
 }
 
 /* The area's quests arrived (or not): running, or back to idle. */

@@ -25,7 +25,6 @@
 #include "options.h"
 #include "sdnotify.h"
 #include "takeover.h"
-#include "ticker.h"
 #include "xmalloc.h"
 
 /* sysexits(3) */
@@ -247,8 +246,7 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);	/* nothing to reload yet */
 	main_raise_fd_limit();
 	event_set_log_callback(main_event_log_cb);
-	if ((base = event_base_new()) == NULL ||
-	    event_base_priority_init(base, TICKER_PRIORITIES) != 0)
+	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	if (takeover != NULL) {
 		if ((status = lifecycle_init_takeover(&instance, base,

@@ -288,6 +288,7 @@ migrate_transfer(struct migration *m)
 	struct snapshot_fds	 f;
 	struct json_object	*o;
 	uint64_t		 stop_ns, done_ns, written_ns, sent_ns, pause_us;
+	uint64_t		 restored_ns;
 	char			*cause = NULL;
 	int			 rv, status = 502;
 
@@ -305,6 +306,12 @@ migrate_transfer(struct migration *m)
 			status = 504;
 		goto fail;
 	}
+	/*
+	 * The parts of the pause end here, before the commit: once it is
+	 * sent, the replacement may tick before this process (sharing a
+	 * CPU with it) reads the clock again.
+	 */
+	restored_ns = monotonic_ns();
 	if (fdpass_send_verdict(m->sock, FDPASS_COMMIT, NULL, m->timeout_ms,
 	    &cause) != 0)
 		goto fail;
@@ -334,8 +341,8 @@ migrate_transfer(struct migration *m)
 	    f.sessions, (double)pause_us / 1e3,
 	    (double)(written_ns - stop_ns) / 1e6,
 	    (double)(sent_ns - written_ns) / 1e6,
-	    (double)(done_ns - sent_ns) / 1e6,
-	    (double)pause_us / 1e3 - (double)(done_ns - stop_ns) / 1e6);
+	    (double)(restored_ns - sent_ns) / 1e6,
+	    (double)pause_us / 1e3 - (double)(restored_ns - stop_ns) / 1e6);
 	o = json_object_new_object();
 	json_object_object_add(o, "migrated", json_object_new_boolean(1));
 	json_object_object_add(o, "old_pid", json_object_new_int(getpid()));

@@ -300,7 +300,12 @@ snapshot_restore(struct instance *inst, const void *blob, size_t len,
 	return (0);
 }
 
-/* After the commit: listeners, clients, ticks and write-backs go on. */
+/*
+ * After the commit: listeners, clients, ticks and write-backs go on. The
+ * first tick runs here, before the clients' input of the pause is read
+ * (it can write without that: ws.c writes to the socket itself), so that
+ * the pause does not include reading it; that input goes to the next.
+ */
 void
 snapshot_resume(struct instance *inst)
 {

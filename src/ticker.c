@@ -88,16 +88,6 @@ ticker_new(struct event_base *base, unsigned hz, ticker_cb cb, void *arg)
 	t->cb = cb;
 	t->arg = arg;
 	t->ev = evtimer_new(base, ticker_fire_cb, t);
-	/*
-	 * Ahead of I/O in a loop pass (with TICKER_PRIORITIES on the base):
-	 * a tick that falls due while a thousand clients' input is ready
-	 * does not wait for all of it (the input waits for the next tick,
-	 * as it would have a moment later). After a migration's pause the
-	 * first tick would otherwise wait for every client's reads and
-	 * writes.
-	 */
-	if (event_priority_set(t->ev, TICKER_PRIORITY) != 0)
-		fatalx("ticker: cannot set the tick's priority");
 	return (t);
 }
 
@@ -120,6 +110,18 @@ ticker_start(struct ticker *t, uint64_t first_tick, int at_once)
 	t->tick = first_tick;
 	t->next_ns = at_once ? now : now + t->period_ns;
 	ticker_schedule(t, now);
+}
+
+/*
+ * Runs the steps due now, here rather than from the loop: a first step
+ * due at once after a migration's pause would otherwise wait behind the
+ * I/O of that loop pass, every client's input of the pause and the acks
+ * (20 ms at 1,000 clients).
+ */
+void
+ticker_fire_now(struct ticker *t)
+{
+	ticker_fire_cb(-1, 0, t);
 }
 
 const struct ticker_stats *

@@ -11,9 +11,6 @@
 #include "costwin.h"
 
 #define TICKER_MAX_CATCHUP	5
-/* The event base has two priorities; ticks run at the first (ticker.c). */
-#define TICKER_PRIORITIES	2
-#define TICKER_PRIORITY		0
 
 struct event_base;
 struct ticker;
@@ -31,6 +28,7 @@ struct ticker_stats {
 struct ticker	*ticker_new(struct event_base *, unsigned, ticker_cb, void *);
 void		 ticker_free(struct ticker *);
 void		 ticker_start(struct ticker *, uint64_t, int);
+void		 ticker_fire_now(struct ticker *);
 const struct ticker_stats *ticker_stats(const struct ticker *);
 uint64_t	 monotonic_ns(void);
 uint64_t	 monotonic_ms(void);
