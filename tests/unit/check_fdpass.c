@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "ticker.h"
 
 #define TIMEOUT		10000	/* ms, for transfers that work */
 #define STALL		300	/* ms, for those that must time out */
@@ -52,15 +53,6 @@ count_fds(void)
 	}
 	closedir(d);
 	return (n);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 static void
@@ -740,7 +732,7 @@ END_TEST
 static void
 assert_elapsed(uint64_t start)
 {
-	uint64_t	took = now_ms() - start;
+	uint64_t	took = monotonic_ms() - start;
 
 	ck_assert_msg(took >= STALL - 5 && took < STALL + 1500,
 	    "took %llu ms for a %d ms deadline", (unsigned long long)took,
@@ -757,13 +749,13 @@ START_TEST(test_stall)
 
 	/* A sender that never says anything. */
 	make_pair(sv);
-	start = now_ms();
+	start = monotonic_ms();
 	recv_fails(sv[1], 1024, 8, STALL, "timed out after 300 ms");
 	assert_elapsed(start);
 
 	/* A sender that stops after the HELLO. */
 	raw_hello(sv[0], 1000, 0);
-	start = now_ms();
+	start = monotonic_ms();
 	recv_fails(sv[1], 1024, 8, STALL, "timed out");
 	assert_elapsed(start);
 	close(sv[0]);
@@ -771,7 +763,7 @@ START_TEST(test_stall)
 
 	/* A receiver that never answers the HELLO. */
 	make_pair(sv);
-	start = now_ms();
+	start = monotonic_ms();
 	ck_assert_int_eq(fdpass_send(sv[0], NULL, 0, NULL, NULL, 0, STALL,
 	    &cause), -1);
 	assert_cause(cause, "timed out after 300 ms");
@@ -786,7 +778,7 @@ START_TEST(test_stall)
 	make_pair(sv);
 	prefix(buf, FDPASS_VERSION, FDPASS_READY);
 	raw_send(sv[1], buf, FDPASS_PREFIX_LEN, NULL, 0);
-	start = now_ms();
+	start = monotonic_ms();
 	ck_assert_int_eq(fdpass_send(sv[0], big, size, NULL, NULL, 0, STALL,
 	    &cause), -1);
 	assert_cause(cause, "timed out");

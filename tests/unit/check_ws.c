@@ -30,6 +30,7 @@
 #include <event2/event.h>
 
 #include "httpup.h"
+#include "ticker.h"
 #include "ws.h"
 
 #define TIMEOUT		10000	/* ms, for anything that must happen */
@@ -77,15 +78,6 @@ struct frame {
 	uint8_t		*payload;
 	size_t		 len;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 /* ---- the server's callbacks ---- */
 
@@ -262,7 +254,7 @@ static void
 run_until(struct conn *c, int (*done)(struct conn *), int reading,
     const char *what)
 {
-	uint64_t	start = now_ms();
+	uint64_t	start = monotonic_ms();
 
 	for (;;) {
 		loop_once(c);
@@ -270,7 +262,7 @@ run_until(struct conn *c, int (*done)(struct conn *), int reading,
 			peer_read(c);
 		if (done(c))
 			return;
-		ck_assert_msg(now_ms() - start < TIMEOUT, "timed out waiting "
+		ck_assert_msg(monotonic_ms() - start < TIMEOUT, "timed out waiting "
 		    "for %s", what);
 		poll(NULL, 0, 1);
 	}
@@ -483,7 +475,7 @@ START_TEST(test_backpressure)
 	 * the bufferevent still has the output: it must follow, in order,
 	 * and ws_write_now must not jump the queue.
 	 */
-	start = now_ms();
+	start = monotonic_ms();
 	while (got < NBIG) {
 		loop_once(&c);
 		peer_read(&c);
@@ -511,7 +503,7 @@ START_TEST(test_backpressure)
 			ws_write_now(c.ws);
 		}
 		ck_assert_int_eq(c.closed, 0);
-		ck_assert_msg(now_ms() - start < TIMEOUT, "%u of %u frames "
+		ck_assert_msg(monotonic_ms() - start < TIMEOUT, "%u of %u frames "
 		    "after %d ms, %zu bytes queued", got, NBIG, TIMEOUT,
 		    ws_output_queued(c.ws));
 	}
