@@ -766,7 +766,8 @@ ws_send_parts(struct ws *ws, int binary, const void *a, size_t alen,
 	 */
 	if (len <= WS_SMALL_FRAME - hlen) {
 		memcpy(frame, head, hlen);
-		memcpy(frame + hlen, a, alen);
+		if (alen != 0)
+			memcpy(frame + hlen, a, alen);
 		if (blen != 0)
 			memcpy(frame + hlen + alen, b, blen);
 		if (evbuffer_add(out, frame, hlen + len) != 0) {
