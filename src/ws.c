@@ -15,6 +15,11 @@
  * what the socket does not take is left to the bufferevent, which then
  * writes as the socket drains. Its write event, armed and disarmed for
  * every message, cost two epoll_ctl(2) and a wake-up per message.
+ *
+ * Input is read by us too, into the bufferevent's input buffer, with one
+ * read(2) when the socket is readable: the bufferevent asks the kernel
+ * how much there is (ioctl FIONREAD) before every read, a system call
+ * per client message.
  */
 #include "config.h"
 
@@ -28,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -46,6 +52,7 @@
 #define WS_MAX_HEADER	14	/* 2 + 8 extended length + 4 mask */
 #define WS_LINGER_MS	2000	/* how long a closed connection is drained */
 #define WS_SMALL_FRAME	2048	/* framed in one piece (ws_send_parts) */
+#define WS_READ_MAX	16384	/* bytes one read(2) takes at most */
 
 enum ws_state {
 	WS_HTTP,	/* waiting for the request head */
@@ -62,6 +69,10 @@ struct ws {
 	struct event			*push;		/* writes the output */
 	int				 writing;	/* the bufferevent writes */
 	size_t				 outlen;	/* bytes in the output */
+	struct event			*rd;		/* reads the socket */
+	int				 reading;	/* rd is added */
+	struct timeval			 rd_tv;		/* no input for that long */
+	int				 rd_timeout;	/* ends the connection */
 	wslay_event_context_ptr		 wslay;
 	enum ws_state			 state;
 	struct ws_config		 config;
@@ -103,6 +114,32 @@ ws_output_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
 		event_active(ws->push, 0, 0);
 }
 
+static void	ws_sock_read_cb(evutil_socket_t, short, void *);
+
+/* Reads the socket when it has input (on), or not. */
+static void
+ws_reading(struct ws *ws, int on)
+{
+	if (on == ws->reading)
+		return;
+	ws->reading = on;
+	if (on)
+		event_add(ws->rd, ws->rd_timeout ? &ws->rd_tv : NULL);
+	else
+		event_del(ws->rd);
+}
+
+/* A time without input that ends the connection (tv), or none (NULL). */
+static void
+ws_read_timeout(struct ws *ws, const struct timeval *tv)
+{
+	ws->rd_timeout = tv != NULL;
+	if (tv != NULL)
+		ws->rd_tv = *tv;
+	if (ws->reading)
+		event_add(ws->rd, tv);
+}
+
 static void
 ws_deferred_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -141,16 +178,14 @@ ws_setup(struct event_base *base, evutil_socket_t fd,
 		fatalx("bufferevent_socket_new failed");
 	ws->deferred = event_new(base, -1, 0, ws_deferred_cb, ws);
 	ws->push = event_new(base, -1, 0, ws_push_cb, ws);
-	if (ws->deferred == NULL || ws->push == NULL ||
+	ws->rd = event_new(base, fd, EV_READ | EV_PERSIST, ws_sock_read_cb, ws);
+	if (ws->deferred == NULL || ws->push == NULL || ws->rd == NULL ||
 	    evbuffer_add_cb(bufferevent_get_output(ws->bev), ws_output_cb,
 	    ws) == NULL)
 		fatalx("ws: cannot set up a connection's events");
 	bufferevent_setcb(ws->bev, ws_read_cb, ws_write_cb, ws_event_cb, ws);
 	/* A new bufferevent writes by itself: we do (ws_push). */
 	bufferevent_disable(ws->bev, EV_WRITE);
-	/* Bound what we buffer from a client: one message plus a margin. */
-	bufferevent_setwatermark(ws->bev, EV_READ, 0,
-	    ws->config.max_message + HTTPUP_MAX_REQUEST + 4096);
 	return (ws);
 }
 
@@ -186,7 +221,7 @@ ws_handshake_timeout(struct ws *ws)
 
 	tv.tv_sec = ws->config.handshake_ms / 1000;
 	tv.tv_usec = (ws->config.handshake_ms % 1000) * 1000;
-	bufferevent_set_timeouts(ws->bev, &tv, NULL);
+	ws_read_timeout(ws, &tv);
 }
 
 /*
@@ -202,7 +237,7 @@ ws_new(struct event_base *base, evutil_socket_t fd,
 	ws = ws_setup(base, fd, config, cb, arg, 1);
 	ws_set_peer(ws, fd);
 	ws_handshake_timeout(ws);
-	bufferevent_enable(ws->bev, EV_READ);
+	ws_reading(ws, 1);
 	return (ws);
 }
 
@@ -237,6 +272,7 @@ ws_free(struct ws *ws)
 		return;
 	if (ws->wslay != NULL)
 		wslay_event_context_free(ws->wslay);
+	event_free(ws->rd);	/* before the bufferevent closes the socket */
 	if (ws->bev != NULL)
 		bufferevent_free(ws->bev);
 	event_free(ws->deferred);
@@ -271,6 +307,7 @@ ws_finish(struct ws *ws, const char *reason)
 	if (ws->close_reason == NULL)
 		ws->close_reason = xstrdup(reason);
 	ws->writing = 0;
+	ws_reading(ws, 0);
 	bufferevent_disable(ws->bev, EV_READ | EV_WRITE);
 	event_active(ws->deferred, 0, 0);
 }
@@ -301,8 +338,8 @@ ws_linger(struct ws *ws)
 	evbuffer_drain(in, evbuffer_get_length(in));
 	ws->writing = 0;
 	bufferevent_disable(ws->bev, EV_WRITE);
-	bufferevent_set_timeouts(ws->bev, &tv, NULL);
-	bufferevent_enable(ws->bev, EV_READ);
+	ws_read_timeout(ws, &tv);
+	ws_reading(ws, 1);
 }
 
 /* Done when wslay has nothing left to do and the output is flushed. */
@@ -593,7 +630,7 @@ ws_refuse(struct ws *ws, int status, const char *body, const char *why)
 	ws->state = WS_REFUSING;
 	ws->close_reason = xstrdup(why);
 	log_info("client=%s refused HTTP %d: %s", ws->peer, status, why);
-	bufferevent_disable(ws->bev, EV_READ);
+	ws_reading(ws, 0);
 	ws_maybe_done(ws);
 }
 
@@ -655,7 +692,7 @@ ws_read_request(struct ws *ws)
 		    "Connection: close\r\n\r\n");
 		ws->state = WS_REFUSING;
 		ws->close_reason = xstrdup("unsupported WebSocket version");
-		bufferevent_disable(ws->bev, EV_READ);
+		ws_reading(ws, 0);
 		return;
 	}
 	ws_accept_key(req.ws_key, accept);
@@ -664,10 +701,68 @@ ws_read_request(struct ws *ws)
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
 	ws->state = WS_OPEN;
-	bufferevent_set_timeouts(ws->bev, NULL, NULL);
+	ws_read_timeout(ws, NULL);
 	ws->cb->open(ws, ws->arg);
 	if (ws->state == WS_OPEN)
 		ws_read_frames(ws);
+}
+
+/*
+ * The socket is readable (or was quiet too long): one read(2) into the
+ * input, at most what keeps it within a message plus a margin (that is
+ * all a connection holds unparsed; more is refused as too large), then
+ * on to the parsers. End of stream and errors end the connection as the
+ * bufferevent would have.
+ */
+static void
+ws_sock_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws		*ws = arg;
+	struct evbuffer		*in = bufferevent_get_input(ws->bev);
+	struct evbuffer_iovec	 v;
+	size_t			 have = evbuffer_get_length(in), room;
+	size_t			 high;
+	ssize_t			 n;
+
+	if (what & EV_TIMEOUT) {
+		ws_event_cb(ws->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, ws);
+		return;
+	}
+	high = ws->config.max_message + HTTPUP_MAX_REQUEST + 4096;
+	room = have < high ? high - have : 0;
+	if (room > WS_READ_MAX)
+		room = WS_READ_MAX;
+	if (room == 0) {
+		/*
+		 * Input up to the bound that the parsers could not take
+		 * (they refuse what is too large, and reading stops while
+		 * the owner holds it): nothing will change; end it.
+		 */
+		ws_finish(ws, "too much unparsed input");
+		return;
+	}
+	/* A socket bufferevent's input takes bytes only from the socket. */
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_reserve_space(in, (ev_ssize_t)room, &v, 1) < 1) {
+		evbuffer_freeze(in, 0);
+		ws_finish(ws, "out of memory for input");
+		return;
+	}
+	if (v.iov_len > room)
+		v.iov_len = room;
+	n = read(fd, v.iov_base, v.iov_len);
+	if (n > 0) {
+		v.iov_len = (size_t)n;
+		evbuffer_commit_space(in, &v, 1);
+	}
+	evbuffer_freeze(in, 0);
+	if (n == 0)
+		ws_event_cb(ws->bev, BEV_EVENT_READING | BEV_EVENT_EOF, ws);
+	else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR)
+		ws_event_cb(ws->bev, BEV_EVENT_READING | BEV_EVENT_ERROR, ws);
+	else if (n > 0)
+		ws_read_cb(ws->bev, ws);
 }
 
 static void
@@ -842,7 +937,7 @@ void
 ws_pause_reading(struct ws *ws)
 {
 	ws->paused = 1;
-	bufferevent_disable(ws->bev, EV_READ);
+	ws_reading(ws, 0);
 }
 
 void
@@ -853,7 +948,7 @@ ws_resume_reading(struct ws *ws)
 	ws->paused = 0;
 	if (ws->state != WS_OPEN)
 		return;
-	bufferevent_enable(ws->bev, EV_READ);
+	ws_reading(ws, 1);
 	if (evbuffer_get_length(bufferevent_get_input(ws->bev)) != 0)
 		ws_read_frames(ws);
 }
@@ -875,7 +970,7 @@ ws_close(struct ws *ws, uint16_t code, const char *reason)
 	    (const uint8_t *)ws->close_reason,
 	    strlen(ws->close_reason) > 123 ? 123 : strlen(ws->close_reason));
 	ws->state = WS_CLOSING;
-	bufferevent_disable(ws->bev, EV_READ);
+	ws_reading(ws, 0);
 	evbuffer_drain(bufferevent_get_input(ws->bev),
 	    evbuffer_get_length(bufferevent_get_input(ws->bev)));
 	if (!ws->in_recv)
@@ -967,7 +1062,7 @@ ws_resume(struct ws *ws)
 {
 	if (ws->state == WS_HTTP)
 		ws_handshake_timeout(ws);
-	bufferevent_enable(ws->bev, EV_READ);
+	ws_reading(ws, 1);
 	if (evbuffer_get_length(bufferevent_get_output(ws->bev)) != 0)
 		event_active(ws->push, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_input(ws->bev)) != 0)
