@@ -85,7 +85,7 @@ struct ws {
 	int				 paused;	/* reading held (backpressure) */
 };
 
-static void	ws_read_cb(struct bufferevent *, void *);
+static void	ws_input(struct ws *);
 static void	ws_write_cb(struct bufferevent *, void *);
 static void	ws_event_cb(struct bufferevent *, short, void *);
 static void	ws_finish(struct ws *, const char *);
@@ -183,7 +183,8 @@ ws_setup(struct event_base *base, evutil_socket_t fd,
 	    evbuffer_add_cb(bufferevent_get_output(ws->bev), ws_output_cb,
 	    ws) == NULL)
 		fatalx("ws: cannot set up a connection's events");
-	bufferevent_setcb(ws->bev, ws_read_cb, ws_write_cb, ws_event_cb, ws);
+	/* It never reads: ws_sock_read_cb does. */
+	bufferevent_setcb(ws->bev, NULL, ws_write_cb, ws_event_cb, ws);
 	/* A new bufferevent writes by itself: we do (ws_push). */
 	bufferevent_disable(ws->bev, EV_WRITE);
 	return (ws);
@@ -762,13 +763,14 @@ ws_sock_read_cb(evutil_socket_t fd, short what, void *arg)
 	    errno != EINTR)
 		ws_event_cb(ws->bev, BEV_EVENT_READING | BEV_EVENT_ERROR, ws);
 	else if (n > 0)
-		ws_read_cb(ws->bev, ws);
+		ws_input(ws);
 }
 
+/* What is in the input, to the parser of the connection's state. */
 static void
-ws_read_cb(struct bufferevent *bev, void *arg)
+ws_input(struct ws *ws)
 {
-	struct ws	*ws = arg;
+	struct evbuffer	*in = bufferevent_get_input(ws->bev);
 
 	switch (ws->state) {
 	case WS_HTTP:
@@ -779,8 +781,7 @@ ws_read_cb(struct bufferevent *bev, void *arg)
 		break;
 	default:
 		/* Closing: what the client still sends is of no use. */
-		evbuffer_drain(bufferevent_get_input(bev),
-		    evbuffer_get_length(bufferevent_get_input(bev)));
+		evbuffer_drain(in, evbuffer_get_length(in));
 		break;
 	}
 }
@@ -1066,5 +1067,5 @@ ws_resume(struct ws *ws)
 	if (evbuffer_get_length(bufferevent_get_output(ws->bev)) != 0)
 		event_active(ws->push, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_input(ws->bev)) != 0)
-		ws_read_cb(ws->bev, ws);
+		ws_input(ws);
 }
