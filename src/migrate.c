@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +278,24 @@ migrate_let_go(struct instance *inst)
 }
 
 /*
+ * What is left for this process after the commit (letting go of every
+ * session, answering, exiting) runs only when the CPU has nothing else to
+ * do: on a CPU it shares with the replacement, it took 33 ms from the
+ * replacement's first tick at 1,000 clients.
+ */
+static void
+migrate_step_aside(void)
+{
+#ifdef SCHED_IDLE
+	struct sched_param	sp;
+
+	memset(&sp, 0, sizeof sp);
+	if (sched_setscheduler(0, SCHED_IDLE, &sp) == -1)
+		log_debug("migration: SCHED_IDLE: %s", strerror(errno));
+#endif
+}
+
+/*
  * The hand-over itself, with the loop stopped at a tick boundary: the
  * snapshot and the sockets go, the replacement restores and says so, and
  * COMMIT is the point of no return. Returns 1 if this process let go.
@@ -322,6 +342,7 @@ migrate_transfer(struct migration *m)
 	 * have started at the commit.
 	 */
 	done_ns = monotonic_ns();
+	migrate_step_aside();
 	inst->migrate.count++;
 	if (fdpass_recv_resumed(m->sock, MIGRATE_RESUMED_MS, &pause_us,
 	    &cause) != 0) {
@@ -487,7 +508,53 @@ migrate_listen(struct migration *m, char **cause)
 	return (0);
 }
 
-/* fork + exec; the child keeps no descriptor of ours but 0, 1 and 2. */
+/*
+ * The replacement process: binary with argv, keeping no descriptor of ours
+ * but 0, 1 and 2 (same process group: a terminal's ^C still reaches it).
+ * posix_spawn where it can close the rest: glibc's clones without copying
+ * our page tables, whereas after a fork every page of ours written before
+ * the child's exec faults (measured: a tick of 15 ms took 123 ms after the
+ * fork, at 1,000 clients). Returns the pid, or -1 with *cause.
+ */
+static pid_t
+migrate_exec(const char *binary, char **argv, char **cause)
+{
+	extern char			**environ;
+	pid_t				  pid;
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	posix_spawn_file_actions_t	  fa;
+	int				  error;
+
+	if ((error = posix_spawn_file_actions_init(&fa)) != 0 ||
+	    (error = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0 ||
+	    (error = posix_spawn(&pid, binary, &fa, NULL, argv,
+	    environ)) != 0) {
+		xasprintf(cause, "spawn %s: %s", binary, strerror(error));
+		pid = -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	return (pid);
+#else
+	int				  fd;
+
+	switch (pid = fork()) {
+	case -1:
+		xasprintf(cause, "fork: %s", strerror(errno));
+		return (-1);
+	case 0:
+		if (close_range(3, ~0U, 0) != 0) {
+			for (fd = 3; fd < 65536; fd++)
+				close(fd);
+		}
+		execve(binary, argv, environ);
+		fprintf(stderr, "zoned: migration: exec %s: %s\n", binary,
+		    strerror(errno));
+		_exit(127);
+	}
+	return (pid);
+#endif
+}
+
 static int
 migrate_spawn(struct migration *m, const char *binary, char **cause)
 {
@@ -496,7 +563,6 @@ migrate_spawn(struct migration *m, const char *binary, char **cause)
 	char		  heap[32];
 	size_t		  want;
 	pid_t		  pid;
-	int		  fd;
 
 	/*
 	 * How much heap the replacement should have ready (takeover.c): what
@@ -515,28 +581,12 @@ migrate_spawn(struct migration *m, const char *binary, char **cause)
 	setenv(MIGRATE_HEAP_ENV, heap, 1);
 	if (m->inst->run != NULL)
 		setenv(MIGRATE_AREA_ENV, m->inst->run->area->name, 1);
-	pid = fork();
-	if (pid != 0) {
-		unsetenv(MIGRATE_HEAP_ENV);
-		unsetenv(MIGRATE_AREA_ENV);
-	}
-	switch (pid) {
-	case -1:
-		xasprintf(cause, "fork: %s", strerror(errno));
-		free(argv);
-		return (-1);
-	case 0:
-		/* Same process group: a terminal's ^C still reaches it. */
-		if (close_range(3, ~0U, 0) != 0) {
-			for (fd = 3; fd < 65536; fd++)
-				close(fd);
-		}
-		execv(binary, argv);
-		fprintf(stderr, "zoned: migration: exec %s: %s\n", binary,
-		    strerror(errno));
-		_exit(127);
-	}
+	pid = migrate_exec(binary, argv, cause);
+	unsetenv(MIGRATE_HEAP_ENV);
+	unsetenv(MIGRATE_AREA_ENV);
 	free(argv);
+	if (pid == -1)
+		return (-1);
 	m->pid = pid;
 	return (0);
 }
