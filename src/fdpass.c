@@ -396,6 +396,34 @@ fdpass_reply(struct fdpass_io *io, unsigned char *buf, uint16_t want,
 }
 
 /*
+ * Sender: waits for READY; an EARLY_OK that came too late to be taken up
+ * (the receiver sends it first thing) is passed over.
+ */
+static int
+fdpass_ready(struct fdpass_io *io, unsigned char *buf, char **cause)
+{
+	size_t		len;
+	uint16_t	type;
+
+	do {
+		if (fdpass_recv_msg(io, buf, FDPASS_REPLY_MAX, &len, NULL,
+		    NULL, 0, cause) != 0 ||
+		    fdpass_check_prefix(buf, len, &type, cause) == -1)
+			return (-1);
+	} while (type == FDPASS_EARLY_OK && len == FDPASS_PREFIX_LEN);
+	if (type == FDPASS_ERROR) {
+		fdpass_peer_refused(buf, len, cause);
+		return (-1);
+	}
+	if (type != FDPASS_READY || len != FDPASS_PREFIX_LEN) {
+		xasprintf(cause, "unexpected fd transfer reply (type %u, "
+		    "%zu bytes)", type, len);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Sends one message made of iov (niov parts) with nfds fds. Returns 0,
  * FDPASS_TOOBIG if the socket cannot take a message this size (no cause
  * set), or -1 with cause.
@@ -490,9 +518,10 @@ fdpass_send_buf(struct fdpass_io *io, const unsigned char *buf, size_t len,
  * transfer (negative: no limit). Returns 0 once the peer confirmed it got
  * everything, or -1 with cause.
  */
-int
-fdpass_send(int sock, const void *blob, size_t len, const int *fds,
-    const uint32_t *ids, size_t nfds, int timeout_ms, char **cause)
+static int
+fdpass_send_set(int sock, enum fdpass_type hello, const void *blob,
+    size_t len, const int *fds, const uint32_t *ids, size_t nfds,
+    int timeout_ms, char **cause)
 {
 	struct fdpass_io	 io;
 	struct iovec		 iov[2];
@@ -526,13 +555,12 @@ fdpass_send(int sock, const void *blob, size_t len, const int *fds,
 	fdpass_start(&io, sock, timeout_ms, 1);
 
 	/* The sizes first; the receiver may refuse them. */
-	fdpass_prefix(hdr, FDPASS_HELLO);
+	fdpass_prefix(hdr, hello);
 	put64(hdr + FDPASS_PREFIX_LEN, len);
 	put32(hdr + FDPASS_PREFIX_LEN + 8, (uint32_t)nfds);
 	if (fdpass_send_buf(&io, hdr, FDPASS_HELLO_LEN, cause) == -1)
 		return (-1);
-	if (fdpass_reply(&io, reply, FDPASS_READY, FDPASS_PREFIX_LEN, 0,
-	    cause) == -1)
+	if (fdpass_ready(&io, reply, cause) == -1)
 		return (-1);
 	io.watch = 1;	/* from now on, any message is an ERROR or junk */
 
@@ -599,6 +627,61 @@ fdpass_send(int sock, const void *blob, size_t len, const int *fds,
 	return (0);
 }
 
+/*
+ * Sends blob (len bytes) and nfds fds, each with its id in ids (unique),
+ * to the peer on the connected SOCK_SEQPACKET socket sock, which runs
+ * fdpass_recv. The fds stay open here. timeout_ms bounds the whole
+ * transfer (negative: no limit). Returns 0 once the peer confirmed it got
+ * everything, or -1 with cause.
+ */
+int
+fdpass_send(int sock, const void *blob, size_t len, const int *fds,
+    const uint32_t *ids, size_t nfds, int timeout_ms, char **cause)
+{
+	return (fdpass_send_set(sock, FDPASS_HELLO, blob, len, fds, ids, nfds,
+	    timeout_ms, cause));
+}
+
+/*
+ * Before the pause, to a receiver that said EARLY_OK: nfds fds (ids as
+ * for fdpass_send), no blob. The whole set follows with fdpass_send.
+ */
+int
+fdpass_send_early(int sock, const int *fds, const uint32_t *ids,
+    size_t nfds, int timeout_ms, char **cause)
+{
+	return (fdpass_send_set(sock, FDPASS_EARLY, NULL, 0, fds, ids, nfds,
+	    timeout_ms, cause));
+}
+
+/* Receiver, first thing: it takes fds before the pause. */
+int
+fdpass_early_ok(int sock, char **cause)
+{
+	struct fdpass_io	io;
+	unsigned char		buf[FDPASS_PREFIX_LEN];
+
+	fdpass_start(&io, sock, 1000, 0);
+	fdpass_prefix(buf, FDPASS_EARLY_OK);
+	return (fdpass_send_buf(&io, buf, sizeof buf, cause));
+}
+
+/*
+ * Sender, when sock is readable before the transfer: 0 if the receiver
+ * said EARLY_OK, 1 if nothing is there yet, -1 with cause on anything
+ * else (an ERROR, a close, junk).
+ */
+int
+fdpass_recv_early_ok(int sock, char **cause)
+{
+	struct fdpass_io	io;
+	unsigned char		buf[FDPASS_REPLY_MAX];
+
+	fdpass_start(&io, sock, 0, 1);
+	return (fdpass_reply(&io, buf, FDPASS_EARLY_OK, FDPASS_PREFIX_LEN, 1,
+	    cause));
+}
+
 /* Receiver: tells the sender why we give up, if it still listens. */
 static void
 fdpass_refuse(int sock, const char *why)
@@ -619,18 +702,20 @@ fdpass_refuse(int sock, const char *why)
 }
 
 /*
- * Receives what fdpass_send sent on the connected SOCK_SEQPACKET socket
- * sock: a blob of at most max_blob bytes and at most max_fds fds, each
- * with its id. timeout_ms bounds the whole transfer (negative: no limit).
- * Returns 0 with *blob (NULL if empty), *len, *fds, *ids (NULL if none)
- * and *nfds set; the fds are close-on-exec, fds[i] goes with ids[i]. Caller
- * frees blob, fds and ids and owns the fds. On error returns -1 with cause,
- * having closed every fd it received and freed everything.
+ * Receives what fdpass_send (or fdpass_send_early) sent on the connected
+ * SOCK_SEQPACKET socket sock: a blob of at most max_blob bytes and at most
+ * max_fds fds, each with its id. timeout_ms bounds the whole transfer
+ * (negative: no limit). With early NULL only fdpass_send's set is taken;
+ * else either, and *early says which. Returns 0 with *blob (NULL if
+ * empty), *len, *fds, *ids (NULL if none) and *nfds set; the fds are
+ * close-on-exec, fds[i] goes with ids[i]. Caller frees blob, fds and ids
+ * and owns the fds. On error returns -1 with cause, having closed every fd
+ * it received and freed everything.
  */
 int
 fdpass_recv(int sock, void **blob, size_t *len, int **fds, uint32_t **ids,
     size_t *nfds, size_t max_blob, size_t max_fds, int timeout_ms,
-    char **cause)
+    int *early, char **cause)
 {
 	struct fdpass_io	 io;
 	unsigned char		*buf, *b = NULL, out[FDPASS_DONE_LEN];
@@ -655,12 +740,19 @@ fdpass_recv(int sock, void **blob, size_t *len, int **fds, uint32_t **ids,
 		goto fail;
 	if (fdpass_check_prefix(buf, mlen, &type, cause) == -1)
 		goto fail;
-	if (type != FDPASS_HELLO || mlen != FDPASS_HELLO_LEN) {
+	if ((type != FDPASS_HELLO && (early == NULL ||
+	    type != FDPASS_EARLY)) || mlen != FDPASS_HELLO_LEN) {
 		xasprintf(cause, "fd transfer: expected HELLO, got type %u "
 		    "(%zu bytes)", type, mlen);
 		goto fail;
 	}
+	if (early != NULL)
+		*early = type == FDPASS_EARLY;
 	blen = get64(buf + FDPASS_PREFIX_LEN);
+	if (type == FDPASS_EARLY && blen != 0) {
+		xasprintf(cause, "fd transfer: a blob before the pause");
+		goto fail;
+	}
 	n = get32(buf + FDPASS_PREFIX_LEN + 8);
 	if (blen > max_blob) {
 		xasprintf(cause, "fd transfer: blob of %" PRIu64 " bytes "

@@ -33,6 +33,17 @@
  *	R->S ERROR	prefix, up to FDPASS_CAUSE_MAX bytes of text (why
  *			the receiver refused; best effort, then it gives up)
  *
+ * Sockets before the pause (fdpass_send_early, fdpass_recv): a receiver
+ * started with MIGRATE_EARLY_ENV says, as its first message, that it
+ * takes them; a sender that hears it may send a first set of fds with an
+ * empty blob, introduced by EARLY instead of HELLO, and the whole set
+ * later. A sender that never hears it, or hears it late, sends only the
+ * set (waiting for READY, it skips an EARLY_OK).
+ *
+ *	R->S EARLY_OK	prefix
+ *	S->R EARLY	as HELLO, with a blob length of 0; then BATCH, ACK
+ *			and DONE as below
+ *
  * Then the commit (fdpass_send_verdict, fdpass_recv_verdict):
  *
  *	R->S RESTORED	prefix: rebuilt from the blob without using the
@@ -74,13 +85,19 @@ enum fdpass_type {
 	FDPASS_ERROR = 7,	/* R->S: refused, with a reason */
 	FDPASS_RESTORED = 8,	/* R->S: rebuilt, waiting for COMMIT */
 	FDPASS_COMMIT = 9,	/* S->R: the fds are the receiver's now */
-	FDPASS_RESUMED = 10	/* R->S: the first tick ran, after a pause */
+	FDPASS_RESUMED = 10,	/* R->S: the first tick ran, after a pause */
+	FDPASS_EARLY_OK = 11,	/* R->S: fds may come before the pause */
+	FDPASS_EARLY = 12	/* S->R: as HELLO, fds only, before it */
 };
 
 int	fdpass_send(int, const void *, size_t, const int *,
 	    const uint32_t *, size_t, int, char **);
+int	fdpass_send_early(int, const int *, const uint32_t *, size_t, int,
+	    char **);
 int	fdpass_recv(int, void **, size_t *, int **, uint32_t **, size_t *,
-	    size_t, size_t, int, char **);
+	    size_t, size_t, int, int *, char **);
+int	fdpass_early_ok(int, char **);
+int	fdpass_recv_early_ok(int, char **);
 int	fdpass_send_verdict(int, enum fdpass_type, const char *, int,
 	    char **);
 int	fdpass_recv_verdict(int, int, char **);

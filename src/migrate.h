@@ -23,6 +23,11 @@ struct json_object;
  * --area-dir before the pause rather than in it. A hint too.
  */
 #define MIGRATE_AREA_ENV	"ZONED_TAKEOVER_AREA"
+/*
+ * And that the old process can send the sockets before the pause
+ * (fdpass.h): a replacement that can take them says EARLY_OK first.
+ */
+#define MIGRATE_EARLY_ENV	"ZONED_TAKEOVER_EARLY"
 
 /*
  * The outcome: 200 (taken over) or 502/503/504 with {"error"}; takes the

@@ -75,15 +75,34 @@ snapshot_write_inst(struct instance *inst, uint64_t stop_ns,
 	snapw_section_end(w);
 }
 
+static int
+snapshot_cmp_id(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* Whether id is among the n sorted ids of sockets sent before the pause. */
+static int
+snapshot_sent_early(const uint32_t *early, size_t n, uint32_t id)
+{
+	return (n != 0 && bsearch(&id, early, n, sizeof *early,
+	    snapshot_cmp_id) != NULL);
+}
+
 /*
  * Old process, its loop stopped at a tick boundary with nothing in flight:
  * the snapshot into w (started by the caller: snapw_init or
  * snapw_init_reserve) and the sockets that go with it into f (caller
- * frees f's arrays). A player whose connection is already closing leaves
- * first; such a connection stays here to finish.
+ * frees f's arrays), but for those whose ids are in early (nearly of
+ * them, sorted): the replacement has them already. A player whose
+ * connection is already closing leaves first; such a connection stays here
+ * to finish.
  */
 void
-snapshot_write(struct instance *inst, uint64_t stop_ns, struct snapw *w,
+snapshot_write(struct instance *inst, uint64_t stop_ns,
+    const uint32_t *early, size_t nearly, struct snapw *w,
     struct snapshot_fds *f)
 {
 	struct session	*s;
@@ -104,9 +123,12 @@ snapshot_write(struct instance *inst, uint64_t stop_ns, struct snapw *w,
 	writeback_save(inst->wb, w);
 	snapw_section_end(w);
 
-	snapshot_add_fd(f, listener_fd(inst->client_listener),
-	    LIFECYCLE_FD_CLIENT);
-	snapshot_add_fd(f, control_listen_fd(inst), LIFECYCLE_FD_CONTROL);
+	if (!snapshot_sent_early(early, nearly, LIFECYCLE_FD_CLIENT))
+		snapshot_add_fd(f, listener_fd(inst->client_listener),
+		    LIFECYCLE_FD_CLIENT);
+	if (!snapshot_sent_early(early, nearly, LIFECYCLE_FD_CONTROL))
+		snapshot_add_fd(f, control_listen_fd(inst),
+		    LIFECYCLE_FD_CONTROL);
 	TAILQ_FOREACH(s, &inst->sessions, entry) {
 		if (session_migratable(s))
 			f->sessions++;
@@ -117,7 +139,8 @@ snapshot_write(struct instance *inst, uint64_t stop_ns, struct snapw *w,
 		if (!session_migratable(s))
 			continue;
 		session_save(s, w);
-		snapshot_add_fd(f, session_fd(s), s->id);
+		if (!snapshot_sent_early(early, nearly, s->id))
+			snapshot_add_fd(f, session_fd(s), s->id);
 	}
 	snapw_section_end(w);
 	snapw_section_begin(w, HAND_TAG);
@@ -126,17 +149,43 @@ snapshot_write(struct instance *inst, uint64_t stop_ns, struct snapw *w,
 	snapw_finish(w);
 }
 
+/* The sockets that came, sorted by id (a million compares otherwise). */
+struct snapshot_fd {
+	uint32_t	id;
+	int		fd;
+};
+
+static int
+snapshot_cmp_fd(const void *a, const void *b)
+{
+	return (snapshot_cmp_id(&((const struct snapshot_fd *)a)->id,
+	    &((const struct snapshot_fd *)b)->id));
+}
+
+static struct snapshot_fd *
+snapshot_index_fds(const int *fds, const uint32_t *ids, size_t n)
+{
+	struct snapshot_fd	*index;
+	size_t			 i;
+
+	index = xcalloc(n + 1, sizeof *index);
+	for (i = 0; i < n; i++) {
+		index[i].id = ids[i];
+		index[i].fd = fds[i];
+	}
+	qsort(index, n, sizeof *index, snapshot_cmp_fd);
+	return (index);
+}
+
 /* The fd sent under id, or -1. */
 static int
-snapshot_find_fd(const int *fds, const uint32_t *ids, size_t n, uint32_t id)
+snapshot_find_fd(const struct snapshot_fd *index, size_t n, uint32_t id)
 {
-	size_t	i;
+	const struct snapshot_fd	*found;
+	struct snapshot_fd		 key = { id, -1 };
 
-	for (i = 0; i < n; i++) {
-		if (ids[i] == id)
-			return (fds[i]);
-	}
-	return (-1);
+	found = bsearch(&key, index, n, sizeof *index, snapshot_cmp_fd);
+	return (found != NULL ? found->fd : -1);
 }
 
 /* The run of a running instance: area from disk, world from "WRLD". */
@@ -195,15 +244,9 @@ fail:
 	return (-1);
 }
 
-/*
- * Replacement: rebuilds inst (from lifecycle_init_takeover) from the
- * snapshot and the sockets that came with it, without any I/O: nothing
- * is read, written or armed before snapshot_resume. On -1 (with a cause)
- * the caller exits at once, which leaves the sockets to the old process.
- */
-int
-snapshot_restore(struct instance *inst, const void *blob, size_t len,
-    const int *fds, const uint32_t *ids, size_t nfds, char **cause)
+static int
+snapshot_restore_all(struct instance *inst, const void *blob, size_t len,
+    const struct snapshot_fd *fds, size_t nfds, char **cause)
 {
 	struct snapr	 r, sec, inst_r, wrld, pend, wbck, sess, hand;
 	int		 have_inst = 0, have_wrld = 0, have_pend = 0;
@@ -266,7 +309,7 @@ snapshot_restore(struct instance *inst, const void *blob, size_t len,
 	n = snapr_u32(&sess);
 	for (i = 0; i < n && snapr_ok(&sess); i++) {
 		id = session_peek_id(&sess);
-		if ((fd = snapshot_find_fd(fds, ids, nfds, id)) == -1) {
+		if ((fd = snapshot_find_fd(fds, nfds, id)) == -1) {
 			xasprintf(cause, "session %u came without its socket",
 			    id);
 			return (-1);
@@ -289,15 +332,33 @@ snapshot_restore(struct instance *inst, const void *blob, size_t len,
 			return (-1);
 		}
 	}
-	inst->takeover_fds[0] = snapshot_find_fd(fds, ids, nfds,
+	inst->takeover_fds[0] = snapshot_find_fd(fds, nfds,
 	    LIFECYCLE_FD_CLIENT);
-	inst->takeover_fds[1] = snapshot_find_fd(fds, ids, nfds,
+	inst->takeover_fds[1] = snapshot_find_fd(fds, nfds,
 	    LIFECYCLE_FD_CONTROL);
 	if (inst->takeover_fds[0] == -1 || inst->takeover_fds[1] == -1) {
 		xasprintf(cause, "the listening sockets did not come");
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * Replacement: rebuilds inst (from lifecycle_init_takeover) from the
+ * snapshot and the sockets that came with it, without any I/O: nothing
+ * is read, written or armed before snapshot_resume. On -1 (with a cause)
+ * the caller exits at once, which leaves the sockets to the old process.
+ */
+int
+snapshot_restore(struct instance *inst, const void *blob, size_t len,
+    const int *fds, const uint32_t *ids, size_t nfds, char **cause)
+{
+	struct snapshot_fd	*index = snapshot_index_fds(fds, ids, nfds);
+	int			 rv;
+
+	rv = snapshot_restore_all(inst, blob, len, index, nfds, cause);
+	free(index);
+	return (rv);
 }
 
 /*

@@ -7,7 +7,8 @@
  *	"WBCK" writeback.c	"SESS" session.c (and its socket layers)
  *	"HAND" handoff.c (format 3 on)
  * The sockets travel beside it (fdpass.c), named by id: the listeners by
- * LIFECYCLE_FD_CLIENT and LIFECYCLE_FD_CONTROL, each session by its id.
+ * LIFECYCLE_FD_CLIENT and LIFECYCLE_FD_CONTROL, each session by its id;
+ * most of them before the pause (migrate.c), the rest with the snapshot.
  */
 #ifndef SNAPSHOT_H
 #define SNAPSHOT_H
@@ -25,8 +26,8 @@ struct snapshot_fds {
 	size_t		 sessions;
 };
 
-void	snapshot_write(struct instance *, uint64_t, struct snapw *,
-	    struct snapshot_fds *);
+void	snapshot_write(struct instance *, uint64_t, const uint32_t *, size_t,
+	    struct snapw *, struct snapshot_fds *);
 int	snapshot_restore(struct instance *, const void *, size_t,
 	    const int *, const uint32_t *, size_t, char **);
 void	snapshot_resume(struct instance *);

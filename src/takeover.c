@@ -22,6 +22,7 @@
 #include "snapshot.h"
 #include "ticker.h"
 #include "takeover.h"
+#include "ws.h"
 #include "xmalloc.h"
 
 #define TAKEOVER_MAX_SNAPSHOT	((size_t)4 << 30)
@@ -152,6 +153,60 @@ takeover_test_dump(const void *blob, size_t len)
 		    path);
 }
 
+/* Tells the old process that sockets may come before the pause. */
+static int
+takeover_early_ok(int s)
+{
+	char	*why;
+
+	if (getenv(MIGRATE_EARLY_ENV) == NULL)
+		return (0);
+	unsetenv(MIGRATE_EARLY_ENV);
+	if (fdpass_early_ok(s, &why) != 0) {
+		log_info("takeover: sockets will not come early: %s", why);
+		free(why);
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * The sockets that came before the pause: their connections are made
+ * ready (ws_prepare), so that the restore in the pause only fills them
+ * in. They stay owned by ws.c until the restore takes them.
+ */
+static void
+takeover_prepare(struct instance *inst, const int *fds, const uint32_t *ids,
+    size_t n)
+{
+	uint64_t	t0 = monotonic_ns();
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		if (ids[i] != LIFECYCLE_FD_CLIENT &&
+		    ids[i] != LIFECYCLE_FD_CONTROL)
+			ws_prepare(inst->base, fds[i]);
+	}
+	log_info("takeover: %zu sockets came before the pause, made ready in "
+	    "%.1f ms", n, (double)(monotonic_ns() - t0) / 1e6);
+}
+
+/* Appends the n2 fds and ids of the second set to the first. */
+static void
+takeover_merge(int **fds, uint32_t **ids, size_t *n, int *fds2,
+    uint32_t *ids2, size_t n2)
+{
+	*fds = xreallocarray(*fds, *n + n2 + 1, sizeof **fds);
+	*ids = xreallocarray(*ids, *n + n2 + 1, sizeof **ids);
+	if (n2 != 0) {
+		memcpy(*fds + *n, fds2, n2 * sizeof *fds2);
+		memcpy(*ids + *n, ids2, n2 * sizeof *ids2);
+	}
+	*n += n2;
+	free(fds2);
+	free(ids2);
+}
+
 /*
  * Takes over from the old process listening on path. Returns 0 once this
  * process owns everything and runs (the loop is not started yet), or -1
@@ -168,6 +223,9 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	uint32_t	*ids = NULL;
 	uint64_t	 t0, t1;
 	char		*why;
+	int		*fds2, want_early, early = 0;
+	uint32_t	*ids2;
+	size_t		 nfds2;
 
 	timeout = (int)options_number(inst->options, OPT_MIGRATE_TIMEOUT);
 	takeover_reserve_heap();
@@ -175,11 +233,23 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	if ((s = takeover_connect(path, cause)) == -1)
 		return (-1);
 	maxfds = inst->max_clients * 2 + 4096;
+	want_early = takeover_early_ok(s);
 	/* The old process may wait up to a timeout for a quiet tick first. */
 	if (fdpass_recv(s, &blob, &len, &fds, &ids, &nfds,
-	    TAKEOVER_MAX_SNAPSHOT, maxfds, 2 * timeout, cause) != 0) {
+	    TAKEOVER_MAX_SNAPSHOT, maxfds, 2 * timeout,
+	    want_early ? &early : NULL, cause) != 0) {
 		close(s);
 		return (-1);
+	}
+	if (early) {
+		takeover_prepare(inst, fds, ids, nfds);
+		if (fdpass_recv(s, &blob, &len, &fds2, &ids2, &nfds2,
+		    TAKEOVER_MAX_SNAPSHOT, maxfds - nfds, 2 * timeout, NULL,
+		    cause) != 0) {
+			close(s);
+			return (-1);
+		}
+		takeover_merge(&fds, &ids, &nfds, fds2, ids2, nfds2);
 	}
 	takeover_test_dump(blob, len);
 	takeover_test_corrupt(blob, len);
@@ -191,6 +261,7 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 		return (-1);
 	}
 	free(blob);
+	ws_drop_prepared();	/* sockets of sessions that ended meanwhile */
 	t1 = monotonic_ns();
 	if (fdpass_send_verdict(s, FDPASS_RESTORED, NULL, timeout,
 	    cause) != 0)

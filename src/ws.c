@@ -307,6 +307,12 @@ ws_finish(struct ws *ws, const char *reason)
 	ws->state = WS_CLOSED;
 	if (ws->close_reason == NULL)
 		ws->close_reason = xstrdup(reason);
+	/*
+	 * The end, now, even if another process holds the socket too (a
+	 * replacement that got it before a migration's pause, migrate.c):
+	 * closing our descriptor alone would not end the connection then.
+	 */
+	(void)shutdown(bufferevent_getfd(ws->bev), SHUT_RDWR);
 	ws->writing = 0;
 	ws_reading(ws, 0);
 	bufferevent_disable(ws->bev, EV_READ | EV_WRITE);
@@ -1020,6 +1026,63 @@ ws_save(struct ws *ws, struct snapw *w)
 }
 
 /*
+ * Connections made ready before a migration's pause, by descriptor: the
+ * replacement gets the client sockets ahead (takeover.c) and sets up their
+ * bufferevents and events then, so that the restore in the pause only
+ * fills them in. Each owns its socket until ws_restore takes it.
+ */
+static struct ws	**ws_ready;
+static size_t		  ws_nready;
+
+void
+ws_prepare(struct event_base *base, evutil_socket_t fd)
+{
+	struct ws_config	config;
+	size_t			n;
+
+	if (fd < 0)
+		return;
+	if ((size_t)fd >= ws_nready) {
+		n = (size_t)fd + 1 > 2 * ws_nready ? (size_t)fd + 1 :
+		    2 * ws_nready;
+		ws_ready = xreallocarray(ws_ready, n, sizeof *ws_ready);
+		memset(ws_ready + ws_nready, 0, (n - ws_nready) *
+		    sizeof *ws_ready);
+		ws_nready = n;
+	}
+	if (ws_ready[fd] != NULL)
+		fatalx("ws: descriptor %d made ready twice", (int)fd);
+	memset(&config, 0, sizeof config);
+	ws_ready[fd] = ws_setup(base, fd, &config, NULL, NULL, 0);
+}
+
+/* The connection made ready on fd, now taken; NULL if none. */
+static struct ws *
+ws_take_prepared(evutil_socket_t fd)
+{
+	struct ws	*ws;
+
+	if (fd < 0 || (size_t)fd >= ws_nready || ws_ready[fd] == NULL)
+		return (NULL);
+	ws = ws_ready[fd];
+	ws_ready[fd] = NULL;
+	return (ws);
+}
+
+/* The restore is over: those not taken go, and close their sockets. */
+void
+ws_drop_prepared(void)
+{
+	size_t	i;
+
+	for (i = 0; i < ws_nready; i++)
+		ws_free(ws_ready[i]);
+	free(ws_ready);
+	ws_ready = NULL;
+	ws_nready = 0;
+}
+
+/*
  * A connection from a snapshot, on fd (owned from here on, unless NULL is
  * returned with *cause set). No I/O until ws_resume.
  */
@@ -1044,7 +1107,12 @@ ws_restore(struct event_base *base, evutil_socket_t fd,
 		    "unknown state" : snapr_strerror(r));
 		return (NULL);
 	}
-	ws = ws_setup(base, fd, config, cb, arg, 0);
+	if ((ws = ws_take_prepared(fd)) != NULL) {
+		ws->config = *config;
+		ws->cb = cb;
+		ws->arg = arg;
+	} else
+		ws = ws_setup(base, fd, config, cb, arg, 0);
 	memcpy(ws->peer, peer, sizeof ws->peer);
 	/* A socket bufferevent's input takes bytes only from the socket. */
 	evbuffer_unfreeze(bufferevent_get_input(ws->bev), 0);

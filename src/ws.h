@@ -68,6 +68,8 @@ const char	*ws_peer(struct ws *);
 int		 ws_migratable(struct ws *);
 evutil_socket_t	 ws_fd(struct ws *);
 void		 ws_save(struct ws *, struct snapw *);
+void		 ws_prepare(struct event_base *, evutil_socket_t);
+void		 ws_drop_prepared(void);
 struct ws	*ws_restore(struct event_base *, evutil_socket_t,
 		    const struct ws_config *, const struct ws_callbacks *,
 		    void *, struct snapr *, char **);

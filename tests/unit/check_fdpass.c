@@ -286,7 +286,7 @@ recv_fails(int sock, size_t max_blob, size_t max_fds, int timeout_ms,
 	char		*cause = NULL;
 
 	ck_assert_int_eq(fdpass_recv(sock, &blob, &len, &fds, &ids, &nfds,
-	    max_blob, max_fds, timeout_ms, &cause), -1);
+	    max_blob, max_fds, timeout_ms, NULL, &cause), -1);
 	assert_cause(cause, want);
 	ck_assert_ptr_null(blob);
 	ck_assert_ptr_null(fds);
@@ -310,7 +310,7 @@ START_TEST(test_empty)
 	make_pair(sv);
 	spawn_sender(sv, NULL, 0, NULL, NULL, 0, TIMEOUT, &p);
 	ck_assert_int_eq(fdpass_recv(sv[1], &blob, &len, &fds, &ids, &nfds,
-	    1024, 16, TIMEOUT, &cause), 0);
+	    1024, 16, TIMEOUT, NULL, &cause), 0);
 	ck_assert_ptr_null(cause);
 	ck_assert_ptr_null(blob);
 	ck_assert_uint_eq(len, 0);
@@ -339,7 +339,7 @@ START_TEST(test_big_blob)
 	make_pair(sv);
 	spawn_sender(sv, big, size, NULL, NULL, 0, TIMEOUT, &p);
 	ck_assert_int_eq(fdpass_recv(sv[1], &blob, &len, &fds, &ids, &nfds,
-	    8 * 1024 * 1024, 0, TIMEOUT, &cause), 0);
+	    8 * 1024 * 1024, 0, TIMEOUT, NULL, &cause), 0);
 	ck_assert_uint_eq(len, size);
 	ck_assert_uint_eq(nfds, 0);
 	ck_assert(memcmp(blob, big, size) == 0);
@@ -379,7 +379,7 @@ START_TEST(test_many_fds)
 	before = count_fds() - 1;	/* the parent drops sv[0] */
 	spawn_sender(sv, meta, sizeof meta, orig, sent, NMANY, TIMEOUT, &p);
 	ck_assert_int_eq(fdpass_recv(sv[1], &blob, &len, &fds, &ids, &nfds,
-	    1024, NMANY, TIMEOUT, &cause), 0);
+	    1024, NMANY, TIMEOUT, NULL, &cause), 0);
 	ck_assert_int_eq(peer_wait(&p, peer_cause, sizeof peer_cause), 0);
 	ck_assert_uint_eq(len, sizeof meta);
 	ck_assert(memcmp(blob, meta, len) == 0);
