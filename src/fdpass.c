@@ -532,7 +532,7 @@ fdpass_send_set(int sock, enum fdpass_type hello, const void *blob,
 	int			 r;
 
 	*cause = NULL;
-	if ((len > 0 && blob == NULL) ||
+	if ((len > 0 && blob == NULL && hello != FDPASS_SHARED) ||
 	    (nfds > 0 && (fds == NULL || ids == NULL))) {
 		xasprintf(cause, "fd transfer: missing blob or fds");
 		return (-1);
@@ -566,7 +566,7 @@ fdpass_send_set(int sock, enum fdpass_type hello, const void *blob,
 
 	/* The blob, in chunks; smaller ones if the socket wants them. */
 	chunk = FDPASS_CHUNK;
-	for (off = 0; off < len; off += n) {
+	for (off = 0; off < len && hello != FDPASS_SHARED; off += n) {
 		n = len - off < chunk ? len - off : chunk;
 		fdpass_prefix(hdr, FDPASS_CHUNK_MSG);
 		put64(hdr + FDPASS_PREFIX_LEN, off);
@@ -654,6 +654,18 @@ fdpass_send_early(int sock, const int *fds, const uint32_t *ids,
 	    timeout_ms, cause));
 }
 
+/*
+ * As fdpass_send, but the blob (len bytes) was written into the shared
+ * memory sent with fdpass_send_early: only its length goes.
+ */
+int
+fdpass_send_shared(int sock, size_t len, const int *fds, const uint32_t *ids,
+    size_t nfds, int timeout_ms, char **cause)
+{
+	return (fdpass_send_set(sock, FDPASS_SHARED, NULL, len, fds, ids,
+	    nfds, timeout_ms, cause));
+}
+
 /* Receiver, first thing: it takes fds before the pause. */
 int
 fdpass_early_ok(int sock, char **cause)
@@ -705,8 +717,10 @@ fdpass_refuse(int sock, const char *why)
  * Receives what fdpass_send (or fdpass_send_early) sent on the connected
  * SOCK_SEQPACKET socket sock: a blob of at most max_blob bytes and at most
  * max_fds fds, each with its id. timeout_ms bounds the whole transfer
- * (negative: no limit). With early NULL only fdpass_send's set is taken;
- * else either, and *early says which. Returns 0 with *blob (NULL if
+ * (negative: no limit). With kind NULL only fdpass_send's set is taken;
+ * else any, and *kind says which: FDPASS_HELLO, FDPASS_EARLY (no blob) or
+ * FDPASS_SHARED (*blob NULL, the blob of *len bytes is in the shared
+ * memory of the early set). Returns 0 with *blob (NULL if
  * empty), *len, *fds, *ids (NULL if none) and *nfds set; the fds are
  * close-on-exec, fds[i] goes with ids[i]. Caller frees blob, fds and ids
  * and owns the fds. On error returns -1 with cause, having closed every fd
@@ -715,7 +729,7 @@ fdpass_refuse(int sock, const char *why)
 int
 fdpass_recv(int sock, void **blob, size_t *len, int **fds, uint32_t **ids,
     size_t *nfds, size_t max_blob, size_t max_fds, int timeout_ms,
-    int *early, char **cause)
+    int *kind, char **cause)
 {
 	struct fdpass_io	 io;
 	unsigned char		*buf, *b = NULL, out[FDPASS_DONE_LEN];
@@ -740,14 +754,15 @@ fdpass_recv(int sock, void **blob, size_t *len, int **fds, uint32_t **ids,
 		goto fail;
 	if (fdpass_check_prefix(buf, mlen, &type, cause) == -1)
 		goto fail;
-	if ((type != FDPASS_HELLO && (early == NULL ||
-	    type != FDPASS_EARLY)) || mlen != FDPASS_HELLO_LEN) {
+	if ((type != FDPASS_HELLO && (kind == NULL ||
+	    (type != FDPASS_EARLY && type != FDPASS_SHARED))) ||
+	    mlen != FDPASS_HELLO_LEN) {
 		xasprintf(cause, "fd transfer: expected HELLO, got type %u "
 		    "(%zu bytes)", type, mlen);
 		goto fail;
 	}
-	if (early != NULL)
-		*early = type == FDPASS_EARLY;
+	if (kind != NULL)
+		*kind = type;
 	blen = get64(buf + FDPASS_PREFIX_LEN);
 	if (type == FDPASS_EARLY && blen != 0) {
 		xasprintf(cause, "fd transfer: a blob before the pause");
@@ -764,7 +779,7 @@ fdpass_recv(int sock, void **blob, size_t *len, int **fds, uint32_t **ids,
 		    "%zu", n, max_fds);
 		goto fail;
 	}
-	if (blen > 0)
+	if (blen > 0 && type != FDPASS_SHARED)
 		b = xmalloc(blen);
 	if (n > 0) {
 		f = xreallocarray(NULL, n, sizeof *f);
@@ -775,7 +790,7 @@ fdpass_recv(int sock, void **blob, size_t *len, int **fds, uint32_t **ids,
 		goto fail;
 
 	/* The blob. */
-	for (off = 0; off < blen; off += mlen - FDPASS_CHUNK_HDR) {
+	for (off = 0; b != NULL && off < blen; off += mlen - FDPASS_CHUNK_HDR) {
 		if (fdpass_recv_msg(&io, buf, FDPASS_MSG_MAX, &mlen, NULL,
 		    NULL, 0, cause) == -1)
 			goto fail;

@@ -44,6 +44,12 @@
  *	S->R EARLY	as HELLO, with a blob length of 0; then BATCH, ACK
  *			and DONE as below
  *
+ * The early set may hold shared memory (a memfd) that the sender writes
+ * the blob into; it then sends SHARED instead of HELLO, and no CHUNK:
+ *
+ *	S->R SHARED	as HELLO; the blob lies in the shared memory,
+ *			from its first byte
+ *
  * Then the commit (fdpass_send_verdict, fdpass_recv_verdict):
  *
  *	R->S RESTORED	prefix: rebuilt from the blob without using the
@@ -87,13 +93,16 @@ enum fdpass_type {
 	FDPASS_COMMIT = 9,	/* S->R: the fds are the receiver's now */
 	FDPASS_RESUMED = 10,	/* R->S: the first tick ran, after a pause */
 	FDPASS_EARLY_OK = 11,	/* R->S: fds may come before the pause */
-	FDPASS_EARLY = 12	/* S->R: as HELLO, fds only, before it */
+	FDPASS_EARLY = 12,	/* S->R: as HELLO, fds only, before it */
+	FDPASS_SHARED = 13	/* S->R: as HELLO, the blob in shared memory */
 };
 
 int	fdpass_send(int, const void *, size_t, const int *,
 	    const uint32_t *, size_t, int, char **);
 int	fdpass_send_early(int, const int *, const uint32_t *, size_t, int,
 	    char **);
+int	fdpass_send_shared(int, size_t, const int *, const uint32_t *, size_t,
+	    int, char **);
 int	fdpass_recv(int, void **, size_t *, int **, uint32_t **, size_t *,
 	    size_t, size_t, int, int *, char **);
 int	fdpass_early_ok(int, char **);

@@ -53,11 +53,16 @@ heap_populate(void *p, size_t len)
 	from = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
 	to = ((uintptr_t)p + len) & ~((uintptr_t)page - 1);
 #ifdef MADV_POPULATE_WRITE
-	if (to > from && madvise((void *)from, to - from,
-	    MADV_POPULATE_WRITE) == 0)
-		return;
+	/* One system call rather than a fault a page. */
+	if (to > from)
+		(void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
 #endif
-	/* Kernels before 5.14: one write per page. */
+	/*
+	 * And a write to each page from here: on the virtual machine we
+	 * measured, a page's first touch from user space stalled even when
+	 * it was populated (a restore of 1,000 sessions: 18-22 ms, with the
+	 * writes 10-16). The pages are fresh, so their bytes do not matter.
+	 */
 	for (i = 0; i < len; i += (size_t)page)
 		((volatile char *)p)[i] = 0;
 }

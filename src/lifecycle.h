@@ -132,9 +132,13 @@ struct instance {
 /* Requests to neighbours under way at once (the rest wait their turn). */
 #define LIFECYCLE_PEER_IN_FLIGHT	1024
 
-/* Ids the listening sockets travel under (sessions use their own ids). */
+/*
+ * Ids the listening sockets travel under (sessions use their own ids), and
+ * the memory the snapshot is written into (migrate.c).
+ */
 #define LIFECYCLE_FD_CLIENT	0xfffffff0U
 #define LIFECYCLE_FD_CONTROL	0xfffffff1U
+#define LIFECYCLE_FD_SNAPSHOT	0xfffffff2U
 
 int		 lifecycle_init(struct instance *, struct event_base *,
 		     struct options *, char **);

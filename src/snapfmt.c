@@ -107,7 +107,14 @@ snapw_grow(struct snapw *w, size_t n)
 	if (w->len + n > w->cap) {
 		while (w->len + n > w->cap)
 			w->cap = w->cap < 256 ? 256 : w->cap * 2;
-		w->buf = xrealloc(w->buf, w->cap);
+		if (w->borrowed) {
+			/* Outgrown: on in a buffer of our own. */
+			p = xmalloc(w->cap);
+			memcpy(p, w->buf, w->len);
+			w->buf = p;
+			w->borrowed = 0;
+		} else
+			w->buf = xrealloc(w->buf, w->cap);
 	}
 	p = w->buf + w->len;
 	w->len += n;
@@ -148,12 +155,30 @@ snapw_init_reserve(struct snapw *w, size_t cap)
 	snapw_u32(w, SNAP_FORMAT);
 }
 
+/*
+ * Starts a snapshot in the caller's buffer buf of cap bytes (a migration
+ * writes into memory the replacement reads). A snapshot that outgrows it
+ * goes on in a buffer of its own: buf is never freed, and holds the
+ * snapshot only while w->buf is still buf.
+ */
+void
+snapw_init_buffer(struct snapw *w, void *buf, size_t cap)
+{
+	memset(w, 0, sizeof *w);
+	w->buf = buf;
+	w->cap = cap;
+	w->borrowed = 1;
+	memcpy(snapw_grow(w, SNAP_TAG_LEN), SNAP_MAGIC, SNAP_TAG_LEN);
+	snapw_u32(w, SNAP_FORMAT);
+}
+
 void
 snapw_free(struct snapw *w)
 {
 	if (w == NULL)
 		return;
-	free(w->buf);
+	if (!w->borrowed)
+		free(w->buf);
 	memset(w, 0, sizeof *w);
 }
 

@@ -53,6 +53,7 @@ struct snapw {
 	size_t		 cap;
 	size_t		 section;	/* offset of the open section, or 0 */
 	int		 finished;
+	int		 borrowed;	/* buf is the caller's, not ours */
 };
 
 uint64_t snap_fnv1a(const void *, size_t);
@@ -60,6 +61,7 @@ uint64_t snap_sum(const void *, size_t);
 uint64_t snap_checksum(unsigned, const void *, size_t);
 void	 snapw_init(struct snapw *);
 void	 snapw_init_reserve(struct snapw *, size_t);
+void	 snapw_init_buffer(struct snapw *, void *, size_t);
 void	 snapw_free(struct snapw *);
 void	 snapw_section_begin(struct snapw *, const char *);
 void	 snapw_section_end(struct snapw *);

@@ -1,7 +1,9 @@
 /* The replacement's side of a live migration (takeover.h). */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -171,6 +173,64 @@ takeover_early_ok(int s)
 }
 
 /*
+ * The memory the old process writes the snapshot into, mapped when it
+ * comes (before the pause), with its pages: faulting them in one by one
+ * while restoring would take longer than the copy through the socket.
+ */
+static const void	*takeover_shared;
+static size_t		 takeover_shared_len;
+
+static void
+takeover_share(int fd)
+{
+	struct stat	 st;
+	void		*p;
+	size_t		 i;
+	unsigned	 sum = 0;
+
+	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
+	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ,
+	    MAP_SHARED | MAP_POPULATE, fd, 0)) == MAP_FAILED) {
+		log_warn("takeover: the snapshot's shared memory: %s",
+		    strerror(errno));
+		close(fd);
+		return;
+	}
+	close(fd);
+	/* Each page read once from here too (heap_populate says why). */
+	for (i = 0; i < (size_t)st.st_size; i += 4096)
+		sum += ((volatile const unsigned char *)p)[i];
+	(void)sum;
+	takeover_shared = p;
+	takeover_shared_len = (size_t)st.st_size;
+}
+
+/* The snapshot (len bytes) in the shared memory, or NULL with a cause. */
+static const void *
+takeover_shared_blob(size_t len, char **cause)
+{
+	if (takeover_shared == NULL) {
+		xasprintf(cause, "the snapshot is in shared memory that did "
+		    "not come");
+		return (NULL);
+	}
+	if (len > takeover_shared_len) {
+		xasprintf(cause, "a snapshot of %zu bytes in %zu bytes of "
+		    "shared memory", len, takeover_shared_len);
+		return (NULL);
+	}
+	return (takeover_shared);
+}
+
+static void
+takeover_unshare(void)
+{
+	if (takeover_shared != NULL)
+		munmap((void *)takeover_shared, takeover_shared_len);
+	takeover_shared = NULL;
+}
+
+/*
  * The sockets that came before the pause: their connections are made
  * ready (ws_prepare), so that the restore in the pause only fills them
  * in. They stay owned by ws.c until the restore takes them.
@@ -183,7 +243,9 @@ takeover_prepare(struct instance *inst, const int *fds, const uint32_t *ids,
 	size_t		i;
 
 	for (i = 0; i < n; i++) {
-		if (ids[i] != LIFECYCLE_FD_CLIENT &&
+		if (ids[i] == LIFECYCLE_FD_SNAPSHOT)
+			takeover_share(fds[i]);
+		else if (ids[i] != LIFECYCLE_FD_CLIENT &&
 		    ids[i] != LIFECYCLE_FD_CONTROL)
 			ws_prepare(inst->base, fds[i]);
 	}
@@ -223,9 +285,10 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	uint32_t	*ids = NULL;
 	uint64_t	 t0, t1;
 	char		*why;
-	int		*fds2, want_early, early = 0;
+	int		*fds2, want_early, kind = FDPASS_HELLO;
 	uint32_t	*ids2;
 	size_t		 nfds2;
+	const void	*snap;
 
 	timeout = (int)options_number(inst->options, OPT_MIGRATE_TIMEOUT);
 	takeover_reserve_heap();
@@ -237,24 +300,39 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	/* The old process may wait up to a timeout for a quiet tick first. */
 	if (fdpass_recv(s, &blob, &len, &fds, &ids, &nfds,
 	    TAKEOVER_MAX_SNAPSHOT, maxfds, 2 * timeout,
-	    want_early ? &early : NULL, cause) != 0) {
+	    want_early ? &kind : NULL, cause) != 0) {
 		close(s);
 		return (-1);
 	}
-	if (early) {
+	if (kind == FDPASS_EARLY) {
 		takeover_prepare(inst, fds, ids, nfds);
 		if (fdpass_recv(s, &blob, &len, &fds2, &ids2, &nfds2,
-		    TAKEOVER_MAX_SNAPSHOT, maxfds - nfds, 2 * timeout, NULL,
+		    TAKEOVER_MAX_SNAPSHOT, maxfds - nfds, 2 * timeout, &kind,
 		    cause) != 0) {
 			close(s);
 			return (-1);
 		}
 		takeover_merge(&fds, &ids, &nfds, fds2, ids2, nfds2);
 	}
-	takeover_test_dump(blob, len);
+	snap = blob;
+	if (kind == FDPASS_SHARED && (snap = takeover_shared_blob(len,
+	    cause)) == NULL) {
+		close(s);
+		return (-1);
+	}
+	if (kind == FDPASS_EARLY) {
+		xasprintf(cause, "the old process sent the sockets early twice");
+		close(s);
+		return (-1);
+	}
+	takeover_test_dump(snap, len);
+	if (getenv("ZONED_TEST_CORRUPT_SNAPSHOT") != NULL && blob == NULL) {
+		blob = xmalloc(len);
+		snap = memcpy(blob, snap, len);
+	}
 	takeover_test_corrupt(blob, len);
 	t0 = monotonic_ns();
-	if (snapshot_restore(inst, blob, len, fds, ids, nfds, cause) != 0) {
+	if (snapshot_restore(inst, snap, len, fds, ids, nfds, cause) != 0) {
 		if (fdpass_send_verdict(s, FDPASS_ERROR, *cause, timeout,
 		    &why) != 0)
 			free(why);
@@ -289,6 +367,7 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	inst->migrate.last_bytes = len;
 	inst->migrate.last_fds = nfds;
 	inst->migrate.last_sessions = inst->nsessions;
+	takeover_unshare();
 	return (0);
 }
 

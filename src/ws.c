@@ -1114,10 +1114,15 @@ ws_restore(struct event_base *base, evutil_socket_t fd,
 	} else
 		ws = ws_setup(base, fd, config, cb, arg, 0);
 	memcpy(ws->peer, peer, sizeof ws->peer);
-	/* A socket bufferevent's input takes bytes only from the socket. */
+	/*
+	 * A socket bufferevent's input takes bytes only from the socket.
+	 * Nothing is added when there is nothing: evbuffer_add makes a
+	 * chain of 1 KiB even for no bytes, two per client in the pause.
+	 */
 	evbuffer_unfreeze(bufferevent_get_input(ws->bev), 0);
-	if (evbuffer_add(bufferevent_get_input(ws->bev), in, inlen) != 0 ||
-	    evbuffer_add(bufferevent_get_output(ws->bev), out, outlen) != 0)
+	if ((inlen != 0 && evbuffer_add(bufferevent_get_input(ws->bev), in,
+	    inlen) != 0) || (outlen != 0 &&
+	    evbuffer_add(bufferevent_get_output(ws->bev), out, outlen) != 0))
 		fatalx("ws: cannot restore a connection's buffers");
 	evbuffer_freeze(bufferevent_get_input(ws->bev), 0);
 	if (state == 1)
