@@ -397,7 +397,8 @@ fdpass_reply(struct fdpass_io *io, unsigned char *buf, uint16_t want,
 
 /*
  * Sender: waits for READY; an EARLY_OK that came too late to be taken up
- * (the receiver sends it first thing) is passed over.
+ * (the receiver sends it first thing), or a PREPARED not waited for, is
+ * passed over.
  */
 static int
 fdpass_ready(struct fdpass_io *io, unsigned char *buf, char **cause)
@@ -410,7 +411,8 @@ fdpass_ready(struct fdpass_io *io, unsigned char *buf, char **cause)
 		    NULL, 0, cause) != 0 ||
 		    fdpass_check_prefix(buf, len, &type, cause) == -1)
 			return (-1);
-	} while (type == FDPASS_EARLY_OK && len == FDPASS_PREFIX_LEN);
+	} while ((type == FDPASS_EARLY_OK || type == FDPASS_PREPARED) &&
+	    len == FDPASS_PREFIX_LEN);
 	if (type == FDPASS_ERROR) {
 		fdpass_peer_refused(buf, len, cause);
 		return (-1);
@@ -666,32 +668,19 @@ fdpass_send_shared(int sock, size_t len, const int *fds, const uint32_t *ids,
 	    nfds, timeout_ms, cause));
 }
 
-/* Receiver, first thing: it takes fds before the pause. */
-int
-fdpass_early_ok(int sock, char **cause)
-{
-	struct fdpass_io	io;
-	unsigned char		buf[FDPASS_PREFIX_LEN];
-
-	fdpass_start(&io, sock, 1000, 0);
-	fdpass_prefix(buf, FDPASS_EARLY_OK);
-	return (fdpass_send_buf(&io, buf, sizeof buf, cause));
-}
-
 /*
- * Sender, when sock is readable before the transfer: 0 if the receiver
- * said EARLY_OK, 1 if nothing is there yet, -1 with cause on anything
- * else (an ERROR, a close, junk).
+ * Sender, when sock is readable outside a transfer: 0 if the receiver
+ * said want (EARLY_OK, PREPARED: a prefix alone), 1 if nothing is there
+ * yet, -1 with cause on anything else (an ERROR, a close, junk).
  */
 int
-fdpass_recv_early_ok(int sock, char **cause)
+fdpass_poll_word(int sock, enum fdpass_type want, char **cause)
 {
 	struct fdpass_io	io;
 	unsigned char		buf[FDPASS_REPLY_MAX];
 
 	fdpass_start(&io, sock, 0, 1);
-	return (fdpass_reply(&io, buf, FDPASS_EARLY_OK, FDPASS_PREFIX_LEN, 1,
-	    cause));
+	return (fdpass_reply(&io, buf, want, FDPASS_PREFIX_LEN, 1, cause));
 }
 
 /* Receiver: tells the sender why we give up, if it still listens. */

@@ -36,13 +36,15 @@
  * Sockets before the pause (fdpass_send_early, fdpass_recv): a receiver
  * started with MIGRATE_EARLY_ENV says, as its first message, that it
  * takes them; a sender that hears it may send a first set of fds with an
- * empty blob, introduced by EARLY instead of HELLO, and the whole set
- * later. A sender that never hears it, or hears it late, sends only the
- * set (waiting for READY, it skips an EARLY_OK).
+ * empty blob, introduced by EARLY instead of HELLO, and the rest later.
+ * A sender that never hears it, or hears it late, sends everything later
+ * (waiting for READY, it skips an EARLY_OK or a PREPARED).
  *
  *	R->S EARLY_OK	prefix
  *	S->R EARLY	as HELLO, with a blob length of 0; then BATCH, ACK
  *			and DONE as below
+ *	R->S PREPARED	prefix: the receiver is done with them (and idle
+ *			until the pause; the sender may wait for this)
  *
  * The early set may hold shared memory (a memfd) that the sender writes
  * the blob into; it then sends SHARED instead of HELLO, and no CHUNK:
@@ -94,7 +96,8 @@ enum fdpass_type {
 	FDPASS_RESUMED = 10,	/* R->S: the first tick ran, after a pause */
 	FDPASS_EARLY_OK = 11,	/* R->S: fds may come before the pause */
 	FDPASS_EARLY = 12,	/* S->R: as HELLO, fds only, before it */
-	FDPASS_SHARED = 13	/* S->R: as HELLO, the blob in shared memory */
+	FDPASS_SHARED = 13,	/* S->R: as HELLO, the blob in shared memory */
+	FDPASS_PREPARED = 14	/* R->S: done with what came early */
 };
 
 int	fdpass_send(int, const void *, size_t, const int *,
@@ -105,8 +108,7 @@ int	fdpass_send_shared(int, size_t, const int *, const uint32_t *, size_t,
 	    int, char **);
 int	fdpass_recv(int, void **, size_t *, int **, uint32_t **, size_t *,
 	    size_t, size_t, int, int *, char **);
-int	fdpass_early_ok(int, char **);
-int	fdpass_recv_early_ok(int, char **);
+int	fdpass_poll_word(int, enum fdpass_type, char **);
 int	fdpass_send_verdict(int, enum fdpass_type, const char *, int,
 	    char **);
 int	fdpass_recv_verdict(int, int, char **);

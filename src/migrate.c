@@ -45,6 +45,7 @@
 #define MIGRATE_DRAINED		4096	/* unsent bytes a client may keep */
 #define MIGRATE_RESUMED_MS	1000	/* most wait for the first tick */
 #define MIGRATE_EARLY_MS	200	/* most wait for EARLY_OK */
+#define MIGRATE_PREPARED_MS	500	/* most wait for PREPARED */
 /* Snapshot buffer made ready before the pause: a guess, it can grow. */
 #define MIGRATE_SNAP_FIXED	((size_t)4 << 20)
 #define MIGRATE_SNAP_SESSION	((size_t)4096)
@@ -55,6 +56,14 @@
 enum migrate_phase {
 	MIGRATE_CONNECTING,	/* the replacement starts and connects */
 	MIGRATE_QUIESCING	/* waiting for a tick with nothing in flight */
+};
+
+/* Sockets before the pause (migrate_send_early). */
+enum migrate_early {
+	EARLY_WAITING,		/* for the replacement's EARLY_OK */
+	EARLY_SENT,		/* the sockets; waiting for PREPARED */
+	EARLY_DONE,		/* the replacement is ready for the pause */
+	EARLY_NONE		/* everything goes in the pause */
 };
 
 struct migration {
@@ -69,7 +78,9 @@ struct migration {
 	struct event		*deadline_ev;
 	struct event		*poll_ev;
 	struct event		*idle_ev;	/* transfer of an idle instance */
-	struct event		*early_ev;	/* the replacement's EARLY_OK */
+	enum migrate_early	 early_state;
+	struct event		*early_ev;	/* the replacement speaks */
+	uint64_t		 early_ms;	/* when it last changed */
 	uint32_t		*early;		/* ids of sockets sent ahead */
 	size_t			 nearly;
 	uint64_t		 drain_until;	/* monotonic ms */
@@ -419,7 +430,7 @@ fail:
  * does not know MIGRATE_EARLY_ENV) is waited for MIGRATE_EARLY_MS at most.
  * Returns 1 if the hand-over must wait (or the migration failed).
  */
-static void	migrate_send_early(struct migration *);
+static int	migrate_send_early(struct migration *);
 
 /*
  * The snapshot's buffer, in memory shared with the replacement: a memfd
@@ -452,29 +463,81 @@ migrate_share_snapshot(struct migration *m)
 	return (fd);
 }
 
+static void
+migrate_early_state(struct migration *m, enum migrate_early state)
+{
+	m->early_state = state;
+	m->early_ms = monotonic_ms();
+}
+
+/*
+ * What the replacement said before the transfer, if anything: EARLY_OK
+ * (the sockets go then) or PREPARED. Returns 1 if it said something it
+ * should, 0 if not, -1 if the migration failed.
+ */
+static int
+migrate_early_heard(struct migration *m)
+{
+	char	*cause;
+	int	 rv;
+
+	if (m->early_state != EARLY_WAITING && m->early_state != EARLY_SENT)
+		return (0);
+	rv = fdpass_poll_word(m->sock, m->early_state == EARLY_WAITING ?
+	    FDPASS_EARLY_OK : FDPASS_PREPARED, &cause);
+	if (rv == -1) {
+		migrate_fail(m, 502, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	if (rv == 1)
+		return (0);
+	if (m->early_state == EARLY_SENT) {
+		migrate_early_state(m, EARLY_DONE);
+		return (1);
+	}
+	return (migrate_send_early(m) == 0 ? 1 : -1);
+}
+
+/*
+ * At a tick: whether the hand-over must wait for the early sockets. A
+ * tick may come before the loop read the replacement's EARLY_OK, so it
+ * is looked for here too; then the replacement sets their connections up
+ * (on a CPU it may share with us) and says PREPARED, and the pause waits
+ * for that. A replacement that says nothing (an older zoned, which does
+ * not know MIGRATE_EARLY_ENV) is waited for MIGRATE_EARLY_MS at most, one
+ * that does not say PREPARED MIGRATE_PREPARED_MS. Returns 1 if the
+ * hand-over must wait (or the migration failed).
+ */
 static int
 migrate_early_due(struct migration *m)
 {
-	char	*cause;
+	uint64_t	now;
+	int		rv;
 
-	if (m->early_ev == NULL || !event_pending(m->early_ev, EV_READ, NULL))
+	if ((rv = migrate_early_heard(m)) != 0)
+		return (rv == -1 || m->early_state != EARLY_DONE);
+	now = monotonic_ms();
+	switch (m->early_state) {
+	case EARLY_WAITING:
+		if (now < m->early_ms + MIGRATE_EARLY_MS)
+			return (1);
+		log_info("migration: the replacement does not take sockets "
+		    "early");
+		migrate_early_state(m, EARLY_NONE);
+		/* The buffer now, the transfer at the next tick. */
+		snapw_init_reserve(&m->snap, m->snap_cap);
+		return (1);
+	case EARLY_SENT:
+		if (now < m->early_ms + MIGRATE_PREPARED_MS)
+			return (1);
+		log_info("migration: the replacement did not say it was "
+		    "prepared within %d ms: going on", MIGRATE_PREPARED_MS);
+		migrate_early_state(m, EARLY_DONE);
 		return (0);
-	switch (fdpass_recv_early_ok(m->sock, &cause)) {
-	case 0:
-		event_del(m->early_ev);
-		migrate_send_early(m);
-		return (1);
-	case -1:
-		migrate_fail(m, 502, "%s", cause);
-		free(cause);
-		return (1);
+	default:
+		return (0);
 	}
-	if (monotonic_ms() < m->accepted_ms + MIGRATE_EARLY_MS)
-		return (1);
-	event_del(m->early_ev);
-	log_info("migration: the replacement does not take sockets early");
-	snapw_init_reserve(&m->snap, m->snap_cap);
-	return (1);
 }
 
 /* At a tick boundary (lifecycle.c): hand over now if all is quiet. */
@@ -524,7 +587,7 @@ migrate_cmp_id(const void *a, const void *b)
  * replacement's copies keep a connection open after we close ours: ws.c
  * shuts a connection down when it ends, so its client still sees the end.
  */
-static void
+static int
 migrate_send_early(struct migration *m)
 {
 	struct instance	*inst = m->inst;
@@ -559,32 +622,27 @@ migrate_send_early(struct migration *m)
 		migrate_fail(m, strstr(cause, "timed out") != NULL ? 504 : 502,
 		    "sending the sockets ahead: %s", cause);
 		free(cause);
-		return;
+		return (-1);
 	}
 	free(fds);
 	m->nearly = n;
 	qsort(m->early, n, sizeof *m->early, migrate_cmp_id);
+	migrate_early_state(m, EARLY_SENT);
 	log_info("migration: %zu sockets sent ahead in %.1f ms", n,
 	    (double)(monotonic_ns() - t0) / 1e6);
+	return (0);
 }
 
-/* The replacement spoke before the transfer: EARLY_OK, or trouble. */
+/* The replacement spoke before the transfer. */
 static void
 migrate_early_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct migration	*m = arg;
-	char			*cause;
 
-	switch (fdpass_recv_early_ok(m->sock, &cause)) {
-	case 1:
+	if (migrate_early_heard(m) == -1)
+		return;
+	if (m->early_state == EARLY_WAITING || m->early_state == EARLY_SENT)
 		event_add(m->early_ev, NULL);
-		return;
-	case -1:
-		migrate_fail(m, 502, "%s", cause);
-		free(cause);
-		return;
-	}
-	migrate_send_early(m);
 }
 
 static void
@@ -618,6 +676,7 @@ migrate_accept_cb(evutil_socket_t fd, short events, void *arg)
 	writeback_hold(m->inst->wb, 1);
 	m->early_ev = event_new(m->inst->base, s, EV_READ, migrate_early_cb, m);
 	event_add(m->early_ev, NULL);
+	migrate_early_state(m, EARLY_WAITING);
 	evtimer_del(m->deadline_ev);
 	migrate_arm_deadline(m);
 	log_info("migration: replacement pid=%ld connected after %.1f ms; "

@@ -164,7 +164,7 @@ takeover_early_ok(int s)
 	if (getenv(MIGRATE_EARLY_ENV) == NULL)
 		return (0);
 	unsetenv(MIGRATE_EARLY_ENV);
-	if (fdpass_early_ok(s, &why) != 0) {
+	if (fdpass_send_verdict(s, FDPASS_EARLY_OK, NULL, 1000, &why) != 0) {
 		log_info("takeover: sockets will not come early: %s", why);
 		free(why);
 		return (0);
@@ -306,6 +306,12 @@ takeover_run(struct instance *inst, const char *path, char **cause)
 	}
 	if (kind == FDPASS_EARLY) {
 		takeover_prepare(inst, fds, ids, nfds);
+		/* Idle from here: the old process may pause now. */
+		if (fdpass_send_verdict(s, FDPASS_PREPARED, NULL, timeout,
+		    cause) != 0) {
+			close(s);
+			return (-1);
+		}
 		if (fdpass_recv(s, &blob, &len, &fds2, &ids2, &nfds2,
 		    TAKEOVER_MAX_SNAPSHOT, maxfds - nfds, 2 * timeout, &kind,
 		    cause) != 0) {
