@@ -8,16 +8,19 @@
  * ws.c writes its output itself (one write(2) a loop pass, or at once by
  * ws_write_now) and leaves to the bufferevent only what the socket does
  * not take. Small socket buffers and a peer that reads late make that
- * hand-over happen for real.
+ * hand-over happen for real. Last, a migration's side of it: a copy of
+ * the socket elsewhere, and connections made ready before a restore.
  */
 #include "config.h"
 
 #include <check.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -30,6 +33,7 @@
 #include <event2/event.h>
 
 #include "httpup.h"
+#include "snapfmt.h"
 #include "ticker.h"
 #include "ws.h"
 
@@ -279,6 +283,12 @@ static int
 done_closed(struct conn *c)
 {
 	return (c->closed > 0);
+}
+
+static int
+done_frame(struct conn *c)
+{
+	return (c->inlen >= 2);
 }
 
 static int
@@ -678,6 +688,104 @@ START_TEST(test_peer_gone_while_queued)
 }
 END_TEST
 
+/* ---- live migration: another process holds the socket too ---- */
+
+/*
+ * A connection that ends here must end for its client even while a copy
+ * of the socket lives on elsewhere (a replacement that got it before a
+ * migration's pause): closing this descriptor alone would not.
+ */
+START_TEST(test_end_with_copy)
+{
+	struct conn	c;
+	uint64_t	start;
+	int		copy;
+
+	conn_open(&c, 1024 * 1024, 0);
+	copy = dup(ws_fd(c.ws));
+	ck_assert_int_ne(copy, -1);
+	ws_abort(c.ws, "kicked");
+	run_until(&c, done_closed, 0, "the closed callback");
+	ws_free(c.ws);
+	c.ws = NULL;
+	start = monotonic_ms();
+	while (!c.eof) {
+		ck_assert_msg(monotonic_ms() - start < TIMEOUT, "the client "
+		    "never saw the end (the copy kept the connection)");
+		ck_assert_int_eq(poll(&(struct pollfd){ c.peer, POLLIN, 0 }, 1,
+		    100) >= 0, 1);
+		peer_read(&c);
+	}
+	ck_assert_int_eq(close(copy), 0);
+	conn_free(&c);
+}
+END_TEST
+
+static int
+fd_is_open(int fd)
+{
+	return (fcntl(fd, F_GETFD) != -1);
+}
+
+/*
+ * The replacement's side: a connection made ready on its copy of the
+ * socket (ws_prepare) is the one the restore fills in, and goes on where
+ * the old one stopped; one the restore did not take is dropped with its
+ * socket (ws_drop_prepared).
+ */
+START_TEST(test_prepared_restore)
+{
+	struct conn	 c;
+	struct snapw	 w;
+	struct snapr	 r;
+	struct ws	*old;
+	char		*cause = NULL;
+	int		 copy, unused, sv[2];
+
+	conn_open(&c, 1024 * 1024, 0);
+	copy = dup(ws_fd(c.ws));
+	ck_assert_int_ne(copy, -1);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	unused = sv[0];
+	ws_prepare(c.base, copy);
+	ws_prepare(c.base, unused);
+
+	/* The old process: saved, then let go without a word. */
+	ck_assert(ws_migratable(c.ws));
+	snapw_init(&w);
+	ws_save(c.ws, &w);
+	old = c.ws;
+	c.ws = NULL;
+	ws_free(old);
+	ck_assert(fd_is_open(copy));
+
+	memset(&r, 0, sizeof r);
+	r.p = w.buf + SNAP_TAG_LEN + 4;		/* past magic and format */
+	r.len = w.len - SNAP_TAG_LEN - 4;
+	r.version = SNAP_FORMAT;
+	c.ws = ws_restore(c.base, copy, &c.config, &callbacks, &c, &r,
+	    &cause);
+	ck_assert_msg(c.ws != NULL, "ws_restore: %s", cause);
+	ck_assert_uint_eq(r.off, r.len);
+	ck_assert_int_eq(ws_fd(c.ws), copy);
+	ws_drop_prepared();
+	loop_once(&c);		/* libevent closes a freed one's socket then */
+	ck_assert(!fd_is_open(unused));
+	ck_assert(fd_is_open(copy));
+	snapw_free(&w);
+
+	ws_resume(c.ws);
+	ck_assert_int_eq(ws_send(c.ws, 0, "still here", 10), 0);
+	ws_write_now(c.ws);
+	run_until(&c, done_frame, 1, "a frame from the restored connection");
+	expect_frame(&c, OP_TEXT, "still here", 10);
+	ck_assert_int_eq(c.closed, 0);
+
+	close(sv[1]);
+	conn_free(&c);
+}
+END_TEST
+
 static Suite *
 ws_suite(void)
 {
@@ -693,6 +801,8 @@ ws_suite(void)
 	tcase_add_test(tc, test_close_after_messages);
 	tcase_add_test(tc, test_peer_gone);
 	tcase_add_test(tc, test_peer_gone_while_queued);
+	tcase_add_test(tc, test_end_with_copy);
+	tcase_add_test(tc, test_prepared_restore);
 	suite_add_tcase(s, tc);
 	return (s);
 }
