@@ -1,9 +1,10 @@
 /*
  * fdpass: hands a blob (the migration snapshot) and a set of file
  * descriptors (listening and client sockets) from one process to another
- * over a connected AF_UNIX SOCK_SEQPACKET socket. Used once per migration
- * by both processes while their loops are paused, so it blocks, bounded by
- * a deadline for the whole transfer (after haproxy's
+ * over a connected AF_UNIX SOCK_SEQPACKET socket. Used by both processes
+ * of a migration, once before the pause (the early set, in one loop pass)
+ * and once in it, so it blocks, bounded by a deadline for each transfer
+ * (after haproxy's
  * sock_get_old_sockets: the count first, then acknowledged batches with
  * metadata for each fd).
  *
