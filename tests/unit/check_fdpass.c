@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,118 @@ spawn_sender(int sv[2], const void *blob, size_t len, const int *fds,
 	close(rp[1]);
 	close(sv[0]);
 	p->report = rp[0];
+}
+
+/* One side of a transfer, run in a child: 0, or -1 with why. */
+typedef int (*peer_fn)(int, void *, char *, size_t);
+
+/*
+ * Runs fn on sv[side] in a child; the parent keeps sv[1 - side] only.
+ */
+static void
+spawn_peer(int sv[2], int side, peer_fn fn, void *arg, struct peer *p)
+{
+	char	why[900] = "";
+	int	rp[2], rc;
+
+	ck_assert_int_eq(pipe(rp), 0);
+	p->pid = fork();
+	ck_assert_int_ne(p->pid, -1);
+	if (p->pid == 0) {
+		close(rp[0]);
+		close(sv[1 - side]);
+		rc = fn(sv[side], arg, why, sizeof why);
+		close(sv[side]);
+		report_and_exit(rp[1], rc, why);
+	}
+	close(rp[1]);
+	close(sv[side]);
+	p->report = rp[0];
+}
+
+/* In a child: says what went wrong and returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+peer_fail(char *why, size_t size, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* What a sending child sends. */
+struct send_args {
+	const int	*fds;
+	const uint32_t	*ids;
+	size_t		 nfds;
+	size_t		 len;	/* fdpass_send_shared: the announced length */
+};
+
+static int
+run_send_early(int sock, void *arg, char *why, size_t size)
+{
+	struct send_args	*a = arg;
+	char			*cause = NULL;
+	int			 rc;
+
+	if (fdpass_send_early(sock, a->fds, a->ids, a->nfds, TIMEOUT,
+	    &cause) == 0)
+		return (0);
+	rc = peer_fail(why, size, "%s", cause);
+	free(cause);
+	return (rc);
+}
+
+static int
+run_send_shared(int sock, void *arg, char *why, size_t size)
+{
+	struct send_args	*a = arg;
+	char			*cause = NULL;
+	int			 rc;
+
+	if (fdpass_send_shared(sock, a->len, a->fds, a->ids, a->nfds,
+	    TIMEOUT, &cause) == 0)
+		return (0);
+	rc = peer_fail(why, size, "%s", cause);
+	free(cause);
+	return (rc);
+}
+
+/* Waits up to 5 s for one byte on fd; returns it, or -1. */
+static int
+read_byte(int fd)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
+	unsigned char	c;
+
+	if (poll(&pfd, 1, 5000) != 1 || read(fd, &c, 1) != 1)
+		return (-1);
+	return (c);
+}
+
+/* Waits up to 5 s until sock has something to read. */
+static void
+wait_readable(int sock)
+{
+	struct pollfd	pfd = { .fd = sock, .events = POLLIN };
+
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+}
+
+/* Asserts that fd and orig are the same open file, with the same mode. */
+static void
+assert_same_file(int fd, int orig)
+{
+	struct stat	a, b;
+
+	ck_assert_int_eq(fstat(fd, &b), 0);
+	ck_assert_int_eq(fstat(orig, &a), 0);
+	ck_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_ACCMODE,
+	    fcntl(orig, F_GETFL) & O_ACCMODE);
+	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 }
 
 /* Waits for the child; returns its rc and copies its cause. */
@@ -221,14 +334,32 @@ raw_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 	ck_assert_int_eq(sendmsg(sock, &msg, MSG_NOSIGNAL), (ssize_t)len);
 }
 
+/* A HELLO, or an EARLY or SHARED (the same layout), with fds on it. */
 static void
-raw_hello(int sock, uint64_t blob_len, uint32_t nfds)
+raw_open(int sock, uint16_t type, uint64_t blob_len, uint32_t nfds,
+    const int *fds, size_t nfd)
 {
 	unsigned char	m[FDPASS_PREFIX_LEN + 12];
 
-	prefix(m, FDPASS_VERSION, FDPASS_HELLO);
+	prefix(m, FDPASS_VERSION, type);
 	put64(m + FDPASS_PREFIX_LEN, blob_len);
 	put32(m + FDPASS_PREFIX_LEN + 8, nfds);
+	raw_send(sock, m, sizeof m, fds, nfd);
+}
+
+static void
+raw_hello(int sock, uint64_t blob_len, uint32_t nfds)
+{
+	raw_open(sock, FDPASS_HELLO, blob_len, nfds, NULL, 0);
+}
+
+/* A message that is a prefix alone (READY, EARLY_OK, PREPARED ...). */
+static void
+raw_word(int sock, uint16_t type)
+{
+	unsigned char	m[FDPASS_PREFIX_LEN];
+
+	prefix(m, FDPASS_VERSION, type);
 	raw_send(sock, m, sizeof m, NULL, 0);
 }
 
@@ -274,10 +405,13 @@ raw_expect(int sock, unsigned char *buf, size_t size, uint16_t type)
 	return (len);
 }
 
-/* Expects fdpass_recv on sock to fail with a cause containing want. */
+/*
+ * Expects fdpass_recv on sock (with kind) to fail with a cause containing
+ * want.
+ */
 static void
-recv_fails(int sock, size_t max_blob, size_t max_fds, int timeout_ms,
-    const char *want)
+recv_fails_kind(int sock, size_t max_blob, size_t max_fds, int timeout_ms,
+    int *kind, const char *want)
 {
 	void		*blob = (void *)1;
 	int		*fds = (int *)1;
@@ -286,7 +420,7 @@ recv_fails(int sock, size_t max_blob, size_t max_fds, int timeout_ms,
 	char		*cause = NULL;
 
 	ck_assert_int_eq(fdpass_recv(sock, &blob, &len, &fds, &ids, &nfds,
-	    max_blob, max_fds, timeout_ms, NULL, &cause), -1);
+	    max_blob, max_fds, timeout_ms, kind, &cause), -1);
 	assert_cause(cause, want);
 	ck_assert_ptr_null(blob);
 	ck_assert_ptr_null(fds);
@@ -294,6 +428,14 @@ recv_fails(int sock, size_t max_blob, size_t max_fds, int timeout_ms,
 	ck_assert_uint_eq(len, 0);
 	ck_assert_uint_eq(nfds, 0);
 	free(cause);
+}
+
+/* Expects fdpass_recv on sock to fail with a cause containing want. */
+static void
+recv_fails(int sock, size_t max_blob, size_t max_fds, int timeout_ms,
+    const char *want)
+{
+	recv_fails_kind(sock, max_blob, max_fds, timeout_ms, NULL, want);
 }
 
 /* ---- transfers that work ---- */
@@ -840,6 +982,562 @@ START_TEST(test_commit_phase)
 }
 END_TEST
 
+/* ---- sockets before the pause: EARLY, SHARED and their words ---- */
+
+/* What the receiving child of test_early_then_full expects. */
+struct early_plan {
+	const uint32_t		*early_ids;	/* pipe in, pipe out, socket */
+	const uint32_t		*full_ids;	/* pipe out, /dev/null */
+	const unsigned char	*blob;
+	size_t			 blob_len;
+};
+
+/*
+ * The receiver, in a child that did not inherit the fds: says EARLY_OK,
+ * takes the early set and uses each fd, says PREPARED, takes the full
+ * set. Every fd it got is closed at the end.
+ */
+static int
+early_receiver(int sock, void *arg, char *why, size_t size)
+{
+	const struct early_plan	*pl = arg;
+	struct stat		 st;
+	void			*blob;
+	int			*fds, kind, before, seen[3] = { 0, 0, 0 }, c;
+	uint32_t		*ids;
+	size_t			 len, nfds, i, j;
+	char			*cause = NULL;
+
+	before = count_fds();
+	if (fdpass_send_verdict(sock, FDPASS_EARLY_OK, NULL, TIMEOUT,
+	    &cause) != 0)
+		return (peer_fail(why, size, "EARLY_OK: %s", cause));
+
+	kind = -1;
+	if (fdpass_recv(sock, &blob, &len, &fds, &ids, &nfds, 1024, 8,
+	    TIMEOUT, &kind, &cause) != 0)
+		return (peer_fail(why, size, "early set: %s", cause));
+	if (kind != FDPASS_EARLY)
+		return (peer_fail(why, size, "early set: kind %d", kind));
+	if (blob != NULL || len != 0)
+		return (peer_fail(why, size, "early set: a blob (%zu)", len));
+	if (nfds != 3 || fds == NULL || ids == NULL)
+		return (peer_fail(why, size, "early set: %zu fds", nfds));
+	for (j = 0; j < nfds; j++) {
+		for (i = 0; i < 3 && pl->early_ids[i] != ids[j]; i++)
+			;
+		if (i == 3 || seen[i]++)
+			return (peer_fail(why, size, "early set: id %u "
+			    "unknown or twice", ids[j]));
+		if (!(fcntl(fds[j], F_GETFD) & FD_CLOEXEC) ||
+		    fstat(fds[j], &st) != 0)
+			return (peer_fail(why, size, "early id %u: fd %d",
+			    ids[j], fds[j]));
+		switch (i) {
+		case 0:		/* the parent wrote 'a' into this pipe */
+			if (!S_ISFIFO(st.st_mode) ||
+			    (c = read_byte(fds[j])) != 'a')
+				return (peer_fail(why, size, "early id %u: "
+				    "not the pipe in", ids[j]));
+			break;
+		case 1:		/* the parent reads this pipe */
+			if (!S_ISFIFO(st.st_mode) ||
+			    write(fds[j], "b", 1) != 1)
+				return (peer_fail(why, size, "early id %u: "
+				    "not the pipe out", ids[j]));
+			break;
+		default:	/* a stream socket: both ways */
+			if (!S_ISSOCK(st.st_mode) ||
+			    (c = read_byte(fds[j])) != 'C' ||
+			    write(fds[j], "c", 1) != 1)
+				return (peer_fail(why, size, "early id %u: "
+				    "not the socket", ids[j]));
+			break;
+		}
+		close(fds[j]);
+	}
+	free(fds);
+	free(ids);
+	if (count_fds() != before)
+		return (peer_fail(why, size, "early set: fds left open"));
+	if (fdpass_send_verdict(sock, FDPASS_PREPARED, NULL, TIMEOUT,
+	    &cause) != 0)
+		return (peer_fail(why, size, "PREPARED: %s", cause));
+
+	kind = -1;
+	if (fdpass_recv(sock, &blob, &len, &fds, &ids, &nfds, 1 << 20, 8,
+	    TIMEOUT, &kind, &cause) != 0)
+		return (peer_fail(why, size, "full set: %s", cause));
+	if (kind != FDPASS_HELLO)
+		return (peer_fail(why, size, "full set: kind %d", kind));
+	if (blob == NULL || len != pl->blob_len ||
+	    memcmp(blob, pl->blob, len) != 0)
+		return (peer_fail(why, size, "full set: wrong blob (%zu "
+		    "bytes)", len));
+	if (nfds != 2 || fds == NULL || ids == NULL)
+		return (peer_fail(why, size, "full set: %zu fds", nfds));
+	for (j = 0; j < nfds; j++) {
+		if (fstat(fds[j], &st) != 0)
+			return (peer_fail(why, size, "full set: fstat"));
+		if (ids[j] == pl->full_ids[0] && S_ISFIFO(st.st_mode) &&
+		    write(fds[j], "d", 1) == 1)
+			;
+		else if (ids[j] == pl->full_ids[1] && S_ISCHR(st.st_mode) &&
+		    (fcntl(fds[j], F_GETFL) & O_ACCMODE) == O_WRONLY)
+			;
+		else
+			return (peer_fail(why, size, "full set: id %u is "
+			    "not its fd", ids[j]));
+		close(fds[j]);
+	}
+	if (ids[0] == ids[1])
+		return (peer_fail(why, size, "full set: id %u twice", ids[0]));
+	free(fds);
+	free(ids);
+	free(blob);
+	if (count_fds() != before)
+		return (peer_fail(why, size, "full set: fds left open"));
+	return (0);
+}
+
+/*
+ * The whole sequence: EARLY_OK, the early set (kind EARLY, no blob),
+ * PREPARED, then the blob and the rest (kind HELLO). The fds are made
+ * after the fork, so the receiver has them only through the transfer.
+ */
+START_TEST(test_early_then_full)
+{
+	static unsigned char	 big[FDPASS_CHUNK + 4321];
+	static const uint32_t	 eids[3] = { 7, 0xfffffffeU, 42 };
+	static const uint32_t	 fids[2] = { 1000, 0 };
+	struct early_plan	 plan = { eids, fids, big, sizeof big };
+	struct peer		 p;
+	int			 sv[2], a[2], b[2], st[2], c[2], null;
+	int			 efds[3], ffds[2], before;
+	char			*cause = NULL, peer_cause[1024];
+	size_t			 i;
+
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (unsigned char)(i * 131 ^ i >> 7);
+	make_pair(sv);
+	spawn_peer(sv, 1, early_receiver, &plan, &p);
+
+	ck_assert_int_eq(pipe(a), 0);
+	ck_assert_int_eq(pipe(b), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, st), 0);
+	ck_assert_int_eq(pipe(c), 0);
+	null = open("/dev/null", O_WRONLY);
+	ck_assert_int_ne(null, -1);
+	ck_assert_int_eq(write(a[1], "a", 1), 1);
+	ck_assert_int_eq(write(st[1], "C", 1), 1);
+	efds[0] = a[0];
+	efds[1] = b[1];
+	efds[2] = st[0];
+	ffds[0] = c[1];
+	ffds[1] = null;
+
+	wait_readable(sv[0]);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), 0);
+	ck_assert_ptr_null(cause);
+	before = count_fds();
+	ck_assert_msg(fdpass_send_early(sv[0], efds, eids, 3, TIMEOUT,
+	    &cause) == 0, "early: %s", cause);
+	ck_assert_int_eq(count_fds(), before);
+	wait_readable(sv[0]);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_PREPARED, &cause), 0);
+	/* Nothing more until the rest is sent. */
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_PREPARED, &cause), 1);
+	ck_assert_ptr_null(cause);
+	ck_assert_msg(fdpass_send(sv[0], big, sizeof big, ffds, fids, 2,
+	    TIMEOUT, &cause) == 0, "full: %s", cause);
+	ck_assert_int_eq(count_fds(), before);
+	ck_assert_msg(peer_wait(&p, peer_cause, sizeof peer_cause) == 0,
+	    "receiver: %s", peer_cause);
+
+	/* The receiver wrote through the fds it got. */
+	ck_assert_int_eq(read_byte(b[0]), 'b');
+	ck_assert_int_eq(read_byte(st[1]), 'c');
+	ck_assert_int_eq(read_byte(c[0]), 'd');
+	close(sv[0]);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	close(st[0]);
+	close(st[1]);
+	close(c[0]);
+	close(c[1]);
+	close(null);
+}
+END_TEST
+
+/* The sender's non-blocking look at what the receiver said. */
+START_TEST(test_poll_word)
+{
+	unsigned char	 m[FDPASS_PREFIX_LEN + 1];
+	char		*cause = NULL;
+	int		 orig[2], sv[2], before;
+	uint64_t	 start;
+
+	ck_assert_int_eq(pipe(orig), 0);
+	make_pair(sv);
+	before = count_fds();
+
+	/* Nothing queued: 1, at once. */
+	start = monotonic_ms();
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), 1);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_PREPARED, &cause), 1);
+	ck_assert_uint_lt(monotonic_ms() - start, 100);
+	ck_assert_ptr_null(cause);
+
+	/* The word wanted: 0, and it is gone. */
+	ck_assert_int_eq(fdpass_send_verdict(sv[1], FDPASS_EARLY_OK, NULL,
+	    TIMEOUT, &cause), 0);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), 0);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), 1);
+	ck_assert_int_eq(fdpass_send_verdict(sv[1], FDPASS_PREPARED, NULL,
+	    TIMEOUT, &cause), 0);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_PREPARED, &cause), 0);
+	ck_assert_ptr_null(cause);
+
+	/* Another word, or the right one with more bytes: -1. */
+	raw_word(sv[1], FDPASS_PREPARED);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), -1);
+	assert_cause(cause, "unexpected fd transfer reply (type 14, 8 bytes)");
+	free(cause);
+	cause = NULL;
+	raw_word(sv[1], FDPASS_EARLY_OK);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_PREPARED, &cause), -1);
+	assert_cause(cause, "unexpected fd transfer reply (type 11, 8 bytes)");
+	free(cause);
+	cause = NULL;
+	raw_word(sv[1], FDPASS_READY);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_PREPARED, &cause), -1);
+	assert_cause(cause, "unexpected fd transfer reply (type 2, 8 bytes)");
+	free(cause);
+	cause = NULL;
+	prefix(m, FDPASS_VERSION, FDPASS_EARLY_OK);
+	m[FDPASS_PREFIX_LEN] = 0;
+	raw_send(sv[1], m, sizeof m, NULL, 0);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), -1);
+	assert_cause(cause, "unexpected fd transfer reply (type 11, 9 bytes)");
+	free(cause);
+	cause = NULL;
+
+	/* An ERROR: the receiver's reason. */
+	ck_assert_int_eq(fdpass_send_verdict(sv[1], FDPASS_ERROR,
+	    "out of memory", TIMEOUT, &cause), 0);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), -1);
+	assert_cause(cause, "refused by peer: out of memory");
+	free(cause);
+	cause = NULL;
+
+	/* Junk, and a version from the future. */
+	raw_send(sv[1], "hello", 5, NULL, 0);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), -1);
+	assert_cause(cause, "bad magic");
+	free(cause);
+	cause = NULL;
+	prefix(m, FDPASS_VERSION + 1, FDPASS_PREPARED);
+	raw_send(sv[1], m, FDPASS_PREFIX_LEN, NULL, 0);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_PREPARED, &cause), -1);
+	assert_cause(cause, "unsupported fd transfer version");
+	free(cause);
+	cause = NULL;
+
+	/* Fds on the word: closed, and refused. */
+	prefix(m, FDPASS_VERSION, FDPASS_EARLY_OK);
+	raw_send(sv[1], m, FDPASS_PREFIX_LEN, orig, 2);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), -1);
+	assert_cause(cause, "unexpected fds");
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(count_fds(), before);
+
+	/* Each took one message: nothing is left. */
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), 1);
+	ck_assert_ptr_null(cause);
+
+	/* The receiver closed. */
+	close(sv[1]);
+	ck_assert_int_eq(fdpass_poll_word(sv[0], FDPASS_EARLY_OK, &cause), -1);
+	assert_cause(cause, "peer closed");
+	free(cause);
+	ck_assert_int_eq(count_fds(), before - 1);
+	close(sv[0]);
+	close(orig[0]);
+	close(orig[1]);
+}
+END_TEST
+
+/*
+ * SHARED: fds and the length of a blob that is elsewhere. With kind NULL,
+ * a SHARED and an EARLY are refused.
+ */
+START_TEST(test_shared)
+{
+	struct send_args	 args;
+	struct peer		 p;
+	void			*blob;
+	int			 orig[4], sfds[2], *fds, sv[2], before, kind;
+	uint32_t		 sent[2] = { 3, 0x80000000U }, *ids;
+	size_t			 len, nfds, j;
+	char			*cause = NULL, peer_cause[1024], ch;
+
+	ck_assert_int_eq(pipe(orig), 0);
+	ck_assert_int_eq(pipe(orig + 2), 0);
+	sfds[0] = orig[1];	/* a write end */
+	sfds[1] = orig[2];	/* a read end */
+	args.fds = sfds;
+	args.ids = sent;
+	args.nfds = 2;
+	args.len = 123456;
+
+	make_pair(sv);
+	before = count_fds() - 1;
+	spawn_peer(sv, 0, run_send_shared, &args, &p);
+	kind = -1;
+	ck_assert_msg(fdpass_recv(sv[1], &blob, &len, &fds, &ids, &nfds,
+	    1 << 20, 8, TIMEOUT, &kind, &cause) == 0, "%s", cause);
+	ck_assert_msg(peer_wait(&p, peer_cause, sizeof peer_cause) == 0,
+	    "sender: %s", peer_cause);
+	ck_assert_int_eq(kind, FDPASS_SHARED);
+	ck_assert_ptr_null(blob);
+	ck_assert_uint_eq(len, 123456);
+	ck_assert_uint_eq(nfds, 2);
+	/* No chunk came after: the sender left with nothing queued. */
+	ck_assert_int_eq(recv(sv[1], &ch, 1, MSG_DONTWAIT), 0);
+	for (j = 0; j < nfds; j++) {
+		if (ids[j] == sent[0]) {
+			assert_same_file(fds[j], orig[1]);
+			ck_assert_int_eq(write(fds[j], "x", 1), 1);
+			ck_assert_int_eq(read_byte(orig[0]), 'x');
+		} else {
+			ck_assert_uint_eq(ids[j], sent[1]);
+			assert_same_file(fds[j], orig[2]);
+			ck_assert_int_eq(write(orig[3], "y", 1), 1);
+			ck_assert_int_eq(read_byte(fds[j]), 'y');
+		}
+	}
+	ck_assert_uint_ne(ids[0], ids[1]);
+	for (j = 0; j < nfds; j++)
+		close(fds[j]);
+	free(fds);
+	free(ids);
+	ck_assert_int_eq(count_fds(), before);
+	close(sv[1]);
+
+	/* Without kind: a SHARED is refused. */
+	make_pair(sv);
+	before = count_fds() - 1;
+	spawn_peer(sv, 0, run_send_shared, &args, &p);
+	recv_fails(sv[1], 1 << 20, 8, TIMEOUT, "expected HELLO, got type 13");
+	ck_assert_int_eq(peer_wait(&p, peer_cause, sizeof peer_cause), -1);
+	assert_cause(peer_cause, "refused by peer: fd transfer: expected "
+	    "HELLO, got type 13");
+	ck_assert_int_eq(count_fds(), before);
+	close(sv[1]);
+
+	/* Without kind: an EARLY is refused. */
+	make_pair(sv);
+	before = count_fds() - 1;
+	spawn_peer(sv, 0, run_send_early, &args, &p);
+	recv_fails(sv[1], 1 << 20, 8, TIMEOUT, "expected HELLO, got type 12");
+	ck_assert_int_eq(peer_wait(&p, peer_cause, sizeof peer_cause), -1);
+	assert_cause(peer_cause, "refused by peer: fd transfer: expected "
+	    "HELLO, got type 12");
+	ck_assert_int_eq(count_fds(), before);
+	close(sv[1]);
+
+	/* The length of a shared blob is held to max_blob all the same. */
+	make_pair(sv);
+	before = count_fds();
+	raw_open(sv[0], FDPASS_SHARED, 2000, 0, NULL, 0);
+	recv_fails_kind(sv[1], 1999, 8, TIMEOUT, &kind,
+	    "blob of 2000 bytes exceeds the limit of 1999");
+	ck_assert_int_eq(count_fds(), before);
+	close(sv[0]);
+	close(sv[1]);
+
+	for (j = 0; j < 4; j++)
+		close(orig[j]);
+}
+END_TEST
+
+/*
+ * An EARLY_OK and a PREPARED queued before READY (one too late to be
+ * taken up, one not waited for) do not break a transfer.
+ */
+START_TEST(test_stray_words)
+{
+	static const peer_fn	 senders[2] = { run_send_early,
+				    run_send_shared };
+	static const int	 kinds[2] = { FDPASS_EARLY, FDPASS_SHARED };
+	struct send_args	 args;
+	struct peer		 p;
+	unsigned char		 data[3000], m[FDPASS_PREFIX_LEN + 1];
+	void			*blob;
+	int			 orig[2], *fds, sv[2], before, kind, k;
+	uint32_t		 sent[2] = { 11, 12 }, *ids;
+	size_t			 len, nfds, i, j;
+	char			*cause = NULL, peer_cause[1024];
+
+	for (i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 7);
+	ck_assert_int_eq(pipe(orig), 0);
+
+	make_pair(sv);
+	before = count_fds() - 1;
+	spawn_sender(sv, data, sizeof data, orig, sent, 2, TIMEOUT, &p);
+	raw_word(sv[1], FDPASS_EARLY_OK);
+	raw_word(sv[1], FDPASS_PREPARED);
+	ck_assert_msg(fdpass_recv(sv[1], &blob, &len, &fds, &ids, &nfds,
+	    4096, 8, TIMEOUT, NULL, &cause) == 0, "%s", cause);
+	ck_assert_msg(peer_wait(&p, peer_cause, sizeof peer_cause) == 0,
+	    "sender: %s", peer_cause);
+	ck_assert_uint_eq(len, sizeof data);
+	ck_assert(memcmp(blob, data, len) == 0);
+	ck_assert_uint_eq(nfds, 2);
+	for (j = 0; j < nfds; j++) {
+		for (i = 0; i < 2 && sent[i] != ids[j]; i++)
+			;
+		ck_assert_uint_lt(i, 2);
+		assert_same_file(fds[j], orig[i]);
+		close(fds[j]);
+	}
+	free(fds);
+	free(ids);
+	free(blob);
+	ck_assert_int_eq(count_fds(), before);
+	close(sv[1]);
+
+	/* The same before the READY of an EARLY and of a SHARED. */
+	args.fds = orig;
+	args.ids = sent;
+	args.nfds = 2;
+	args.len = 77;
+	for (k = 0; k < 2; k++) {
+		make_pair(sv);
+		before = count_fds() - 1;
+		spawn_peer(sv, 0, senders[k], &args, &p);
+		raw_word(sv[1], FDPASS_PREPARED);
+		raw_word(sv[1], FDPASS_EARLY_OK);
+		raw_word(sv[1], FDPASS_PREPARED);
+		kind = -1;
+		ck_assert_msg(fdpass_recv(sv[1], &blob, &len, &fds, &ids,
+		    &nfds, 4096, 8, TIMEOUT, &kind, &cause) == 0, "%s", cause);
+		ck_assert_msg(peer_wait(&p, peer_cause, sizeof peer_cause) ==
+		    0, "sender %d: %s", k, peer_cause);
+		ck_assert_int_eq(kind, kinds[k]);
+		ck_assert_ptr_null(blob);
+		ck_assert_uint_eq(len, k == 0 ? 0 : 77);
+		ck_assert_uint_eq(nfds, 2);
+		for (j = 0; j < nfds; j++)
+			close(fds[j]);
+		free(fds);
+		free(ids);
+		ck_assert_int_eq(count_fds(), before);
+		close(sv[1]);
+	}
+
+	/* Only a bare word is passed over: one with more bytes is not. */
+	make_pair(sv);
+	prefix(m, FDPASS_VERSION, FDPASS_EARLY_OK);
+	m[FDPASS_PREFIX_LEN] = 0;
+	raw_send(sv[1], m, sizeof m, NULL, 0);
+	raw_word(sv[1], FDPASS_READY);
+	ck_assert_int_eq(fdpass_send(sv[0], NULL, 0, NULL, NULL, 0, TIMEOUT,
+	    &cause), -1);
+	assert_cause(cause, "unexpected fd transfer reply (type 11, 9 bytes)");
+	free(cause);
+	close(sv[0]);
+	close(sv[1]);
+
+	close(orig[0]);
+	close(orig[1]);
+}
+END_TEST
+
+/* An EARLY is fds only: one that announces a blob is refused. */
+START_TEST(test_early_with_blob)
+{
+	unsigned char	 buf[512];
+	void		*blob;
+	int		 orig[2], *fds, sv[2], before, kind;
+	uint32_t	 sent[2] = { 1, 2 }, *ids;
+	size_t		 len, nfds;
+	char		*cause = NULL;
+
+	ck_assert_int_eq(pipe(orig), 0);
+
+	/* A byte of blob, well within max_blob, fds to follow. */
+	make_pair(sv);
+	before = count_fds();
+	raw_open(sv[0], FDPASS_EARLY, 1, 2, NULL, 0);
+	raw_batch(sv[0], 0, 2, sent, orig, 2);
+	recv_fails_kind(sv[1], 1024, 8, TIMEOUT, &kind,
+	    "a blob before the pause");
+	ck_assert_int_eq(count_fds(), before);
+	/* Refused at once: an ERROR, no READY before it, nothing after. */
+	len = raw_expect(sv[0], buf, sizeof buf - 1, FDPASS_ERROR);
+	buf[len] = '\0';
+	assert_cause((char *)buf + FDPASS_PREFIX_LEN,
+	    "a blob before the pause");
+	ck_assert_int_eq(recv(sv[0], buf, sizeof buf, MSG_DONTWAIT), -1);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* The same with the fds on the EARLY itself: closed too. */
+	make_pair(sv);
+	before = count_fds();
+	raw_open(sv[0], FDPASS_EARLY, 4096, 2, orig, 2);
+	recv_fails_kind(sv[1], 1 << 20, 8, TIMEOUT, &kind, "unexpected fds");
+	ck_assert_int_eq(count_fds(), before);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* An empty EARLY followed by a chunk all the same. */
+	make_pair(sv);
+	before = count_fds();
+	raw_open(sv[0], FDPASS_EARLY, 0, 2, NULL, 0);
+	prefix(buf, FDPASS_VERSION, FDPASS_CHUNK_MSG);
+	put64(buf + FDPASS_PREFIX_LEN, 0);
+	raw_send(sv[0], buf, FDPASS_PREFIX_LEN + 8 + 10, NULL, 0);
+	recv_fails_kind(sv[1], 1024, 8, TIMEOUT, &kind,
+	    "expected a batch of fds, got type 3");
+	ck_assert_int_eq(count_fds(), before);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* And the EARLY it should have been: taken. */
+	make_pair(sv);
+	before = count_fds();
+	raw_open(sv[0], FDPASS_EARLY, 0, 2, NULL, 0);
+	raw_batch(sv[0], 0, 2, sent, orig, 2);
+	kind = -1;
+	ck_assert_msg(fdpass_recv(sv[1], &blob, &len, &fds, &ids, &nfds,
+	    1024, 8, TIMEOUT, &kind, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(kind, FDPASS_EARLY);
+	ck_assert_ptr_null(blob);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_uint_eq(nfds, 2);
+	ck_assert_uint_eq(ids[0], 1);
+	ck_assert_uint_eq(ids[1], 2);
+	assert_same_file(fds[0], orig[0]);
+	assert_same_file(fds[1], orig[1]);
+	close(fds[0]);
+	close(fds[1]);
+	free(fds);
+	free(ids);
+	ck_assert_int_eq(count_fds(), before);
+	close(sv[0]);
+	close(sv[1]);
+
+	close(orig[0]);
+	close(orig[1]);
+}
+END_TEST
+
 static Suite *
 fdpass_suite(void)
 {
@@ -863,6 +1561,11 @@ fdpass_suite(void)
 	tcase_add_test(tc, test_receiver_refuses_midway);
 	tcase_add_test(tc, test_stall);
 	tcase_add_test(tc, test_commit_phase);
+	tcase_add_test(tc, test_early_then_full);
+	tcase_add_test(tc, test_poll_word);
+	tcase_add_test(tc, test_shared);
+	tcase_add_test(tc, test_stray_words);
+	tcase_add_test(tc, test_early_with_blob);
 	suite_add_tcase(s, tc);
 	return (s);
 }

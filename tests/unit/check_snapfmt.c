@@ -17,12 +17,11 @@
 
 /* A snapshot with two sections holding one of every type. Caller frees. */
 static void
-write_sample(struct snapw *w)
+write_sample_body(struct snapw *w)
 {
 	static const uint8_t	raw[5] = { 0, 1, 2, 0xfe, 0xff };
 	float			nan = NAN;
 
-	snapw_init(w);
 	snapw_section_begin(w, "INTS");
 	snapw_u8(w, 0);
 	snapw_u8(w, 0xff);
@@ -47,6 +46,13 @@ write_sample(struct snapw *w)
 	snapw_bytes(w, raw, sizeof raw);
 	snapw_section_end(w);
 	snapw_finish(w);
+}
+
+static void
+write_sample(struct snapw *w)
+{
+	snapw_init(w);
+	write_sample_body(w);
 }
 
 static uint32_t
@@ -465,6 +471,200 @@ START_TEST(test_large)
 }
 END_TEST
 
+/* ---- snapw_init_buffer: a snapshot in the caller's memory ---- */
+
+#define GUARD		64	/* bytes past the caller's buffer, watched */
+#define GUARD_BYTE	0xa5
+
+/* The sample as snapw_init writes it; caller frees. */
+static uint8_t *
+sample_bytes(size_t *len)
+{
+	struct snapw	 w;
+	uint8_t		*p;
+
+	write_sample(&w);
+	p = malloc(w.len);
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, w.buf, w.len);
+	*len = w.len;
+	snapw_free(&w);
+	return (p);
+}
+
+static void
+assert_guard(const uint8_t *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_msg(p[i] == GUARD_BYTE, "byte %zu past the caller's "
+		    "buffer written", i);
+}
+
+/*
+ * A snapshot that fits stays in the caller's buffer, byte for byte what
+ * snapw_init writes, and snapw_free leaves the buffer alone (it is on the
+ * stack: freeing it would abort, or ASan would report it).
+ */
+START_TEST(test_init_buffer_fits)
+{
+	struct snapw	 w;
+	uint8_t		 mem[4096 + GUARD], *want;
+	size_t		 want_len, cap = 4096;
+
+	want = sample_bytes(&want_len);
+	ck_assert_uint_lt(want_len, cap);
+	memset(mem, GUARD_BYTE, sizeof mem);
+
+	snapw_init_buffer(&w, mem, cap);
+	ck_assert_ptr_eq(w.buf, mem);
+	ck_assert_int_eq(w.borrowed, 1);
+	ck_assert_uint_eq(w.cap, cap);
+	ck_assert_uint_eq(w.len, SNAP_HEADER_LEN);
+	ck_assert(memcmp(mem, want, SNAP_HEADER_LEN) == 0);
+	write_sample_body(&w);
+	ck_assert_ptr_eq(w.buf, mem);
+	ck_assert_int_eq(w.borrowed, 1);
+	ck_assert_uint_eq(w.cap, cap);
+	ck_assert_uint_eq(w.len, want_len);
+	ck_assert(memcmp(mem, want, want_len) == 0);
+	ck_assert_int_eq(read_sample(mem, w.len), 0);
+	/* Nothing past what was written, nor past the buffer. */
+	assert_guard(mem + want_len, sizeof mem - want_len);
+
+	snapw_free(&w);
+	ck_assert_ptr_null(w.buf);
+	ck_assert_uint_eq(w.len, 0);
+	ck_assert_int_eq(w.borrowed, 0);
+	/* Still the caller's, still the snapshot. */
+	ck_assert(memcmp(mem, want, want_len) == 0);
+	ck_assert_int_eq(read_sample(mem, want_len), 0);
+	free(want);
+}
+END_TEST
+
+/*
+ * The exact size fits; a byte less and the snapshot moves to a buffer of
+ * its own at the last write, keeping the bytes written before.
+ */
+START_TEST(test_init_buffer_exact)
+{
+	static uint8_t	 mem[1024 + GUARD];
+	struct snapw	 w;
+	uint8_t		*want;
+	size_t		 want_len;
+
+	want = sample_bytes(&want_len);
+	ck_assert_uint_le(want_len + GUARD, sizeof mem);
+
+	memset(mem, GUARD_BYTE, sizeof mem);
+	snapw_init_buffer(&w, mem, want_len);
+	write_sample_body(&w);
+	ck_assert_ptr_eq(w.buf, mem);
+	ck_assert_int_eq(w.borrowed, 1);
+	ck_assert_uint_eq(w.len, want_len);
+	ck_assert(memcmp(mem, want, want_len) == 0);
+	assert_guard(mem + want_len, GUARD);
+	snapw_free(&w);
+
+	memset(mem, GUARD_BYTE, sizeof mem);
+	snapw_init_buffer(&w, mem, want_len - 1);
+	write_sample_body(&w);
+	ck_assert_ptr_ne(w.buf, mem);
+	ck_assert_int_eq(w.borrowed, 0);
+	ck_assert_uint_ge(w.cap, w.len);
+	ck_assert_uint_eq(w.len, want_len);
+	ck_assert(memcmp(w.buf, want, want_len) == 0);
+	ck_assert_int_eq(read_sample(w.buf, w.len), 0);
+	/*
+	 * The checksum (8 bytes) was the write that did not fit: it went
+	 * to the heap, and nothing went past what fitted in mem.
+	 */
+	assert_guard(mem + want_len - 8, GUARD + 7);
+	snapw_free(&w);
+	/* The caller's buffer kept what was written into it. */
+	ck_assert(memcmp(mem, want, want_len - 8) == 0);
+	free(want);
+}
+END_TEST
+
+/*
+ * A snapshot far bigger than the caller's buffer: written there until it
+ * no longer fits, then in the heap; the result is what snapw_init writes.
+ */
+START_TEST(test_init_buffer_outgrown)
+{
+	struct snapw	 w, ref;
+	struct snapr	 r, s;
+	char		 tag[SNAP_TAG_LEN + 1], *cause = NULL;
+	uint8_t		 mem[100 + GUARD], before[100];
+	size_t		 cap = 100, moved_at = 0;
+	uint32_t	 i;
+
+	memset(mem, GUARD_BYTE, sizeof mem);
+	snapw_init(&ref);
+	snapw_init_buffer(&w, mem, cap);
+	snapw_section_begin(&ref, "BIGG");
+	snapw_section_begin(&w, "BIGG");
+	for (i = 0; i < 50000; i++) {
+		snapw_u32(&ref, i * 2654435761u);
+		snapw_u32(&w, i * 2654435761u);
+		if (moved_at == 0 && w.buf != mem) {
+			/* The first write that did not fit. */
+			moved_at = w.len;
+			ck_assert_uint_gt(moved_at, cap);
+			ck_assert_uint_le(moved_at - 4, cap);
+			ck_assert_int_eq(w.borrowed, 0);
+			ck_assert_uint_ge(w.cap, w.len);
+			ck_assert(memcmp(w.buf, ref.buf, w.len) == 0);
+			ck_assert(memcmp(mem, ref.buf, moved_at - 4) == 0);
+			memcpy(before, mem, cap);
+		} else if (moved_at == 0) {
+			ck_assert_int_eq(w.borrowed, 1);
+			ck_assert_uint_le(w.len, cap);
+		}
+	}
+	snapw_section_end(&ref);
+	snapw_section_end(&w);
+	snapw_finish(&ref);
+	snapw_finish(&w);
+	ck_assert_uint_ne(moved_at, 0);
+	ck_assert_ptr_ne(w.buf, mem);
+	ck_assert_int_eq(w.borrowed, 0);
+	ck_assert_uint_eq(w.len, ref.len);
+	ck_assert(memcmp(w.buf, ref.buf, ref.len) == 0);
+	/* Once moved, the caller's buffer is not written again. */
+	ck_assert(memcmp(mem, before, cap) == 0);
+	assert_guard(mem + cap, GUARD);
+
+	ck_assert_int_eq(snapr_open(&r, w.buf, w.len, NULL, &cause), 0);
+	ck_assert_int_eq(snapr_next_section(&r, tag, &s), 1);
+	ck_assert_str_eq(tag, "BIGG");
+	ck_assert_uint_eq(s.len, 200000);
+	for (i = 0; i < 50000; i++)
+		ck_assert_uint_eq(snapr_u32(&s), i * 2654435761u);
+	ck_assert(snapr_ok(&s));
+	ck_assert_int_eq(snapr_next_section(&r, tag, &s), 0);
+	ck_assert(snapr_ok(&r));
+	snapw_free(&w);		/* frees the heap copy, not mem */
+	ck_assert_ptr_null(w.buf);
+	snapw_free(&ref);
+
+	/* A buffer too small for the header: it moves at once. */
+	memset(mem, GUARD_BYTE, sizeof mem);
+	snapw_init_buffer(&w, mem, 6);
+	ck_assert_ptr_ne(w.buf, mem);
+	ck_assert_int_eq(w.borrowed, 0);
+	ck_assert_uint_eq(w.len, SNAP_HEADER_LEN);
+	ck_assert(memcmp(mem, SNAP_MAGIC, SNAP_TAG_LEN) == 0);
+	assert_guard(mem + 6, GUARD);
+	write_sample_body(&w);
+	ck_assert_int_eq(read_sample(w.buf, w.len), 0);
+	snapw_free(&w);
+}
+END_TEST
+
 static Suite *
 snapfmt_suite(void)
 {
@@ -485,6 +685,9 @@ snapfmt_suite(void)
 	tcase_add_test(tc, test_section_overrun);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_large);
+	tcase_add_test(tc, test_init_buffer_fits);
+	tcase_add_test(tc, test_init_buffer_exact);
+	tcase_add_test(tc, test_init_buffer_outgrown);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return (s);
