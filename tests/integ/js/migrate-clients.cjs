@@ -2,7 +2,7 @@
 // socket.io-client; the node half of migrate.test and migrate-fail.test:
 //
 //   node migrate-clients.cjs main CONTROL_URL CLIENT_PORT DATA_DIR MAP.tmj \
-//       NEW_BINARY PID_FILE NCLIENTS
+//       NEW_BINARY PID_FILE NCLIENTS [OLDER_STYLE_BINARY]
 //   node migrate-clients.cjs fail CONTROL_URL CLIENT_PORT DATA_DIR MAP.tmj \
 //       SCRIPT_DIR PID_FILE NCLIENTS
 //
@@ -21,7 +21,10 @@
 // main: one more client, the fighter (hp too large to die), fights the
 // pond slimes (attack inputs, slimes chase and hit it). Once the fight is
 // on, three migrations in a row, about 1 s apart: POST /v1/migrate with an
-// empty body, with {"binary": NEW_BINARY}, and empty again. Then the
+// empty body, with {"binary": NEW_BINARY}, and empty again; with
+// OLDER_STYLE_BINARY (a wrapper that starts zoned as an older one would
+// be started: without ZONED_TAKEOVER_EARLY, so every socket goes in the
+// pause), a fourth with {"binary": OLDER_STYLE_BINARY}. Then the
 // inputs stop, and everything the clients saw is checked: no disconnect,
 // no reconnect, the same socket.id and Engine.IO sid, the server's pings
 // going on (zoned runs with --ping-interval 1000); every input acked
@@ -49,8 +52,8 @@ const { RADIUS, QERR, prop, loadMap, waypoint } = require("./maplib.cjs");
 const { DeltaView } = require(path.join(__dirname, "..", "..", "..",
     "clients", "js", "delta.cjs"));
 
-const [mode, ctlUrl, portArg, dataDir, mapPath, extra, pidFile, nArg] =
-    process.argv.slice(2);
+const [mode, ctlUrl, portArg, dataDir, mapPath, extra, pidFile, nArg,
+    olderStyle] = process.argv.slice(2);
 if (!["main", "fail"].includes(mode) || !nArg) {
 	console.error("usage: migrate-clients.cjs main|fail CONTROL_URL " +
 	    "CLIENT_PORT DATA_DIR MAP.tmj NEW_BINARY|SCRIPT_DIR PID_FILE " +
@@ -861,8 +864,11 @@ async function main() {
 		["2 (binary: a fresh copy)", { binary: extra }],
 		["3 (to itself again)", ""],
 	];
-	check("three migrations under load: 200 with a new pid each time, " +
-	    "old processes gone", async () => {
+	if (olderStyle)
+		plan.push(["4 (binary: one that takes no sockets early)",
+		    { binary: olderStyle }]);
+	check(`${plan.length} migrations under load: 200 with a new pid ` +
+	    "each time, old processes gone", async () => {
 		assert(sending, "the clients are not sending");
 		const notes = [];
 		for (const [what, body] of plan) {
