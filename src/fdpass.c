@@ -367,7 +367,9 @@ fdpass_peer_refused(const unsigned char *buf, size_t len, char **cause)
  * Sender: receives the reply of type want (of exactly want_len bytes)
  * into buf (FDPASS_REPLY_MAX bytes). An ERROR becomes the cause. With
  * nowait, only looks at what is already queued and returns 1 if nothing
- * is. Returns 0, or -1 with cause.
+ * is. Waiting for READY, it passes over an EARLY_OK that came too late
+ * to be taken up (the receiver sends it first thing) or a PREPARED not
+ * waited for. Returns 0, or -1 with cause.
  */
 static int
 fdpass_reply(struct fdpass_io *io, unsigned char *buf, uint16_t want,
@@ -377,47 +379,20 @@ fdpass_reply(struct fdpass_io *io, unsigned char *buf, uint16_t want,
 	uint16_t	type;
 	int		r;
 
-	r = fdpass_recv_msg(io, buf, FDPASS_REPLY_MAX, &len, NULL, NULL,
-	    nowait, cause);
-	if (r != 0)
-		return (r);
-	if (fdpass_check_prefix(buf, len, &type, cause) == -1)
-		return (-1);
+	do {
+		r = fdpass_recv_msg(io, buf, FDPASS_REPLY_MAX, &len, NULL,
+		    NULL, nowait, cause);
+		if (r != 0)
+			return (r);
+		if (fdpass_check_prefix(buf, len, &type, cause) == -1)
+			return (-1);
+	} while (want == FDPASS_READY && len == FDPASS_PREFIX_LEN &&
+	    (type == FDPASS_EARLY_OK || type == FDPASS_PREPARED));
 	if (type == FDPASS_ERROR) {
 		fdpass_peer_refused(buf, len, cause);
 		return (-1);
 	}
 	if (type != want || len != want_len) {
-		xasprintf(cause, "unexpected fd transfer reply (type %u, "
-		    "%zu bytes)", type, len);
-		return (-1);
-	}
-	return (0);
-}
-
-/*
- * Sender: waits for READY; an EARLY_OK that came too late to be taken up
- * (the receiver sends it first thing), or a PREPARED not waited for, is
- * passed over.
- */
-static int
-fdpass_ready(struct fdpass_io *io, unsigned char *buf, char **cause)
-{
-	size_t		len;
-	uint16_t	type;
-
-	do {
-		if (fdpass_recv_msg(io, buf, FDPASS_REPLY_MAX, &len, NULL,
-		    NULL, 0, cause) != 0 ||
-		    fdpass_check_prefix(buf, len, &type, cause) == -1)
-			return (-1);
-	} while ((type == FDPASS_EARLY_OK || type == FDPASS_PREPARED) &&
-	    len == FDPASS_PREFIX_LEN);
-	if (type == FDPASS_ERROR) {
-		fdpass_peer_refused(buf, len, cause);
-		return (-1);
-	}
-	if (type != FDPASS_READY || len != FDPASS_PREFIX_LEN) {
 		xasprintf(cause, "unexpected fd transfer reply (type %u, "
 		    "%zu bytes)", type, len);
 		return (-1);
@@ -562,7 +537,8 @@ fdpass_send_set(int sock, enum fdpass_type hello, const void *blob,
 	put32(hdr + FDPASS_PREFIX_LEN + 8, (uint32_t)nfds);
 	if (fdpass_send_buf(&io, hdr, FDPASS_HELLO_LEN, cause) == -1)
 		return (-1);
-	if (fdpass_ready(&io, reply, cause) == -1)
+	if (fdpass_reply(&io, reply, FDPASS_READY, FDPASS_PREFIX_LEN, 0,
+	    cause) == -1)
 		return (-1);
 	io.watch = 1;	/* from now on, any message is an ERROR or junk */
 
