@@ -11,21 +11,32 @@
  * (delta.c's shared tick: each entity's update made once, then per
  * client a merge of ids), and prints their cost and the bytes a client
  * gets. "encoding" includes making the shared records.
+ *
+ * --scenario S steps scenario S instead (README, "Load generator"): the
+ * very area zoned-bench --write-area writes (zoned-bench-scenario.c),
+ * loaded as zoned loads it, and the players walking as zoned-bench's
+ * clients do (a new direction every 2 s +-25%, turning back 48 units from
+ * the edge, an input every 100 ms). With --sync, step + interest +
+ * encoding is issue 7's "work" without the sockets, free of their noise.
  */
 #include "config.h"
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aoi.h"
+#include "areaload.h"
 #include "delta.h"
 #include "sim/area.h"
 #include "sim/world.h"
 #include "xmalloc.h"
+#include "zoned-bench-common.h"
 
 #define HZ	20
 #define TILE	32
@@ -33,7 +44,9 @@
 #define SPAWNERS 8		/* per side: 64 spawners */
 
 #define USAGE	"usage: simbench [--mobs N] [--players M] [--ticks T] " \
-	"[--seed S] [--sync [--radius R]]\n"
+	"[--seed S] [--scenario S] [--sync [--radius R]]\n"
+
+#define WALK_EDGE	48.0f	/* scenario S: turn back this near the edge */
 
 /* The sync half of a tick, and its figures. */
 struct syncbench {
@@ -137,6 +150,37 @@ make_area(unsigned mobs)
 	return (a);
 }
 
+/*
+ * Scenario S's area, written by zoned-bench's own code into a temporary
+ * directory and loaded from there by zoned's loader. NULL on failure.
+ */
+static struct area *
+scenario_area(unsigned players)
+{
+	struct area	*a;
+	char		 dir[] = "/tmp/simbench.XXXXXX", name[64], *path, *why;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("simbench: mkdtemp");
+		return (NULL);
+	}
+	if (scenario_write_area(dir, players, &path) != 0) {
+		fprintf(stderr, "simbench: scenario S: %s\n", path);
+		free(path);
+		rmdir(dir);
+		return (NULL);
+	}
+	scenario_area_name(name, sizeof name, players);
+	if ((a = areaload_file(dir, name, &why)) == NULL) {
+		fprintf(stderr, "simbench: scenario S: %s\n", why);
+		free(why);
+	}
+	unlink(path);
+	free(path);
+	rmdir(dir);
+	return (a);
+}
+
 /* Appends an input from player id to in[*n]. */
 static struct world_input *
 input(struct world_input *in, size_t *n, uint32_t id, int kind)
@@ -149,6 +193,44 @@ input(struct world_input *in, size_t *n, uint32_t id, int kind)
 	e->seq = ++seq;
 	e->kind = (uint8_t)kind;
 	return (e);
+}
+
+/*
+ * Scenario S's walk for player p (as zoned-bench's clients walk): a new
+ * unit direction at turn, back from within WALK_EDGE of the edge; an
+ * input every other tick.
+ */
+static void
+scenario_walk(struct world_input *in, size_t *n, const struct world_player *p,
+    float *dir, uint64_t *turn, uint64_t t, uint64_t *s)
+{
+	struct world_input	*e;
+	double			 a;
+	int			 send = (t % 2 == 0);
+
+	if (t >= *turn) {
+		a = (double)(next(s) >> 11) * 0x1.0p-53 * 2 * M_PI;
+		dir[0] = (float)cos(a);
+		dir[1] = (float)sin(a);
+		*turn = t + (uint64_t)((0.75 + 0.5 * (double)(next(s) >> 11) *
+		    0x1.0p-53) * SCENARIO_TURN_MS * HZ / 1000);
+		send = 1;
+	}
+	if ((p->x < WALK_EDGE && dir[0] < 0) ||
+	    (p->x > SCENARIO_SIDE - WALK_EDGE && dir[0] > 0)) {
+		dir[0] = -dir[0];
+		send = 1;
+	}
+	if ((p->y < WALK_EDGE && dir[1] < 0) ||
+	    (p->y > SCENARIO_SIDE - WALK_EDGE && dir[1] > 0)) {
+		dir[1] = -dir[1];
+		send = 1;
+	}
+	if (!send)
+		return;
+	e = input(in, n, p->id, INPUT_MOVE);
+	e->dx = dir[0];
+	e->dy = dir[1];
 }
 
 static int
@@ -165,9 +247,11 @@ main(int argc, char **argv)
 	static const struct option longopts[] = { { "mobs", 1, NULL, 'm' },
 	    { "players", 1, NULL, 'p' }, { "ticks", 1, NULL, 't' },
 	    { "seed", 1, NULL, 's' }, { "sync", 0, NULL, 'S' },
-	    { "radius", 1, NULL, 'r' }, { "help", 0, NULL, 'h' }, { 0 } };
+	    { "radius", 1, NULL, 'r' }, { "scenario", 1, NULL, 'c' },
+	    { "help", 0, NULL, 'h' }, { 0 } };
 	struct syncbench	 sb;
-	int			 sync = 0;
+	int			 sync = 0, scenario = 0;
+	float			*dir = NULL;
 	long			 radius = 400;
 	long			 mobs = 4000, players = 2000, ticks = 1200, t;
 	uint64_t		 seed = 1, s, *ns, *turn, maxev = 0, nev = 0;
@@ -187,13 +271,24 @@ main(int argc, char **argv)
 		case 's': seed = (uint64_t)number(optarg, 0x7fffffffL); break;
 		case 'S': sync = 1; break;
 		case 'r': radius = number(optarg, 1000000); break;
+		case 'c':
+			if (strcmp(optarg, "S") != 0)
+				return (fputs(USAGE, stderr), 1);
+			scenario = 1;
+			break;
 		case 'h': fputs(USAGE, stdout); return (0);
 		default: fputs(USAGE, stderr); return (1);
 		}
 	}
 	if (optind != argc || ticks == 0)
 		return (fputs(USAGE, stderr), 1);
-	a = make_area((unsigned)mobs);
+	if (scenario) {
+		if (players > SCENARIO_MAX_PLAYERS)
+			return (fputs(USAGE, stderr), 1);
+		if ((a = scenario_area((unsigned)players)) == NULL)
+			return (1);
+	} else
+		a = make_area((unsigned)mobs);
 	w = world_new(a, HZ, seed);
 	s = seed;
 	for (i = 0; i < (size_t)players; i++) {
@@ -201,6 +296,8 @@ main(int argc, char **argv)
 		    (float)(next(&s) % 4000) + 48) == NULL)
 			return (fputs("simbench: no room\n", stderr), 1);
 	}
+	if (scenario)
+		dir = xcalloc((size_t)players * 2 + 1, sizeof *dir);
 	in = xcalloc((size_t)players * 2 + 1, sizeof *in);
 	turn = xcalloc((size_t)players + 1, sizeof *turn);
 	ns = xcalloc((size_t)ticks, sizeof *ns);
@@ -218,7 +315,10 @@ main(int argc, char **argv)
 		sb.enc_ns = xcalloc((size_t)ticks, sizeof *sb.enc_ns);
 	}
 	for (t = 0; t < ticks; t++) {
-		for (i = n = 0; i < w->nplayers; i++) {
+		for (i = n = 0; scenario && i < w->nplayers; i++)
+			scenario_walk(in, &n, &w->players[i], &dir[2 * i],
+			    &turn[i], (uint64_t)t, &s);
+		for (i = 0; !scenario && i < w->nplayers; i++) {
 			if ((uint64_t)t >= turn[i]) {	/* a new heading */
 				turn[i] = (uint64_t)t + 30 + next(&s) % 20;
 				e = input(in, &n, w->players[i].id, INPUT_MOVE);
@@ -245,8 +345,9 @@ main(int argc, char **argv)
 	for (i = 0; i < w->nmobs; i++)
 		states[w->mobs[i].state]++;
 	qsort(ns, (size_t)ticks, sizeof *ns, cmp_u64);
-	printf("simbench: %zu mobs, %ld players, %ld ticks at %d Hz, seed %"
-	    PRIu64 "\n", w->nmobs, players, ticks, HZ, seed);
+	printf("simbench: %s%zu mobs, %ld players, %ld ticks at %d Hz, seed %"
+	    PRIu64 "\n", scenario ? "scenario S, " : "", w->nmobs, players,
+	    ticks, HZ, seed);
 	printf("machine-dependent:\n  steps/s %.0f (%.1fx real time)\n"
 	    "  step us p50 %.1f p99 %.1f max %.1f (budget %d)\n",
 	    (double)ticks / ((double)total / 1e9),
@@ -291,6 +392,7 @@ main(int argc, char **argv)
 		delta_buf_free(&sb.buf);
 	}
 	free(in);
+	free(dir);
 	free(turn);
 	free(ns);
 	world_free(w);
