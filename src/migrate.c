@@ -46,6 +46,8 @@
 #define MIGRATE_RESUMED_MS	1000	/* most wait for the first tick */
 #define MIGRATE_EARLY_MS	200	/* most wait for EARLY_OK */
 #define MIGRATE_PREPARED_MS	500	/* most wait for PREPARED */
+/* The shared memory's pages are made this much a loop pass. */
+#define MIGRATE_MAKE_PIECE	((size_t)1 << 20)
 /* Snapshot buffer made ready before the pause: a guess, it can grow. */
 #define MIGRATE_SNAP_FIXED	((size_t)4 << 20)
 #define MIGRATE_SNAP_SESSION	((size_t)4096)
@@ -61,6 +63,7 @@ enum migrate_phase {
 /* Sockets before the pause (migrate_send_early). */
 enum migrate_early {
 	EARLY_WAITING,		/* for the replacement's EARLY_OK */
+	EARLY_MAKING,		/* the shared memory, a piece at a time */
 	EARLY_SENT,		/* the sockets; waiting for PREPARED */
 	EARLY_DONE,		/* the replacement is ready for the pause */
 	EARLY_NONE		/* everything goes in the pause */
@@ -92,6 +95,11 @@ struct migration {
 	size_t			 snap_cap;	/* how big a buffer to make */
 	void			*shared;	/* shared with the replacement */
 	size_t			 shared_len;
+	int			 shared_fd;	/* until sent, or -1 */
+	size_t			 shared_made;	/* bytes whose pages are in */
+	struct event		*make_ev;	/* makes the next piece */
+	uint64_t		 make_ns;	/* when making began */
+	unsigned		 make_passes;
 };
 
 static void
@@ -114,6 +122,10 @@ migrate_free(struct migration *m)
 	snapw_free(&m->snap);
 	if (m->shared != NULL)
 		munmap(m->shared, m->shared_len);
+	if (m->shared_fd != -1)
+		close(m->shared_fd);
+	if (m->make_ev != NULL)
+		event_free(m->make_ev);
 	free(m->path);
 	free(m);
 }
@@ -344,7 +356,8 @@ migrate_transfer(struct migration *m)
 		snapw_init_reserve(w, m->snap_cap);
 	snapshot_write(inst, stop_ns, m->early, m->nearly, w, &f);
 	written_ns = monotonic_ns();
-	if ((m->shared != NULL && w->buf == m->shared ?
+	/* In the shared memory, if the replacement has it. */
+	if ((m->shared != NULL && w->buf == m->shared && m->nearly != 0 ?
 	    fdpass_send_shared(m->sock, w->len, f.fds, f.ids, f.n,
 	    m->timeout_ms, &cause) :
 	    fdpass_send(m->sock, w->buf, w->len, f.fds, f.ids, f.n,
@@ -423,21 +436,22 @@ fail:
 	return (0);
 }
 
-/*
- * A tick may come before the loop read the replacement's EARLY_OK: it is
- * looked for here, and the sockets sent ahead; the hand-over waits for
- * the next tick. A replacement that said nothing (an older zoned, which
- * does not know MIGRATE_EARLY_ENV) is waited for MIGRATE_EARLY_MS at most.
- * Returns 1 if the hand-over must wait (or the migration failed).
- */
 static int	migrate_send_early(struct migration *);
+
+static void
+migrate_early_state(struct migration *m, enum migrate_early state)
+{
+	m->early_state = state;
+	m->early_ms = monotonic_ms();
+}
 
 /*
  * The snapshot's buffer, in memory shared with the replacement: a memfd
  * that goes with the sockets before the pause, mapped (and its pages
  * made) by both sides then. Passing the 1.1 MB of 1,000 sessions through
- * the socket took 2-4 ms of the pause. Returns the memfd, or -1 (the
- * snapshot then goes through the socket).
+ * the socket took 2-4 ms of the pause. Returns 0 with the memory mapped
+ * (its pages are made by migrate_make_cb), or -1: the snapshot then goes
+ * through the socket.
  */
 static int
 migrate_share_snapshot(struct migration *m)
@@ -456,18 +470,56 @@ migrate_share_snapshot(struct migration *m)
 			close(fd);
 		return (-1);
 	}
-	heap_populate(p, m->snap_cap);
 	m->shared = p;
 	m->shared_len = m->snap_cap;
-	snapw_init_buffer(&m->snap, p, m->snap_cap);
-	return (fd);
+	m->shared_fd = fd;
+	m->shared_made = 0;
+	return (0);
 }
 
+/*
+ * Making the shared memory's pages (heap_populate) took 12-28 ms for the
+ * 8 MiB of 1,000 sessions: done a piece a loop pass, so that ticks and
+ * clients are served in between; then the sockets go.
+ */
 static void
-migrate_early_state(struct migration *m, enum migrate_early state)
+migrate_make_cb(evutil_socket_t fd, short events, void *arg)
 {
-	m->early_state = state;
-	m->early_ms = monotonic_ms();
+	struct migration	*m = arg;
+	struct timeval		 tv = { 0, 0 };
+	size_t			 n = m->shared_len - m->shared_made;
+
+	if (n > MIGRATE_MAKE_PIECE)
+		n = MIGRATE_MAKE_PIECE;
+	heap_populate((char *)m->shared + m->shared_made, n);
+	m->shared_made += n;
+	m->make_passes++;
+	if (m->shared_made < m->shared_len) {
+		evtimer_add(m->make_ev, &tv);	/* after the loop polled */
+		return;
+	}
+	log_info("migration: %zu KiB of shared memory made in %.1f ms "
+	    "(%u loop passes)", m->shared_len / 1024,
+	    (double)(monotonic_ns() - m->make_ns) / 1e6, m->make_passes);
+	snapw_init_buffer(&m->snap, m->shared, m->shared_len);
+	migrate_send_early(m);
+}
+
+/* EARLY_OK heard: the shared memory first, if there can be one. */
+static int
+migrate_early_begin(struct migration *m)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (migrate_share_snapshot(m) != 0) {
+		snapw_init_reserve(&m->snap, m->snap_cap);
+		return (migrate_send_early(m));
+	}
+	migrate_early_state(m, EARLY_MAKING);
+	m->make_ns = monotonic_ns();
+	m->make_ev = evtimer_new(m->inst->base, migrate_make_cb, m);
+	evtimer_add(m->make_ev, &tv);
+	return (0);
 }
 
 /*
@@ -496,7 +548,7 @@ migrate_early_heard(struct migration *m)
 		migrate_early_state(m, EARLY_DONE);
 		return (1);
 	}
-	return (migrate_send_early(m) == 0 ? 1 : -1);
+	return (migrate_early_begin(m) == 0 ? 1 : -1);
 }
 
 /*
@@ -527,6 +579,8 @@ migrate_early_due(struct migration *m)
 		migrate_early_state(m, EARLY_NONE);
 		/* The buffer now, the transfer at the next tick. */
 		snapw_init_reserve(&m->snap, m->snap_cap);
+		return (1);
+	case EARLY_MAKING:
 		return (1);
 	case EARLY_SENT:
 		if (now < m->early_ms + MIGRATE_PREPARED_MS)
@@ -599,10 +653,8 @@ migrate_send_early(struct migration *m)
 
 	fds = xcalloc(inst->nsessions + 3, sizeof *fds);
 	m->early = xcalloc(inst->nsessions + 3, sizeof *m->early);
-	if ((fds[n] = migrate_share_snapshot(m)) != -1)
+	if ((fds[n] = m->shared_fd) != -1)
 		m->early[n++] = LIFECYCLE_FD_SNAPSHOT;
-	else
-		snapw_init_reserve(&m->snap, m->snap_cap);
 	fds[n] = listener_fd(inst->client_listener);
 	m->early[n++] = LIFECYCLE_FD_CLIENT;
 	fds[n] = control_listen_fd(inst);
@@ -615,8 +667,10 @@ migrate_send_early(struct migration *m)
 	}
 	rv = fdpass_send_early(m->sock, fds, m->early, n, m->timeout_ms,
 	    &cause);
-	if (m->shared != NULL)
-		close(fds[0]);	/* the mapping stays */
+	if (m->shared_fd != -1) {
+		close(m->shared_fd);	/* the mapping stays */
+		m->shared_fd = -1;
+	}
 	if (rv != 0) {
 		free(fds);
 		migrate_fail(m, strstr(cause, "timed out") != NULL ? 504 : 502,
@@ -628,6 +682,7 @@ migrate_send_early(struct migration *m)
 	m->nearly = n;
 	qsort(m->early, n, sizeof *m->early, migrate_cmp_id);
 	migrate_early_state(m, EARLY_SENT);
+	event_add(m->early_ev, NULL);	/* for PREPARED */
 	log_info("migration: %zu sockets sent ahead in %.1f ms", n,
 	    (double)(monotonic_ns() - t0) / 1e6);
 	return (0);
@@ -641,6 +696,7 @@ migrate_early_cb(evutil_socket_t fd, short events, void *arg)
 
 	if (migrate_early_heard(m) == -1)
 		return;
+	/* After EARLY_OK nothing is due until the sockets went. */
 	if (m->early_state == EARLY_WAITING || m->early_state == EARLY_SENT)
 		event_add(m->early_ev, NULL);
 }
@@ -866,6 +922,7 @@ migrate_start(struct instance *inst, const char *binary,
 	m->inst = inst;
 	m->sock = -1;
 	m->listen_fd = -1;
+	m->shared_fd = -1;
 	m->timeout_ms = (int)options_number(inst->options,
 	    OPT_MIGRATE_TIMEOUT);
 	m->cb = done;
