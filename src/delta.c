@@ -1245,10 +1245,7 @@ delta_tick_free(struct delta_tick *t)
 		return;
 	delta_frame_free(&t->frames[0]);
 	delta_frame_free(&t->frames[1]);
-	free(t->rec_off);
-	free(t->rec_len);
-	free(t->rec_new);
-	delta_buf_free(&t->recs);
+	free(t->recs);
 	memset(t, 0, sizeof *t);
 }
 
@@ -1269,8 +1266,9 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 {
 	struct delta_frame		*now, *was;
 	const struct delta_entity	*old;
+	struct delta_rec		*r;
 	size_t				 i, cap;
-	uint8_t				*p, *q;
+	uint8_t				*q;
 
 	t->cur = !t->cur;
 	t->ticks[t->cur] = tick;
@@ -1282,38 +1280,46 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 		return;
 	if (now->n > t->reccap) {
 		cap = now->n * 2;
-		t->rec_off = xreallocarray(t->rec_off, cap,
-		    sizeof *t->rec_off);
-		t->rec_len = xreallocarray(t->rec_len, cap,
-		    sizeof *t->rec_len);
-		t->rec_new = xreallocarray(t->rec_new, cap,
-		    sizeof *t->rec_new);
+		t->recs = xreallocarray(t->recs, cap, sizeof *t->recs);
 		t->reccap = cap;
 	}
-	t->recs.len = 0;
-	delta_buf_reserve(&t->recs, now->n * DELTA_UPDATE_MAX);
-	p = t->recs.p;
 	for (i = 0; i < now->n; i++) {
+		r = &t->recs[i];
 		old = t->have_prev ? delta_frame_find(was,
 		    now->ents[i].f.id) : NULL;
-		t->rec_off[i] = (uint32_t)(p - t->recs.p);
 		if (old == NULL || old->f.kind != now->ents[i].f.kind ||
 		    old->f.type != now->ents[i].f.type) {
-			t->rec_new[i] = 1;
-			t->rec_len[i] = 0;
+			r->state = DELTA_REC_NEW;
 			continue;
 		}
-		t->rec_new[i] = 0;
 		/*
-		 * The record without its id: mask and fields (the key,
-		 * whose gap depends on the client, goes with the copy:
-		 * delta_put_keyed).
+		 * The record without its key, whose gap depends on the
+		 * client (delta_put_rec): a position alone goes without its
+		 * mask, as P = 1.
 		 */
-		q = delta_put_update_fields(p, &old->f, &now->ents[i].f);
-		t->rec_len[i] = (uint16_t)(q - p);
-		p = q;
+		q = delta_put_update_fields(r->bytes, &old->f,
+		    &now->ents[i].f);
+		r->len = (uint8_t)(q - r->bytes);
+		r->state = r->len != 0 ? DELTA_REC_UPDATE : DELTA_REC_SAME;
+		r->p = r->len != 0 && r->bytes[0] == DELTA_F_POS;
+		if (r->p)
+			memmove(r->bytes, r->bytes + 1, --r->len);
 	}
-	t->recs.len = (size_t)(p - t->recs.p);
+}
+
+/*
+ * Client side of a shared record: its key (id gap and P), then its bytes,
+ * copied whole (out has DELTA_REC_BYTES of room past a record: see
+ * delta_encode_tick) and counted by their length.
+ */
+static inline uint8_t *
+delta_put_rec(uint8_t *p, uint32_t id, uint32_t *prev,
+    const struct delta_rec *r)
+{
+	p = delta_put_varint(p, (uint64_t)(id - *prev) << 1 | r->p);
+	*prev = id;
+	memcpy(p, r->bytes, DELTA_REC_BYTES);
+	return (p + r->len);
 }
 
 /*
@@ -1330,6 +1336,7 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 {
 	const struct delta_frame	*fr = &t->frames[t->cur];
 	const struct delta_entity	*ent;
+	const struct delta_rec		*r;
 	size_t				 i = 0, j = 0, nl, ne, nu, start;
 	size_t				 nleave = 0, nenter = 0, nupdate = 0;
 	uint32_t			 lprev = 0, eprev = 0, uprev = 0, id;
@@ -1342,7 +1349,8 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	e->leave.len = e->enter.len = e->update.len = 0;
 	delta_buf_reserve(&e->leave, k->n * DELTA_LEAVE_MAX);
 	delta_buf_reserve(&e->enter, nat * DELTA_ENTER_MAX);
-	delta_buf_reserve(&e->update, nat * DELTA_UPDATE_MAX);
+	delta_buf_reserve(&e->update, nat * DELTA_UPDATE_MAX +
+	    DELTA_REC_BYTES);
 	pl = e->leave.p;
 	pe = e->enter.p;
 	pu = e->update.p;
@@ -1358,11 +1366,10 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 			    "after %u", id, at[j], fr->n, last);
 		if (i < k->n && k->ids[i] == id) {
 			i++;
-			if (fast && !t->rec_new[at[j]]) {
-				if (t->rec_len[at[j]] != 0) {
-					pu = delta_put_keyed(pu, id, &uprev,
-					    t->recs.p + t->rec_off[at[j]],
-					    t->rec_len[at[j]]);
+			r = &t->recs[at[j]];
+			if (fast && r->state != DELTA_REC_NEW) {
+				if (r->state == DELTA_REC_UPDATE) {
+					pu = delta_put_rec(pu, id, &uprev, r);
 					nupdate++;
 				}
 				last = id;

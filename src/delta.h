@@ -242,6 +242,28 @@ struct delta_known {
 };
 
 /*
+ * An entity's update record against the frame before, made once a tick
+ * and copied for each client that sees it: all a client's merge reads of
+ * an entity, in one place (three arrays and a buffer cost three or four
+ * cache misses an entity a client). bytes holds the record after its key:
+ * with p 1, dx_q and dy_q; with p 0, the mask and its fields.
+ */
+#define DELTA_REC_BYTES		28	/* >= 1 + 5 * 5, the longest */
+
+struct delta_rec {
+	uint8_t		state;		/* DELTA_REC_SAME, _UPDATE, _NEW */
+	uint8_t		p;		/* the key's P bit */
+	uint8_t		len;		/* of bytes */
+	uint8_t		pad;
+	uint8_t		bytes[DELTA_REC_BYTES];
+};
+
+#define DELTA_REC_SAME		0	/* unchanged: nothing to send */
+#define DELTA_REC_UPDATE	1
+#define DELTA_REC_NEW		2	/* not in the frame before, or */
+					/* its kind or type changed */
+
+/*
  * The part of a tick every client shares: this tick's frame, the one
  * before, and each entity's update record against it, made once.
  */
@@ -250,11 +272,8 @@ struct delta_tick {
 	unsigned		 cur;		/* frames[cur] is this tick's */
 	uint64_t		 ticks[2];	/* of each frame, 0: none */
 	int			 have_prev;	/* records against frames[!cur] */
-	uint32_t		*rec_off;	/* per entity of frames[cur] */
-	uint16_t		*rec_len;
-	uint8_t			*rec_new;	/* not in the frame before */
+	struct delta_rec	*recs;		/* per entity of frames[cur] */
 	size_t			 reccap;
-	struct delta_buf	 recs;
 };
 
 struct delta_enc;
