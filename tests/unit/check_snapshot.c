@@ -767,6 +767,107 @@ assert_v4_tables(const uint8_t *buf, size_t len, struct world *w)
 }
 
 /*
+ * Session s, the n-th restored from a fixture: as recorded, on the n-th
+ * socket, its character owned here and its player in the world.
+ */
+static void
+assert_fixture_session(struct replacement *r, struct session *s, size_t n,
+    uint32_t id, const char *eio_sid, uint64_t last_seq, uint32_t player,
+    const char *character)
+{
+	const struct world_player	*pl;
+
+	ck_assert_uint_eq(s->id, id);
+	ck_assert_int_eq(s->state, SESSION_PLAYING);
+	ck_assert_int_eq(session_fd(s), r->fds[n]);
+	ck_assert_str_eq(siosock_sid(s->sock), eio_sid);
+	ck_assert_uint_eq(s->last_seq, last_seq);
+	ck_assert_uint_eq(s->nqueued, 0);
+	ck_assert_uint_eq(s->player, player);
+	ck_assert_str_eq(s->character_id, character);
+	ck_assert_ptr_eq(s->owned, writeback_find(r->inst.wb, character));
+	pl = world_player_find(r->inst.run->world, s->player);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_uint_eq(pl->last_seq, last_seq);
+}
+
+/*
+ * The fixture of a released format (tests/fixtures/NAME, size bytes,
+ * format) restored into r; returns its bytes (caller frees) and length.
+ * It holds two sessions: the third socket stays the test's.
+ */
+static uint8_t *
+restore_fixture(struct replacement *r, const char *name, size_t size,
+    unsigned format, size_t *len)
+{
+	uint8_t	*buf;
+	char	*cause = NULL;
+
+	buf = read_fixture(name, len);
+	ck_assert_uint_eq(*len, size);
+	ck_assert(memcmp(buf, SNAP_MAGIC, 4) == 0);
+	ck_assert_uint_eq(buf[4], format);
+	replacement_new(r);
+	ck_assert_msg(snapshot_restore(&r->inst, buf, *len, r->fds, r->ids,
+	    V2_NFDS, &cause) == 0, "snapshot_restore: %s", cause);
+	ck_assert_ptr_null(cause);
+	r->owned[0] = r->owned[1] = 1;
+	return (buf);
+}
+
+/*
+ * What every fixture from format 4 on holds: the instance, the meadow run
+ * and its world (Ann at (426, 464), Bob at (bob_x, 404), both standing).
+ */
+static void
+assert_fixture_world(struct replacement *r, uint64_t seed, uint64_t tick,
+    size_t mobs, uint64_t hash, float bob_x)
+{
+	const struct world_player	*pl;
+	const struct world		*w;
+	const struct run		*run = r->inst.run;
+	size_t				 i;
+
+	ck_assert_uint_eq(r->inst.migrate.count, 1);
+	ck_assert_uint_eq(r->inst.migrate.failed, 0);
+	ck_assert_uint_eq(r->inst.next_session_id, 2);
+	ck_assert_uint_eq(r->inst.tick_hz, 20);
+	ck_assert_int_eq(r->inst.takeover_fds[0], r->fds[V2_NSESSIONS]);
+	ck_assert_int_eq(r->inst.takeover_fds[1], r->fds[V2_NSESSIONS + 1]);
+
+	ck_assert_ptr_nonnull(run);
+	ck_assert_str_eq(run->area->name, "meadow");
+	ck_assert(run->seed == seed);
+	ck_assert_uint_eq(json_object_array_length(run->neighbours), 0);
+	w = run->world;
+	ck_assert_uint_eq(w->tick, tick);
+	ck_assert_uint_eq(w->nplayers, 2);
+	ck_assert_uint_eq(w->next_id, 3);
+	ck_assert_uint_eq(w->nquests, 3);
+	ck_assert_uint_eq(w->nmobs, mobs);
+	for (i = 0; i < w->nmobs; i++)
+		ck_assert_int_ne(w->mobs[i].state, MOB_DEAD);
+	ck_assert_msg(world_hash(w) == hash, "world_hash 0x%016llx",
+	    (unsigned long long)world_hash(w));
+	pl = world_player_find((struct world *)w, 1);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_str_eq(pl->name, "Ann");
+	ck_assert(pl->x == 426.0f && pl->y == 464.0f);
+	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
+	ck_assert_int_eq(pl->hp, 20);
+	ck_assert_int_eq(pl->max_hp, 20);
+	ck_assert_uint_eq(pl->level, 1);
+	pl = world_player_find((struct world *)w, 2);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_str_eq(pl->name, "Bob");
+	ck_assert(pl->x == bob_x && pl->y == 404.0f);
+	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
+	ck_assert_int_eq(pl->hp, 24);
+	ck_assert_int_eq(pl->max_hp, 24);
+	ck_assert_uint_eq(pl->level, 2);
+}
+
+/*
  * Format 4 (tests/fixtures/README): meadow with Ann and Bob playing, in
  * each other's view, each session with the delta table of what its
  * client was sent; restored whole. Since format 5 a session keeps only
@@ -791,60 +892,15 @@ START_TEST(test_fixture_v4)
 	struct world_player	*pl;
 	uint32_t		 vis[V4_TABLE], at[V4_TABLE], id;
 	uint8_t			*buf;
-	char			*cause = NULL;
 	size_t			 len, i, j, n;
 	int			 step, own, other;
 
-	buf = read_fixture("snapshot-v4.bin", &len);
-	ck_assert_uint_eq(len, V4_SIZE);
-	ck_assert(memcmp(buf, SNAP_MAGIC, 4) == 0);
-	ck_assert_uint_eq(buf[4], 4);		/* format 4 */
-	replacement_new(&r);
-	ck_assert_msg(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
-	    V2_NFDS, &cause) == 0, "snapshot_restore: %s", cause);
-	ck_assert_ptr_null(cause);
-	/* Two sessions: the third socket stays the test's. */
-	r.owned[0] = r.owned[1] = 1;
-
-	/* The instance. */
-	ck_assert_uint_eq(r.inst.migrate.count, 1);
-	ck_assert_uint_eq(r.inst.migrate.failed, 0);
-	ck_assert_uint_eq(r.inst.next_session_id, 2);
-	ck_assert_uint_eq(r.inst.tick_hz, 20);
-	ck_assert_int_eq(r.inst.takeover_fds[0], r.fds[V2_NSESSIONS]);
-	ck_assert_int_eq(r.inst.takeover_fds[1], r.fds[V2_NSESSIONS + 1]);
-
-	/* The run and its world. */
-	run = r.inst.run;
-	ck_assert_ptr_nonnull(run);
-	ck_assert_str_eq(run->area->name, "meadow");
-	ck_assert(run->seed == V4_SEED);
-	ck_assert_uint_eq(json_object_array_length(run->neighbours), 0);
-	w = run->world;
-	ck_assert_uint_eq(w->tick, V4_TICK);
-	ck_assert_uint_eq(w->nplayers, 2);
-	ck_assert_uint_eq(w->next_id, 3);
-	ck_assert_uint_eq(w->nquests, 3);
-	ck_assert_uint_eq(w->nmobs, V4_MOBS);
-	for (i = 0; i < w->nmobs; i++)
-		ck_assert_int_ne(w->mobs[i].state, MOB_DEAD);
-	ck_assert_msg(world_hash(w) == V4_WORLD_HASH, "world_hash 0x%016llx",
-	    (unsigned long long)world_hash(w));
+	buf = restore_fixture(&r, "snapshot-v4.bin", V4_SIZE, 4, &len);
 	/* Both stand where their last moves took them: 6 units a tick. */
-	pl = world_player_find(w, 1);
-	ck_assert_ptr_nonnull(pl);
-	ck_assert_str_eq(pl->name, "Ann");
-	ck_assert(pl->x == 426.0f && pl->y == 464.0f);
-	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
-	ck_assert_int_eq(pl->hp, 20);
-	ck_assert_uint_eq(pl->level, 1);
-	pl = world_player_find(w, 2);
-	ck_assert_ptr_nonnull(pl);
-	ck_assert_str_eq(pl->name, "Bob");
-	ck_assert(pl->x == 728.0f && pl->y == 404.0f);
-	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
-	ck_assert_int_eq(pl->hp, 24);
-	ck_assert_uint_eq(pl->level, 2);
+	assert_fixture_world(&r, V4_SEED, V4_TICK, V4_MOBS, V4_WORLD_HASH,
+	    728.0f);
+	run = r.inst.run;
+	w = run->world;
 
 	/* The tables in the fixture, field by field. */
 	assert_v4_tables(buf, len, w);
@@ -879,20 +935,10 @@ START_TEST(test_fixture_v4)
 	TAILQ_FOREACH(s, &r.inst.sessions, entry) {
 		ck_assert_uint_lt(n, V4_NSESSIONS);
 		want = &v4_sessions[n];
-		ck_assert_uint_eq(s->id, want->id);
-		ck_assert_int_eq(s->state, SESSION_PLAYING);
-		ck_assert_int_eq(session_fd(s), r.fds[n]);
-		ck_assert_str_eq(siosock_sid(s->sock), want->eio_sid);
-		ck_assert_uint_eq(s->last_seq, want->last_seq);
-		ck_assert_uint_eq(s->nqueued, 0);
-		ck_assert_uint_eq(s->player, want->player);
-		ck_assert_str_eq(s->character_id, want->character);
-		ck_assert_ptr_eq(s->owned, writeback_find(r.inst.wb,
-		    want->character));
+		assert_fixture_session(&r, s, n, want->id, want->eio_sid,
+		    want->last_seq, want->player, want->character);
 		pl = world_player_find(w, s->player);
-		ck_assert_ptr_nonnull(pl);
 		ck_assert_str_eq(pl->name, want->name);
-		ck_assert_uint_eq(pl->last_seq, want->last_seq);
 
 		dk = s->dk;
 		ck_assert_ptr_nonnull(dk);
@@ -1221,58 +1267,12 @@ START_TEST(test_fixture_v5)
 	size_t			 len, sent, i, n;
 	int			 step, own, other;
 
-	buf = read_fixture(v5_files[_i], &len);
-	ck_assert_uint_eq(len, V5_SIZE);
-	ck_assert(memcmp(buf, SNAP_MAGIC, 4) == 0);
-	ck_assert_uint_eq(buf[4], 5 + _i);	/* format 5, 6 */
-	replacement_new(&r);
-	ck_assert_msg(snapshot_restore(&r.inst, buf, len, r.fds, r.ids,
-	    V2_NFDS, &cause) == 0, "snapshot_restore: %s", cause);
-	ck_assert_ptr_null(cause);
-	/* Two sessions: the third socket stays the test's. */
-	r.owned[0] = r.owned[1] = 1;
-
-	/* The instance. */
-	ck_assert_uint_eq(r.inst.migrate.count, 1);
-	ck_assert_uint_eq(r.inst.migrate.failed, 0);
-	ck_assert_uint_eq(r.inst.next_session_id, 2);
-	ck_assert_uint_eq(r.inst.tick_hz, 20);
+	buf = restore_fixture(&r, v5_files[_i], V5_SIZE, 5 + _i, &len);
 	ck_assert_uint_eq(r.inst.handoff.started, 0);
-	ck_assert_int_eq(r.inst.takeover_fds[0], r.fds[V2_NSESSIONS]);
-	ck_assert_int_eq(r.inst.takeover_fds[1], r.fds[V2_NSESSIONS + 1]);
-
-	/* The run and its world. */
+	assert_fixture_world(&r, V5_SEED, V5_TICK, V5_MOBS, V5_WORLD_HASH,
+	    722.0f);
 	run = r.inst.run;
-	ck_assert_ptr_nonnull(run);
-	ck_assert_str_eq(run->area->name, "meadow");
-	ck_assert(run->seed == V5_SEED);
-	ck_assert_uint_eq(json_object_array_length(run->neighbours), 0);
 	w = run->world;
-	ck_assert_uint_eq(w->tick, V5_TICK);
-	ck_assert_uint_eq(w->nplayers, 2);
-	ck_assert_uint_eq(w->next_id, 3);
-	ck_assert_uint_eq(w->nquests, 3);
-	ck_assert_uint_eq(w->nmobs, V5_MOBS);
-	for (i = 0; i < w->nmobs; i++)
-		ck_assert_int_ne(w->mobs[i].state, MOB_DEAD);
-	ck_assert_msg(world_hash(w) == V5_WORLD_HASH, "world_hash 0x%016llx",
-	    (unsigned long long)world_hash(w));
-	pl = world_player_find(w, 1);
-	ck_assert_ptr_nonnull(pl);
-	ck_assert_str_eq(pl->name, "Ann");
-	ck_assert(pl->x == 426.0f && pl->y == 464.0f);
-	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
-	ck_assert_int_eq(pl->hp, 20);
-	ck_assert_int_eq(pl->max_hp, 20);
-	ck_assert_uint_eq(pl->level, 1);
-	pl = world_player_find(w, 2);
-	ck_assert_ptr_nonnull(pl);
-	ck_assert_str_eq(pl->name, "Bob");
-	ck_assert(pl->x == 722.0f && pl->y == 404.0f);
-	ck_assert(pl->dx == 0.0f && pl->dy == 0.0f);
-	ck_assert_int_eq(pl->hp, 24);
-	ck_assert_int_eq(pl->max_hp, 24);
-	ck_assert_uint_eq(pl->level, 2);
 
 	/* The tables in the fixture, byte by byte. */
 	assert_v5_tables(buf, len);
@@ -1299,19 +1299,8 @@ START_TEST(test_fixture_v5)
 	TAILQ_FOREACH(s, &r.inst.sessions, entry) {
 		ck_assert_uint_lt(n, V5_NSESSIONS);
 		want = &v5_sessions[n];
-		ck_assert_uint_eq(s->id, want->id);
-		ck_assert_int_eq(s->state, SESSION_PLAYING);
-		ck_assert_int_eq(session_fd(s), r.fds[n]);
-		ck_assert_str_eq(siosock_sid(s->sock), want->eio_sid);
-		ck_assert_uint_eq(s->last_seq, want->last_seq);
-		ck_assert_uint_eq(s->nqueued, 0);
-		ck_assert_uint_eq(s->player, want->player);
-		ck_assert_str_eq(s->character_id, want->character);
-		ck_assert_ptr_eq(s->owned, writeback_find(r.inst.wb,
-		    want->character));
-		pl = world_player_find(w, s->player);
-		ck_assert_ptr_nonnull(pl);
-		ck_assert_uint_eq(pl->last_seq, want->last_seq);
+		assert_fixture_session(&r, s, n, want->id, want->eio_sid,
+		    want->last_seq, want->player, want->character);
 
 		dk = s->dk;
 		ck_assert_ptr_nonnull(dk);
