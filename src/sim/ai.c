@@ -221,7 +221,7 @@ ai_mob_step(struct world *w, struct world_mob *m, size_t idx)
 {
 	const struct area_spawner	*sp = ai_spawner(w, m);
 	struct world_player		*p;
-	float				 d;
+	float				 d, gx, gy;
 
 	switch (m->state) {
 	case MOB_DEAD:
@@ -244,14 +244,22 @@ ai_mob_step(struct world *w, struct world_mob *m, size_t idx)
 			m->next_think = w->tick + w->tick_hz +
 			    rng_below(&w->rng, w->tick_hz * 3);
 			if (ai_strolls(w, sp)) {
-				m->goal_x = m->home_x + (rng_unit(&w->rng) *
-				    2 - 1) * sp->wander;
-				m->goal_y = m->home_y + (rng_unit(&w->rng) *
-				    2 - 1) * sp->wander;
-				if (world_body_fits(w, m->goal_x, m->goal_y) &&
+				gx = m->home_x + (rng_unit(&w->rng) * 2 - 1) *
+				    sp->wander;
+				gy = m->home_y + (rng_unit(&w->rng) * 2 - 1) *
+				    sp->wander;
+				/*
+				 * A goal it cannot reach (off the map, in a
+				 * wall, out of sight) is not taken: it kept
+				 * walking at one, against the map's edge.
+				 */
+				if (world_body_fits(w, gx, gy) &&
 				    path_line_of_sight(w->area, m->x, m->y,
-				    m->goal_x, m->goal_y))
+				    gx, gy)) {
+					m->goal_x = gx;
+					m->goal_y = gy;
 					m->state = MOB_WANDER;
+				}
 			}
 		}
 		return;

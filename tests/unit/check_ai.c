@@ -805,6 +805,47 @@ START_TEST(test_wander_far)
 END_TEST
 
 /*
+ * Mobs at home in a corner, with a wander far larger than the map: most
+ * of the goals they draw are off it. A wandering mob's goal is always one
+ * its body fits at (it walked at a refused one, against the map's edge,
+ * until it thought again), and mobs still wander.
+ */
+START_TEST(test_wander_goal_on_map)
+{
+	struct area		*a = make_area(20, 20, 40, 40);
+	struct area_spawner	*sp;
+	struct world		*w;
+	struct world_mob	*m;
+	size_t			 i, wandering = 0;
+	int			 t;
+
+	sp = add_spawner(a, "w", 24, 24, 40, 40, 6);
+	sp->speed = 100;
+	sp->sight = 0;
+	sp->wander = 2000;
+	sp->rest = 0;
+	w = world_new(a, HZ, 11);
+	ck_assert_uint_eq(w->nmobs, 6);
+	for (t = 0; t < 120 * HZ; t++) {
+		simfix_steps(w, 1);
+		for (i = 0; i < w->nmobs; i++) {
+			m = &w->mobs[i];
+			assert_clear(w, m);
+			if (m->state != MOB_WANDER)
+				continue;
+			wandering++;
+			ck_assert_msg(world_body_fits(w, m->goal_x, m->goal_y),
+			    "tick %d: mob %zu wanders to (%g, %g), off the map",
+			    t, i, (double)m->goal_x, (double)m->goal_y);
+		}
+	}
+	ck_assert_uint_gt(wandering, 0);
+	world_free(w);
+	area_free(a);
+}
+END_TEST
+
+/*
  * With the defaults (wander 96, rest 0.5, player speed 120), mobs and
  * players move as they did before those were properties: GOLDEN_HASH is
  * the world_hash of golden_run recorded with zoned before the change (the
@@ -936,6 +977,7 @@ ai_suite(void)
 	tcase_add_test(tc, test_determinism_mobs);
 	tcase_add_test(tc, test_rest_zero_walks);
 	tcase_add_test(tc, test_wander_far);
+	tcase_add_test(tc, test_wander_goal_on_map);
 	tcase_add_test(tc, test_defaults_unchanged);
 	suite_add_tcase(s, tc);
 	return (s);
