@@ -1355,6 +1355,23 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	pe = e->enter.p;
 	pu = e->update.p;
 	while (i < k->n || j < nat) {
+		/*
+		 * The common case first, in a loop of its own: seen before
+		 * and now, unchanged or with a shared record to copy.
+		 */
+		while (fast && i < k->n && j < nat && k->ids[i] == ids[j] &&
+		    at[j] < fr->n && (j == 0 || ids[j] > last) &&
+		    (r = &t->recs[at[j]])->state != DELTA_REC_NEW) {
+			if (r->state == DELTA_REC_UPDATE) {
+				pu = delta_put_rec(pu, ids[j], &uprev, r);
+				nupdate++;
+			}
+			last = ids[j];
+			i++;
+			j++;
+		}
+		if (i == k->n && j == nat)
+			break;
 		if (j == nat || (i < k->n && k->ids[i] < ids[j])) {
 			pl = delta_put_id(pl, k->ids[i++], &lprev);
 			nleave++;
@@ -1365,18 +1382,11 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 			fatalx("delta_encode_tick: entity %u (index %u of %zu) "
 			    "after %u", id, at[j], fr->n, last);
 		if (i < k->n && k->ids[i] == id) {
+			/*
+			 * Known, but not as it was (the loop above takes the
+			 * rest): it leaves and enters again.
+			 */
 			i++;
-			r = &t->recs[at[j]];
-			if (fast && r->state != DELTA_REC_NEW) {
-				if (r->state == DELTA_REC_UPDATE) {
-					pu = delta_put_rec(pu, id, &uprev, r);
-					nupdate++;
-				}
-				last = id;
-				j++;
-				continue;
-			}
-			/* Not known as it was: it leaves and enters again. */
 			pl = delta_put_id(pl, id, &lprev);
 			nleave++;
 		}
