@@ -848,21 +848,29 @@ fail:
  * rebuilt everything without touching the fds (or ERROR with why), and
  * the sender answers COMMIT; only then may the receiver use them.
  */
-int
-fdpass_send_verdict(int sock, enum fdpass_type type, const char *text,
+/* A message of type outside a transfer: the prefix, then n bytes of p. */
+static int
+fdpass_send_word(int sock, enum fdpass_type type, const void *p, size_t n,
     int timeout_ms, char **cause)
 {
 	struct fdpass_io	io;
 	unsigned char		buf[FDPASS_REPLY_MAX];
-	size_t			n = text != NULL ? strlen(text) : 0;
 
-	if (n > FDPASS_CAUSE_MAX)
-		n = FDPASS_CAUSE_MAX;
 	fdpass_start(&io, sock, timeout_ms, 0);
 	fdpass_prefix(buf, type);
 	if (n != 0)
-		memcpy(buf + FDPASS_PREFIX_LEN, text, n);
+		memcpy(buf + FDPASS_PREFIX_LEN, p, n);
 	return (fdpass_send_buf(&io, buf, FDPASS_PREFIX_LEN + n, cause));
+}
+
+int
+fdpass_send_verdict(int sock, enum fdpass_type type, const char *text,
+    int timeout_ms, char **cause)
+{
+	size_t	n = text != NULL ? strlen(text) : 0;
+
+	return (fdpass_send_word(sock, type, text, n > FDPASS_CAUSE_MAX ?
+	    FDPASS_CAUSE_MAX : n, timeout_ms, cause));
 }
 
 /*
@@ -915,13 +923,11 @@ int
 fdpass_send_resumed(int sock, uint64_t pause_us, int timeout_ms,
     char **cause)
 {
-	struct fdpass_io	io;
-	unsigned char		buf[FDPASS_PREFIX_LEN + 8];
+	unsigned char	us[8];
 
-	fdpass_start(&io, sock, timeout_ms, 0);
-	fdpass_prefix(buf, FDPASS_RESUMED);
-	put64(buf + FDPASS_PREFIX_LEN, pause_us);
-	return (fdpass_send_buf(&io, buf, sizeof buf, cause));
+	put64(us, pause_us);
+	return (fdpass_send_word(sock, FDPASS_RESUMED, us, sizeof us,
+	    timeout_ms, cause));
 }
 
 /* Waits for RESUMED; -1 with cause on anything else or the deadline. */
