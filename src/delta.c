@@ -44,8 +44,9 @@
 #define DELTA_HEADER_MAX	(1 + 10 + 10)
 #define DELTA_COUNTS_MAX	(3 * 5)
 #define DELTA_LEAVE_MAX		5
-#define DELTA_ENTER_MAX		(5 + 1 + 5 * 6 + 1 + DELTA_NAME_MAX - 1)
-#define DELTA_UPDATE_MAX	(5 + 1 + 5 * 5)	/* key, mask, fields */
+#define DELTA_ENTER_MAX		(5 + 1 + 5 + 2 * 6 + 2 * 3 + 3 * 5 + 1 + \
+				    DELTA_NAME_MAX - 1)
+#define DELTA_UPDATE_MAX	(5 + DELTA_REC_BYTES)	/* key, mask, fields */
 
 /*
  * The shortest records, to bound counts by the bytes left before
@@ -91,6 +92,101 @@ delta_quantise(float x)
 	if (q < -DELTA_QMAX)
 		return (-DELTA_QMAX);
 	return ((int32_t)q);
+}
+
+/*
+ * Where a motion puts its entity at tick, in 1/512 units (delta.h,
+ * "Motion"): below 2^52 in magnitude.
+ */
+static int64_t
+delta_motion_fine(int64_t b, int32_t v, uint64_t t0, uint64_t tick)
+{
+	uint64_t	d = tick > t0 ? tick - t0 : 0;
+
+	if (d > DELTA_DT_MAX)
+		d = DELTA_DT_MAX;
+	return (b + (int64_t)v * (int64_t)d);
+}
+
+/* A position in 1/512 units as shown, in x_q: rounded, halves up. */
+static int32_t
+delta_fine_q(int64_t f)
+{
+	int64_t	n = f + DELTA_FSCALE / 2, q;
+
+	q = n >= 0 ? n / DELTA_FSCALE : -((-n + DELTA_FSCALE - 1) /
+	    DELTA_FSCALE);
+	if (q > DELTA_QMAX)
+		return (DELTA_QMAX);
+	if (q < -DELTA_QMAX)
+		return (-DELTA_QMAX);
+	return ((int32_t)q);
+}
+
+/* f stands where it is shown, from tick. */
+void
+delta_fields_stand(struct delta_fields *f, uint64_t tick)
+{
+	f->bx = (int64_t)f->xq * DELTA_FSCALE;
+	f->by = (int64_t)f->yq * DELTA_FSCALE;
+	f->vx = f->vy = 0;
+	f->t0 = tick;
+}
+
+/* f's shown position (xq, yq) at tick, by its motion. */
+void
+delta_fields_at(struct delta_fields *f, uint64_t tick)
+{
+	f->xq = delta_fine_q(delta_motion_fine(f->bx, f->vx, f->t0, tick));
+	f->yq = delta_fine_q(delta_motion_fine(f->by, f->vy, f->t0, tick));
+}
+
+/*
+ * x in 1/512 units, taken within the step of x_q (its delta_quantise),
+ * so that the motion shows x_q where it starts.
+ */
+static int64_t
+delta_fine(float x, int32_t xq)
+{
+	int64_t	f, lo = (int64_t)xq * DELTA_FSCALE - DELTA_FSCALE / 2;
+
+	f = isnan(x) ? 0 : llround((double)x * DELTA_QSCALE * DELTA_FSCALE);
+	if (f < lo)
+		return (lo);
+	if (f > lo + DELTA_FSCALE - 1)
+		return (lo + DELTA_FSCALE - 1);
+	return (f);
+}
+
+/*
+ * f is at (x, y) at tick, and stands there: quantised, with a motion
+ * that shows it there.
+ */
+void
+delta_fields_place(struct delta_fields *f, float x, float y, uint64_t tick)
+{
+	f->xq = delta_quantise(x);
+	f->yq = delta_quantise(y);
+	f->bx = delta_fine(x, f->xq);
+	f->by = delta_fine(y, f->yq);
+	f->vx = f->vy = 0;
+	f->t0 = tick;
+}
+
+/* A velocity from d units in n ticks, in 1/512 units a tick. */
+static int32_t
+delta_velocity(float d, uint64_t n)
+{
+	double	v;
+
+	if (isnan(d) || n == 0)
+		return (0);
+	v = round((double)d * DELTA_QSCALE * DELTA_FSCALE / (double)n);
+	if (v > DELTA_VMAX)
+		return (DELTA_VMAX);
+	if (v < -DELTA_VMAX)
+		return (-DELTA_VMAX);
+	return ((int32_t)v);
 }
 
 /* ---- buffers ------------------------------------------------------------ */
@@ -142,6 +238,13 @@ static uint8_t *
 delta_put_zigzag(uint8_t *p, int32_t n)
 {
 	return (delta_put_varint(p, delta_zigzag(n)));
+}
+
+static uint8_t *
+delta_put_zigzag64(uint8_t *p, int64_t n)
+{
+	return (delta_put_varint(p, n >= 0 ? (uint64_t)n << 1 :
+	    ((uint64_t)(-(n + 1)) << 1) | 1));
 }
 
 /* ---- the frame ---------------------------------------------------------- */
@@ -220,7 +323,9 @@ delta_unsigned(int32_t v)
  * Fills fr with what clients may see of w now: every player, then every
  * living mob, in ascending id order (as aoi_update wants them). Player
  * names point into w: the frame is good until w steps again. Negative hp
- * is sent as 0; a mob's max_hp is its spawner's hp.
+ * is sent as 0; a mob's max_hp is its spawner's hp. Each motion starts
+ * now, standing (delta_tick_begin carries on the ones of the frame
+ * before).
  */
 void
 delta_frame_world(struct delta_frame *fr, const struct world *w)
@@ -238,8 +343,7 @@ delta_frame_world(struct delta_frame *fr, const struct world *w)
 		memset(&e->f, 0, sizeof e->f);
 		e->f.id = p->id;
 		e->f.kind = DELTA_PLAYER;
-		e->f.xq = delta_quantise(p->x);
-		e->f.yq = delta_quantise(p->y);
+		delta_fields_place(&e->f, p->x, p->y, w->tick);
 		e->f.hp = delta_unsigned(p->hp);
 		e->f.max_hp = delta_unsigned(p->max_hp);
 		e->f.level = p->level;
@@ -258,8 +362,7 @@ delta_frame_world(struct delta_frame *fr, const struct world *w)
 		e->f.id = m->id;
 		e->f.kind = DELTA_MOB;
 		e->f.type = m->spawner;
-		e->f.xq = delta_quantise(m->x);
-		e->f.yq = delta_quantise(m->y);
+		delta_fields_place(&e->f, m->x, m->y, w->tick);
 		e->f.hp = delta_unsigned(m->hp);
 		if (w->area != NULL && m->spawner < w->area->nspawners)
 			e->f.max_hp = delta_unsigned(
@@ -425,7 +528,8 @@ delta_put_id(uint8_t *p, uint32_t id, uint32_t *prev)
 }
 
 static uint8_t *
-delta_put_enter(uint8_t *p, const struct delta_entity *e, uint32_t *prev)
+delta_put_enter(uint8_t *p, const struct delta_entity *e, uint32_t *prev,
+    uint64_t tick)
 {
 	const struct delta_fields	*f = &e->f;
 	size_t				 n;
@@ -433,8 +537,12 @@ delta_put_enter(uint8_t *p, const struct delta_entity *e, uint32_t *prev)
 	p = delta_put_id(p, f->id, prev);
 	*p++ = f->kind;
 	p = delta_put_varint(p, f->type);
-	p = delta_put_zigzag(p, f->xq);
-	p = delta_put_zigzag(p, f->yq);
+	p = delta_put_zigzag64(p, delta_motion_fine(f->bx, f->vx, f->t0,
+	    tick));
+	p = delta_put_zigzag64(p, delta_motion_fine(f->by, f->vy, f->t0,
+	    tick));
+	p = delta_put_zigzag(p, f->vx);
+	p = delta_put_zigzag(p, f->vy);
 	p = delta_put_varint(p, f->hp);
 	p = delta_put_varint(p, f->max_hp);
 	p = delta_put_varint(p, f->level);
@@ -449,16 +557,31 @@ delta_put_enter(uint8_t *p, const struct delta_entity *e, uint32_t *prev)
 }
 
 /*
- * An update's mask and fields (no id), as format 1 had them: nothing if
- * nothing changed. delta_put_keyed makes the format-2 record of them.
+ * Whether the motion a client knows as was is not now's at tick (they
+ * put the entity in different places, or will): a motion update.
+ */
+static int
+delta_moved(const struct delta_fields *was, const struct delta_fields *now,
+    uint64_t tick)
+{
+	return (now->vx != was->vx || now->vy != was->vy ||
+	    delta_motion_fine(now->bx, now->vx, now->t0, tick) !=
+	    delta_motion_fine(was->bx, was->vx, was->t0, tick) ||
+	    delta_motion_fine(now->by, now->vy, now->t0, tick) !=
+	    delta_motion_fine(was->by, was->vy, was->t0, tick));
+}
+
+/*
+ * An update's mask and fields at tick (no id): nothing if nothing
+ * changed. delta_put_keyed makes the record of them.
  */
 static uint8_t *
 delta_put_update_fields(uint8_t *p, const struct delta_fields *was,
-    const struct delta_fields *now)
+    const struct delta_fields *now, uint64_t tick)
 {
 	uint8_t	mask = 0;
 
-	if (now->xq != was->xq || now->yq != was->yq)
+	if (delta_moved(was, now, tick))
 		mask |= DELTA_F_POS;
 	if (now->hp != was->hp)
 		mask |= DELTA_F_HP;
@@ -470,9 +593,15 @@ delta_put_update_fields(uint8_t *p, const struct delta_fields *was,
 		return (p);
 	*p++ = mask;
 	if (mask & DELTA_F_POS) {
-		/* Both within +-DELTA_QMAX: the difference fits. */
-		p = delta_put_zigzag(p, now->xq - was->xq);
-		p = delta_put_zigzag(p, now->yq - was->yq);
+		/* Both within +-DELTA_FMAX: the difference fits. */
+		p = delta_put_zigzag64(p, delta_motion_fine(now->bx, now->vx,
+		    now->t0, tick) - delta_motion_fine(was->bx, was->vx,
+		    was->t0, tick));
+		p = delta_put_zigzag64(p, delta_motion_fine(now->by, now->vy,
+		    now->t0, tick) - delta_motion_fine(was->by, was->vy,
+		    was->t0, tick));
+		p = delta_put_zigzag(p, now->vx);
+		p = delta_put_zigzag(p, now->vy);
 	}
 	if (mask & DELTA_F_HP)
 		p = delta_put_varint(p, now->hp);
@@ -509,11 +638,11 @@ delta_put_keyed(uint8_t *p, uint32_t id, uint32_t *prev, const uint8_t *rec,
 
 static uint8_t *
 delta_put_update(uint8_t *p, const struct delta_fields *was,
-    const struct delta_fields *now, uint32_t *prev)
+    const struct delta_fields *now, uint32_t *prev, uint64_t tick)
 {
 	uint8_t	 rec[DELTA_UPDATE_MAX], *q;
 
-	if ((q = delta_put_update_fields(rec, was, now)) == rec)
+	if ((q = delta_put_update_fields(rec, was, now, tick)) == rec)
 		return (p);
 	return (delta_put_keyed(p, now->id, prev, rec, (size_t)(q - rec)));
 }
@@ -608,17 +737,19 @@ delta_encode(struct delta_enc *e, struct delta_client *c,
 		if (i < nold && old[i].id == now->id &&
 		    old[i].kind == now->kind && old[i].type == now->type) {
 			p = pu;
-			pu = delta_put_update(pu, &old[i++], now, &uprev);
+			pu = delta_put_update(pu, &old[i], now, &uprev, tick);
 			nupdate += pu != p;
+			i++;
 		} else {
 			if (i < nold && old[i].id == now->id) {
 				/* Another sort of entity under this id. */
 				pl = delta_put_id(pl, old[i++].id, &lprev);
 				nleave++;
 			}
-			pe = delta_put_enter(pe, ent, &eprev);
+			pe = delta_put_enter(pe, ent, &eprev, tick);
 			nenter++;
 		}
+		/* Its motion, or one that puts it where now's does. */
 		next[k++] = *now;
 		last = now->id;
 		j++;
@@ -642,6 +773,7 @@ struct delta_rd {
 	size_t		 off;
 	const char	*why;
 	uint8_t		 version;	/* of the message, once read */
+	uint64_t	 tick;		/* likewise */
 };
 
 static int
@@ -725,6 +857,47 @@ delta_rd_zigzag(struct delta_rd *r, int64_t *v)
 	return (0);
 }
 
+/* A zigzag of at most 6 bytes (below 2^38): a motion's position. */
+static int
+delta_rd_zigzag64(struct delta_rd *r, int64_t *v)
+{
+	uint64_t	x;
+
+	if (delta_rd_varint(r, 6, ((uint64_t)1 << 38) - 1, &x) == -1)
+		return (-1);
+	*v = (x & 1) ? -(int64_t)(x >> 1) - 1 : (int64_t)(x >> 1);
+	return (0);
+}
+
+/* A motion's position, base plus a zigzag, within +-DELTA_FMAX. */
+static int
+delta_rd_fine(struct delta_rd *r, int64_t base, int64_t *v)
+{
+	int64_t	d;
+
+	if (delta_rd_zigzag64(r, &d) == -1)
+		return (-1);
+	d += base;
+	if (d > DELTA_FMAX || d < -DELTA_FMAX)
+		return (delta_rd_fail(r, "position out of range"));
+	*v = d;
+	return (0);
+}
+
+/* A velocity within +-DELTA_VMAX. */
+static int
+delta_rd_velocity(struct delta_rd *r, int32_t *v)
+{
+	int64_t	x;
+
+	if (delta_rd_zigzag(r, &x) == -1)
+		return (-1);
+	if (x > DELTA_VMAX || x < -DELTA_VMAX)
+		return (delta_rd_fail(r, "velocity out of range"));
+	*v = (int32_t)x;
+	return (0);
+}
+
 /* A quantised coordinate in range. */
 static int
 delta_rd_coord(struct delta_rd *r, int64_t base, int32_t *v)
@@ -800,10 +973,20 @@ delta_rd_enter(struct delta_rd *r, int first, uint32_t *prev,
 	s->f.id = *prev;
 	if (s->f.kind > DELTA_MOB)
 		return (delta_rd_fail(r, "unknown kind"));
-	if (delta_rd_u32(r, &s->f.type) == -1 ||
-	    delta_rd_coord(r, 0, &s->f.xq) == -1 ||
-	    delta_rd_coord(r, 0, &s->f.yq) == -1 ||
-	    delta_rd_u32(r, &s->f.hp) == -1 ||
+	if (delta_rd_u32(r, &s->f.type) == -1)
+		return (-1);
+	if (r->version >= 3) {
+		if (delta_rd_fine(r, 0, &s->f.bx) == -1 ||
+		    delta_rd_fine(r, 0, &s->f.by) == -1 ||
+		    delta_rd_velocity(r, &s->f.vx) == -1 ||
+		    delta_rd_velocity(r, &s->f.vy) == -1)
+			return (-1);
+		s->f.t0 = r->tick;
+		delta_fields_at(&s->f, r->tick);
+	} else if (delta_rd_coord(r, 0, &s->f.xq) == -1 ||
+	    delta_rd_coord(r, 0, &s->f.yq) == -1)
+		return (-1);
+	if (delta_rd_u32(r, &s->f.hp) == -1 ||
 	    delta_rd_u32(r, &s->f.max_hp) == -1 ||
 	    delta_rd_u32(r, &s->f.level) == -1)
 		return (-1);
@@ -825,9 +1008,10 @@ delta_rd_enter(struct delta_rd *r, int first, uint32_t *prev,
 
 /*
  * The fields of an update after its id (or key), applied to f (a copy
- * when checking): with pos (a position-only record of format 2) dx_q and
- * dy_q, else the mask and the fields it names. Format 2 refuses a mask
- * of DELTA_F_POS alone: that update is sent position only, without one.
+ * when checking): with pos (a position-only record, formats 2 and 3) the
+ * position or motion, else the mask and the fields it names. Formats 2
+ * and 3 refuse a mask of DELTA_F_POS alone: that update goes without
+ * one. Format 3's motion starts at the message's tick.
  */
 static int
 delta_rd_update(struct delta_rd *r, int pos, struct delta_fields *f)
@@ -841,7 +1025,16 @@ delta_rd_update(struct delta_rd *r, int pos, struct delta_fields *f)
 	if (!pos && r->version >= 2 && mask == DELTA_F_POS)
 		return (delta_rd_fail(r,
 		    "bad update mask (position only goes without one)"));
-	if ((mask & DELTA_F_POS) &&
+	if ((mask & DELTA_F_POS) && r->version >= 3) {
+		if (delta_rd_fine(r, delta_motion_fine(f->bx, f->vx, f->t0,
+		    r->tick), &f->bx) == -1 ||
+		    delta_rd_fine(r, delta_motion_fine(f->by, f->vy, f->t0,
+		    r->tick), &f->by) == -1 ||
+		    delta_rd_velocity(r, &f->vx) == -1 ||
+		    delta_rd_velocity(r, &f->vy) == -1)
+			return (-1);
+		f->t0 = r->tick;
+	} else if ((mask & DELTA_F_POS) &&
 	    (delta_rd_coord(r, f->xq, &f->xq) == -1 ||
 	    delta_rd_coord(r, f->yq, &f->yq) == -1))
 		return (-1);
@@ -910,13 +1103,14 @@ delta_check(struct delta_view *v, struct delta_rd *r, size_t *newn,
 	size_t			 at, count;
 	int			 pos;
 
-	/* Format 1 or 2: they differ only in the update records. */
 	if (delta_rd_u8(r, &r->version) == -1)
 		return (-1);
 	if (r->version < DELTA_VERSION_MIN || r->version > DELTA_VERSION)
 		return (delta_rd_fail(r, "unknown format version"));
-	if (delta_rd_u64(r, &x) == -1 || delta_rd_u64(r, &x) == -1)
+	if (delta_rd_u64(r, &r->tick) == -1 || delta_rd_u64(r, &x) == -1)
 		return (-1);
+	if (r->version >= 3 && r->tick < v->tick)
+		return (delta_rd_fail(r, "tick before the last message's"));
 
 	if (delta_rd_count(r, 1, &n) == -1)
 		return (-1);
@@ -977,7 +1171,7 @@ delta_apply(struct delta_view *v, struct delta_rd *r, int moves)
 	int			 bad = 0, pos = 0;
 
 	bad |= delta_rd_u8(r, &r->version);
-	bad |= delta_rd_u64(r, &v->tick);
+	bad |= delta_rd_u64(r, &r->tick);
 	bad |= delta_rd_u64(r, &v->seq);
 	bad |= delta_rd_u32(r, &n);
 	for (i = 0; i < n && !bad; i++)
@@ -1015,6 +1209,18 @@ delta_apply(struct delta_view *v, struct delta_rd *r, int moves)
 	}
 	if (bad)
 		fatalx("delta: a checked message failed: %s", r->why);
+
+	/*
+	 * Everything moves by its motion; before format 3 everything
+	 * stands where it was shown.
+	 */
+	for (k = 0; k < v->n; k++) {
+		if (r->version >= 3)
+			delta_fields_at(&v->ents[k].f, r->tick);
+		else
+			delta_fields_stand(&v->ents[k].f, r->tick);
+	}
+	v->tick = r->tick;
 }
 
 /* Makes room for n entities in the view. Never shrinks; keeps the marks. */
@@ -1246,7 +1452,114 @@ delta_tick_free(struct delta_tick *t)
 	delta_frame_free(&t->frames[0]);
 	delta_frame_free(&t->frames[1]);
 	free(t->recs);
+	free(t->motions);
 	memset(t, 0, sizeof *t);
+}
+
+/*
+ * Live migration, section "MOTN" (sync.c): the motions of the frame of
+ * the snapshot's tick, which the clients whose tables are current know:
+ *	u32 n (0 if the frame is not of that tick), then n times:
+ *	varint id_gap, zigzag bx, zigzag by (at that tick, 1/512 units),
+ *	zigzag vx, zigzag vy
+ * in ascending id order, as the format of the deltas has them.
+ */
+void
+delta_tick_save(const struct delta_tick *t, uint64_t tick, struct snapw *w)
+{
+	const struct delta_frame	*fr = &t->frames[t->cur];
+	const struct delta_fields	*f;
+	uint8_t				 buf[4096], *p = buf;
+	size_t				 i, n;
+	uint32_t			 prev = 0;
+
+	n = t->ticks[t->cur] == tick && tick != 0 ? fr->n : 0;
+	snapw_u32(w, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		if (p > buf + sizeof buf - (5 + 2 * 6 + 2 * 3)) {
+			snapw_bytes(w, buf, (size_t)(p - buf));
+			p = buf;
+		}
+		f = &fr->ents[i].f;
+		p = delta_put_id(p, f->id, &prev);
+		p = delta_put_zigzag64(p, delta_motion_fine(f->bx, f->vx,
+		    f->t0, tick));
+		p = delta_put_zigzag64(p, delta_motion_fine(f->by, f->vy,
+		    f->t0, tick));
+		p = delta_put_zigzag(p, f->vx);
+		p = delta_put_zigzag(p, f->vy);
+	}
+	snapw_bytes(w, buf, (size_t)(p - buf));
+}
+
+/* Reads delta_tick_save's motions, for the seed frame of tick. */
+int
+delta_tick_restore(struct delta_tick *t, uint64_t tick, struct snapr *r,
+    char **cause)
+{
+	struct delta_rd		 rd;
+	struct delta_fields	*f;
+	uint32_t		 n, i, id = 0;
+
+	n = snapr_u32(r);
+	if (!snapr_ok(r) || n > snapr_left(r) / 5) {
+		xasprintf(cause, "motions: %s", snapr_ok(r) ?
+		    "more than the section holds" : snapr_strerror(r));
+		return (-1);
+	}
+	memset(&rd, 0, sizeof rd);
+	rd.p = snapr_peek(r);
+	rd.len = snapr_left(r);
+	rd.version = DELTA_VERSION;
+	free(t->motions);
+	t->motions = xcalloc(n + 1, sizeof *t->motions);
+	t->nmotions = 0;
+	for (i = 0; i < n; i++) {
+		f = &t->motions[i];
+		if (delta_rd_id(&rd, i == 0, &id) == -1 ||
+		    delta_rd_fine(&rd, 0, &f->bx) == -1 ||
+		    delta_rd_fine(&rd, 0, &f->by) == -1 ||
+		    delta_rd_velocity(&rd, &f->vx) == -1 ||
+		    delta_rd_velocity(&rd, &f->vy) == -1) {
+			xasprintf(cause, "motions: %s at byte %zu", rd.why,
+			    rd.off);
+			return (-1);
+		}
+		f->id = id;
+		f->t0 = tick;
+	}
+	(void)snapr_bytes(r, rd.off);
+	t->nmotions = n;
+	return (0);
+}
+
+/*
+ * The seed frame takes the motions a restore brought, by id (both lists
+ * ascending); the others stand where they are.
+ */
+static void
+delta_tick_seed(struct delta_tick *t)
+{
+	struct delta_frame	*fr = &t->frames[t->cur];
+	struct delta_fields	*f;
+	size_t			 i, j = 0;
+
+	for (i = 0; i < fr->n && j < t->nmotions; i++) {
+		f = &fr->ents[i].f;
+		while (j < t->nmotions && t->motions[j].id < f->id)
+			j++;
+		if (j == t->nmotions || t->motions[j].id != f->id)
+			continue;
+		f->bx = t->motions[j].bx;
+		f->by = t->motions[j].by;
+		f->vx = t->motions[j].vx;
+		f->vy = t->motions[j].vy;
+		f->t0 = t->motions[j].t0;
+		delta_fields_at(f, f->t0);
+	}
+	free(t->motions);
+	t->motions = NULL;
+	t->nmotions = 0;
 }
 
 /* The frame to fill with this tick's entities (delta_frame_world). */
@@ -1257,9 +1570,44 @@ delta_tick_frame(struct delta_tick *t)
 }
 
 /*
- * The frame delta_tick_frame gave is tick's: it becomes the current one
- * and the records against the one before are made. With seed, it is only
- * the starting point (a restored world): no client is sent its records.
+ * The motion of now, an entity of this tick's frame fresh from
+ * delta_frame_world (placed where it is: delta_fields_place), against old, the same entity
+ * in the frame before (its position there pos, dt ticks ago): old's
+ * motion goes on while it shows the entity within the slack of its kind
+ * (delta.h), else a new one starts, at the velocity of the last move.
+ */
+static void
+delta_motion(struct delta_fields *now, const struct aoi_entity *at,
+    const struct delta_fields *old, const struct aoi_entity *pos,
+    uint64_t tick, uint64_t dt)
+{
+	struct delta_fields	was = *old;
+	int32_t			slack;
+
+	slack = now->kind == DELTA_PLAYER ? DELTA_SLACK_PLAYER :
+	    DELTA_SLACK_MOB;
+	now->t0 = tick;
+	delta_fields_at(&was, tick);
+	if (abs(was.xq - now->xq) <= slack && abs(was.yq - now->yq) <= slack) {
+		now->xq = was.xq;
+		now->yq = was.yq;
+		now->bx = old->bx;
+		now->by = old->by;
+		now->vx = old->vx;
+		now->vy = old->vy;
+		now->t0 = old->t0;
+		return;
+	}
+	now->vx = delta_velocity(at->x - pos->x, dt);
+	now->vy = delta_velocity(at->y - pos->y, dt);
+}
+
+/*
+ * The frame delta_tick_frame gave is tick's: it becomes the current one,
+ * its motions go on from the frame before, and the records against that
+ * one are made. With seed, it is only the starting point (a restored
+ * world): its motions are delta_tick_restore's, and no client is sent
+ * its records.
  */
 void
 delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
@@ -1275,9 +1623,12 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 	now = &t->frames[t->cur];
 	now->indexed = 0;	/* filled anew: its index is stale */
 	was = &t->frames[!t->cur];
-	t->have_prev = !seed && t->ticks[!t->cur] != 0;
-	if (seed)
+	t->have_prev = !seed && t->ticks[!t->cur] != 0 &&
+	    t->ticks[!t->cur] < tick;
+	if (seed) {
+		delta_tick_seed(t);
 		return;
+	}
 	if (now->n > t->reccap) {
 		cap = now->n * 2;
 		t->recs = xreallocarray(t->recs, cap, sizeof *t->recs);
@@ -1292,13 +1643,15 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 			r->state = DELTA_REC_NEW;
 			continue;
 		}
+		delta_motion(&now->ents[i].f, &now->pos[i], &old->f,
+		    &was->pos[old - was->ents], tick, tick - t->ticks[!t->cur]);
 		/*
 		 * The record without its key, whose gap depends on the
-		 * client (delta_put_rec): a position alone goes without its
+		 * client (delta_put_rec): a motion alone goes without its
 		 * mask, as P = 1.
 		 */
 		q = delta_put_update_fields(r->bytes, &old->f,
-		    &now->ents[i].f);
+		    &now->ents[i].f, tick);
 		r->len = (uint8_t)(q - r->bytes);
 		r->state = r->len != 0 ? DELTA_REC_UPDATE : DELTA_REC_SAME;
 		r->p = r->len != 0 && r->bytes[0] == DELTA_F_POS;
@@ -1394,7 +1747,7 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 		if (ent->f.id != id)
 			fatalx("delta_encode_tick: entity %u at %u is %u", id,
 			    at[j], ent->f.id);
-		pe = delta_put_enter(pe, ent, &eprev);
+		pe = delta_put_enter(pe, ent, &eprev, t->ticks[t->cur]);
 		nenter++;
 		last = id;
 		j++;

@@ -6,11 +6,11 @@
  * tests, the load generator; clients/js/delta.cjs for JavaScript) applies
  * such bytes to a client's view of the world.
  *
- * Format 2 (DELTA_VERSION), one message per client per tick:
+ * Format 3 (DELTA_VERSION), one message per client per tick:
  *
- *	u8	version		2; a decoder reads 1 too (below) and
- *				refuses any other
- *	varint	tick		the world tick the state is of
+ *	u8	version		3; a decoder reads 1 and 2 too (below)
+ *				and refuses any other
+ *	varint	tick		the world tick the state is of: T
  *	varint	seq		last input seq applied for this client
  *				(0 before the first)
  *	varint	n_leave
@@ -23,8 +23,10 @@
  *	  varint type		mobs: the mob's kind, as the index of its
  *				spawner in the area (spawners[type].kind
  *				names it); players: 0
- *	  zigzag x_q		position in 1/8 units: round(x * 8), half
- *	  zigzag y_q		away from zero; x = x_q / 8
+ *	  zigzag bx		its motion (see Motion below): where it
+ *	  zigzag by		is at T, in 1/512 units (64 a step of
+ *	  zigzag vx		x_q), and its velocity in 1/512 units a
+ *	  zigzag vy		tick
  *	  varint hp
  *	  varint max_hp
  *	  varint level		players: level; mobs: AI state (0 idle,
@@ -35,27 +37,53 @@
  *	n_update times:
  *	  varint key		(id_gap << 1) | P; at most 5 bytes and
  *				below 2^33
- *	  if P is 1, a position-only update (no mask):
- *	    zigzag dx_q		x_q and y_q minus the ones last sent to
- *	    zigzag dy_q		this client
+ *	  if P is 1, a motion-only update (no mask):
+ *	    zigzag dx		a new motion from T: where the entity is
+ *	    zigzag dy		at T minus where the old motion put it at
+ *	    zigzag vx		T, in 1/512 units; and its new velocity
+ *	    zigzag vy
  *	  if P is 0:
  *	    u8	mask		the fields that follow, in this order:
- *				DELTA_F_POS 0x01, DELTA_F_HP 0x02,
+ *				DELTA_F_POS 0x01 (motion), DELTA_F_HP 0x02,
  *				DELTA_F_MAX_HP 0x04, DELTA_F_LEVEL 0x08;
  *				never 0x01 alone (that is P = 1)
- *	    zigzag dx_q		0x01: as above
- *	    zigzag dy_q
+ *	    zigzag dx		0x01: as above
+ *	    zigzag dy
+ *	    zigzag vx
+ *	    zigzag vy
  *	    varint hp		0x02
  *	    varint max_hp	0x04
  *	    varint level	0x08: level, or mob state
+ *
+ * Motion (dead reckoning). A client knows each entity it sees as a
+ * motion: a position bx, by in 1/512 units at tick t0 and a velocity
+ * vx, vy in 1/512 units a tick. At tick T it is at (x likewise for y)
+ *
+ *	x_f(T) = bx + vx * min(T - t0, 2^31)		(1/512 units)
+ *	x_q(T) = floor((x_f(T) + 32) / 64)		(1/8 units, shown)
+ *
+ * x_q clamped to +-DELTA_QMAX. An enter sets bx and the velocity, t0 = T;
+ * a motion update sets bx = x_f(T) + dx, by the motion it replaces, t0 =
+ * T and the new velocity. An entity without a record keeps its motion:
+ * every message moves everything the client sees. (x_f is below 2^52:
+ * exact in a double; floor((n + 32) / 64) rounds n / 64 to the nearest,
+ * halves up.)
+ * The server starts a new motion when the entity's quantised position at
+ * T is farther than DELTA_SLACK_PLAYER (0: a client shows every player
+ * where the server has it) or DELTA_SLACK_MOB from x_q(T) on either axis,
+ * with the velocity the entity moved at over the last tick: an entity
+ * that walks straight costs no byte between its turns. The motion keeps
+ * the position at 64 times the precision of x_q, so that a player
+ * walking straight is not a step off now and then.
  *
  * varint: unsigned LEB128, 7 bits a byte, low group first, the high bit
  * set on every byte but the last; only the shortest form (a last byte of
  * 0x00 after another byte is refused); at most 10 bytes and below 2^64
  * for tick and seq, at most 5 bytes and below 2^32 for everything else
  * but an update's key (at most 5 bytes and below 2^33).
- * zigzag: a signed 32-bit n sent as the varint (n << 1) ^ (n >> 31), so
- * 0, -1, 1, -2, 2 are 0, 1, 2, 3, 4.
+ * zigzag: a signed n sent as the varint 2n if n >= 0, -2n - 1 if not, so
+ * 0, -1, 1, -2, 2 are 0, 1, 2, 3, 4: below 2^32 for x_q and its deltas,
+ * at most 6 bytes and below 2^38 for bx, by and their deltas.
  * id_gap: the ids of each of the three lists are strictly ascending, and
  * each is sent as its gap from the id before it in the same list (the
  * first from 0): id = previous id + id_gap. Entity ids are 32-bit and mob
@@ -69,11 +97,16 @@
  *  - a leave names an id the client sees; an enter names one it does not
  *    see, or one that left in the same message (its kind or type
  *    changed); an update names one it sees that neither left nor entered
- *    in this message, with a mask of 2 to 15 if P is 0: a position-only
+ *    in this message, with a mask of 2 to 15 if P is 0: a motion-only
  *    update is always sent with P = 1, so that each update has one
  *    encoding, the shortest;
  *  - |x_q| and |y_q| are at most DELTA_QMAX (2^30 - 1), also after
- *    adding a delta; a client sees at most DELTA_VIEW_MAX entities;
+ *    adding a delta (formats 1, 2); |bx| and |by| at most DELTA_FMAX
+ *    (2^36 - 1), also after adding a delta, |vx| and |vy| at most
+ *    DELTA_VMAX (2^20 - 1) (format 3); a client sees at most
+ *    DELTA_VIEW_MAX entities;
+ *  - a message of format 3 is of a tick no lower than the message
+ *    before (motions are reckoned forward);
  *  - kind is 0 or 1; a name is valid UTF-8 without NUL;
  *  - nothing follows the last update.
  *
@@ -81,17 +114,21 @@
  * transport must deliver every message, in order (one WebSocket binary
  * frame each). A client whose output is full skips a tick by not being
  * encoded at all: the next message is against what it really got. An
- * entity that did not change costs no byte; a quiet tick is 6 bytes
- * while tick < 128 (header and three zero counts). The most common
- * record, an entity that moved a little and nothing else, is 3 bytes
- * (key, dx_q, dy_q) while its id_gap is below 64 and dx_q and dy_q are
- * within -64 to 63 (about 8 units).
+ * entity that did not change, or moves as its motion says, costs no
+ * byte; a quiet tick is 6 bytes while tick < 128 (header and three zero
+ * counts). The most common record, a new motion (a player turns, a mob
+ * bumps into another), is 5 to 7 bytes: key, dx_q and dy_q (usually 0
+ * or a few steps) and a velocity of 2 bytes an axis.
  *
- * Format 1 differed only in the update record: varint id_gap, then
- * always the u8 mask (1 to 15, 0x01 alone allowed) and its fields, so a
- * position-only update was one byte longer. Decoders read both, by the
- * version byte (tests/fixtures/delta-v1.bin keeps format 1 read); the
- * encoder writes format 2.
+ * Format 2 had no motion: an enter carried x_q and y_q instead of bx,
+ * by, vx and vy, and a position update (the same mask bit and P)
+ * just dx_q and dy_q against the position last sent, so that an entity
+ * that moved cost a record every tick. Format 1 differed from format 2
+ * only in the update record: varint id_gap, then always the u8 mask (1
+ * to 15, 0x01 alone allowed) and its fields. Decoders read all three, by
+ * the version byte (tests/fixtures/delta-v1.bin and delta-v2.bin keep
+ * them read): a message of format 1 or 2 leaves every entity standing
+ * where the client shows it, with no velocity.
  *
  * Example. Tick 300, input 7 applied: player 1 "Ann" at (10, -2.5) with
  * 18/20 hp and level 2, and mob 0x40000003 (spawner 1) at (100.125, 50),
@@ -153,7 +190,7 @@ struct world;
  * keep tests/fixtures/delta-vN.bin of each released one. The encoder
  * writes DELTA_VERSION; the decoder reads DELTA_VERSION_MIN to it.
  */
-#define DELTA_VERSION		2
+#define DELTA_VERSION		3
 #define DELTA_VERSION_MIN	1
 
 #define DELTA_PLAYER		0	/* kind */
@@ -169,8 +206,25 @@ struct world;
 #define DELTA_QMAX		((1 << 30) - 1)	/* |x_q| at most */
 #define DELTA_NAME_MAX		64	/* bytes of a name, with the NUL */
 #define DELTA_VIEW_MAX		65536	/* entities a client sees at most */
+#define DELTA_FSCALE		64	/* motion steps per x_q step */
+#define DELTA_FMAX		(((int64_t)1 << 36) - 1)	/* |bx| */
+#define DELTA_VMAX		((1 << 20) - 1)	/* |vx| at most */
+#define DELTA_DT_MAX		((uint64_t)1 << 31)	/* ticks reckoned */
 
-/* An entity as a client knows it: everything quantised. */
+/*
+ * How far (in x_q, on either axis) the position a client shows may be
+ * from the quantised one before the server sends a new motion. Players
+ * are shown exactly; a mob jostled by its neighbours would otherwise
+ * cost a record nearly every tick.
+ */
+#define DELTA_SLACK_PLAYER	0
+#define DELTA_SLACK_MOB		8	/* 1 unit */
+
+/*
+ * An entity as a client knows it: everything quantised. xq, yq are where
+ * it is shown at the tick of the frame or view that holds it, by its
+ * motion (bx, by, t0, vx, vy: see "Motion" above).
+ */
 struct delta_fields {
 	uint32_t	 id;
 	uint32_t	 type;		/* mob: spawner index; player: 0 */
@@ -178,6 +232,9 @@ struct delta_fields {
 	uint32_t	 hp, max_hp;
 	uint32_t	 level;		/* player: level; mob: enum mob_state */
 	uint8_t		 kind;		/* DELTA_PLAYER, DELTA_MOB */
+	int32_t		 vx, vy;	/* the motion: 1/512 units a tick */
+	int64_t		 bx, by;	/* 1/512 units, at t0 */
+	uint64_t	 t0;
 };
 
 /* An entity at this tick, as the encoder takes it. */
@@ -248,13 +305,12 @@ struct delta_known {
  * cache misses an entity a client). bytes holds the record after its key:
  * with p 1, dx_q and dy_q; with p 0, the mask and its fields.
  */
-#define DELTA_REC_BYTES		28	/* >= 1 + 5 * 5, the longest */
+#define DELTA_REC_BYTES		35	/* >= 1 + 2 * 6 + 2 * 3 + 3 * 5 */
 
 struct delta_rec {
 	uint8_t		state;		/* DELTA_REC_SAME, _UPDATE, _NEW */
 	uint8_t		p;		/* the key's P bit */
 	uint8_t		len;		/* of bytes */
-	uint8_t		pad;
 	uint8_t		bytes[DELTA_REC_BYTES];
 };
 
@@ -274,6 +330,9 @@ struct delta_tick {
 	int			 have_prev;	/* records against frames[!cur] */
 	struct delta_rec	*recs;		/* per entity of frames[cur] */
 	size_t			 reccap;
+	/* Motions a restore brought, for the seed frame (by id). */
+	struct delta_fields	*motions;
+	size_t			 nmotions;
 };
 
 struct delta_enc;
@@ -282,6 +341,10 @@ struct snapr;
 struct snapw;
 
 int32_t		 delta_quantise(float);
+void		 delta_fields_at(struct delta_fields *, uint64_t);
+void		 delta_fields_place(struct delta_fields *, float, float,
+		     uint64_t);
+void		 delta_fields_stand(struct delta_fields *, uint64_t);
 
 void		 delta_frame_world(struct delta_frame *, const struct world *);
 void		 delta_frame_reserve(struct delta_frame *, size_t);
@@ -317,6 +380,10 @@ int		 delta_known_restore(struct delta_known *, uint64_t,
 struct delta_frame *delta_tick_frame(struct delta_tick *);
 void		 delta_tick_begin(struct delta_tick *, uint64_t, int);
 void		 delta_tick_free(struct delta_tick *);
+void		 delta_tick_save(const struct delta_tick *, uint64_t,
+		     struct snapw *);
+int		 delta_tick_restore(struct delta_tick *, uint64_t,
+		     struct snapr *, char **);
 size_t		 delta_encode_tick(struct delta_tick *, struct delta_enc *,
 		     struct delta_known *, struct delta_buf *, uint64_t,
 		     const uint32_t *, const uint32_t *, size_t);

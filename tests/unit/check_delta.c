@@ -146,8 +146,7 @@ frame_build(struct delta_frame *fr, const struct sent *s, size_t n)
 		e->f.id = s[i].id;
 		e->f.kind = s[i].kind;
 		e->f.type = s[i].kind == DELTA_MOB ? s[i].type : 0;
-		e->f.xq = delta_quantise(s[i].x);
-		e->f.yq = delta_quantise(s[i].y);
+		delta_fields_place(&e->f, s[i].x, s[i].y, 0);
 		e->f.hp = s[i].hp;
 		e->f.max_hp = s[i].max_hp;
 		e->f.level = s[i].level;
