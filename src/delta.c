@@ -1452,6 +1452,7 @@ delta_tick_free(struct delta_tick *t)
 	delta_frame_free(&t->frames[0]);
 	delta_frame_free(&t->frames[1]);
 	free(t->recs);
+	free(t->states);
 	free(t->motions);
 	memset(t, 0, sizeof *t);
 }
@@ -1535,7 +1536,8 @@ delta_tick_restore(struct delta_tick *t, uint64_t tick, struct snapr *r,
 
 /*
  * The seed frame takes the motions a restore brought, by id (both lists
- * ascending); the others stand where they are.
+ * ascending). The others stand on their quantised position: that is what
+ * a client of format 2 knew (a snapshot without motions), to 1/512 unit.
  */
 static void
 delta_tick_seed(struct delta_tick *t)
@@ -1544,12 +1546,14 @@ delta_tick_seed(struct delta_tick *t)
 	struct delta_fields	*f;
 	size_t			 i, j = 0;
 
-	for (i = 0; i < fr->n && j < t->nmotions; i++) {
+	for (i = 0; i < fr->n; i++) {
 		f = &fr->ents[i].f;
 		while (j < t->nmotions && t->motions[j].id < f->id)
 			j++;
-		if (j == t->nmotions || t->motions[j].id != f->id)
+		if (j == t->nmotions || t->motions[j].id != f->id) {
+			delta_fields_stand(f, f->t0);
 			continue;
+		}
 		f->bx = t->motions[j].bx;
 		f->by = t->motions[j].by;
 		f->vx = t->motions[j].vx;
@@ -1632,6 +1636,7 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 	if (now->n > t->reccap) {
 		cap = now->n * 2;
 		t->recs = xreallocarray(t->recs, cap, sizeof *t->recs);
+		t->states = xrealloc(t->states, cap);
 		t->reccap = cap;
 	}
 	for (i = 0; i < now->n; i++) {
@@ -1640,7 +1645,7 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 		    now->ents[i].f.id) : NULL;
 		if (old == NULL || old->f.kind != now->ents[i].f.kind ||
 		    old->f.type != now->ents[i].f.type) {
-			r->state = DELTA_REC_NEW;
+			t->states[i] = DELTA_REC_NEW;
 			continue;
 		}
 		delta_motion(&now->ents[i].f, &now->pos[i], &old->f,
@@ -1653,7 +1658,7 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 		q = delta_put_update_fields(r->bytes, &old->f,
 		    &now->ents[i].f, tick);
 		r->len = (uint8_t)(q - r->bytes);
-		r->state = r->len != 0 ? DELTA_REC_UPDATE : DELTA_REC_SAME;
+		t->states[i] = r->len != 0 ? DELTA_REC_UPDATE : DELTA_REC_SAME;
 		r->p = r->len != 0 && r->bytes[0] == DELTA_F_POS;
 		if (r->p)
 			memmove(r->bytes, r->bytes + 1, --r->len);
@@ -1694,7 +1699,7 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	size_t				 nleave = 0, nenter = 0, nupdate = 0;
 	uint32_t			 lprev = 0, eprev = 0, uprev = 0, id;
 	uint32_t			 last = 0;
-	uint8_t				*pl, *pe, *pu;
+	uint8_t				*pl, *pe, *pu, state;
 	int				 fast;
 
 	/* Knows the frame before: updates; else everything anew. */
@@ -1714,8 +1719,9 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 		 */
 		while (fast && i < k->n && j < nat && k->ids[i] == ids[j] &&
 		    at[j] < fr->n && (j == 0 || ids[j] > last) &&
-		    (r = &t->recs[at[j]])->state != DELTA_REC_NEW) {
-			if (r->state == DELTA_REC_UPDATE) {
+		    (state = t->states[at[j]]) != DELTA_REC_NEW) {
+			if (state == DELTA_REC_UPDATE) {
+				r = &t->recs[at[j]];
 				pu = delta_put_rec(pu, ids[j], &uprev, r);
 				nupdate++;
 			}

@@ -30,6 +30,7 @@
 #define WBCK_TAG	"WBCK"
 #define SESS_TAG	"SESS"
 #define HAND_TAG	"HAND"
+#define MOTN_TAG	"MOTN"
 
 #define INST_IDLE	0
 #define INST_RUNNING	1
@@ -146,6 +147,11 @@ snapshot_write(struct instance *inst, uint64_t stop_ns,
 	snapw_section_begin(w, HAND_TAG);
 	handoff_save(inst, w);
 	snapw_section_end(w);
+	if (inst->run != NULL) {
+		snapw_section_begin(w, MOTN_TAG);
+		sync_save(inst, w);
+		snapw_section_end(w);
+	}
 	snapw_finish(w);
 }
 
@@ -248,9 +254,10 @@ static int
 snapshot_restore_all(struct instance *inst, const void *blob, size_t len,
     const struct snapshot_fd *fds, size_t nfds, char **cause)
 {
-	struct snapr	 r, sec, inst_r, wrld, pend, wbck, sess, hand;
+	struct snapr	 r, sec, inst_r, wrld, pend, wbck, sess, hand, motn;
 	int		 have_inst = 0, have_wrld = 0, have_pend = 0;
 	int		 have_wbck = 0, have_sess = 0, have_hand = 0, rv, fd;
+	int		 have_motn = 0;
 	struct session	*s;
 	char		 tag[SNAP_TAG_LEN + 1];
 	unsigned	 format;
@@ -272,6 +279,8 @@ snapshot_restore_all(struct instance *inst, const void *blob, size_t len,
 			sess = sec;
 		else if (strcmp(tag, HAND_TAG) == 0 && (have_hand = 1))
 			hand = sec;
+		else if (strcmp(tag, MOTN_TAG) == 0 && (have_motn = 1))
+			motn = sec;
 		else
 			log_info("snapshot: section %s unknown here: skipped",
 			    tag);
@@ -305,6 +314,14 @@ snapshot_restore_all(struct instance *inst, const void *blob, size_t len,
 	    have_wrld ? &wrld : NULL, have_pend ? &pend : NULL, cause) != 0)
 		return (-1);
 	if (writeback_restore(inst->wb, &wbck, cause) != 0)
+		return (-1);
+	/*
+	 * An older zoned writes no motions (the section is new in format
+	 * 6, and skipped by a zoned that does not know it): sync_seed then
+	 * has every entity stand where the world has it.
+	 */
+	if (have_motn && inst->run != NULL &&
+	    sync_restore(inst, &motn, cause) != 0)
 		return (-1);
 	n = snapr_u32(&sess);
 	for (i = 0; i < n && snapr_ok(&sess); i++) {

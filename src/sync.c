@@ -15,6 +15,7 @@
 #include "siosock.h"
 #include "sim/area.h"
 #include "sim/world.h"
+#include "snapfmt.h"
 #include "sync.h"
 #include "ticker.h"
 #include "xmalloc.h"
@@ -122,9 +123,37 @@ sync_get(struct instance *inst)
 }
 
 /*
+ * Live migration, section "MOTN": the motions of the entities as the
+ * clients know them (delta_tick_save), so that the replacement's deltas
+ * go on from them. Without it (an older zoned) every entity stands where
+ * it is at the snapshot's tick, which is what a client of format 2 knew.
+ */
+void
+sync_save(struct instance *inst, struct snapw *w)
+{
+	struct run	*run = inst->run;
+
+	if (run->sync == NULL) {
+		snapw_u32(w, 0);
+		return;
+	}
+	delta_tick_save(&run->sync->dt, run->world->tick, w);
+}
+
+/* Before the replacement's first tick (sync_seed): no I/O. */
+int
+sync_restore(struct instance *inst, struct snapr *r, char **cause)
+{
+	struct sync	*sy = sync_get(inst);
+
+	return (delta_tick_restore(&sy->dt, inst->run->world->tick, r,
+	    cause));
+}
+
+/*
  * A restored world, before its first tick: the frame the first tick's
  * deltas are against, that of the snapshot's tick, which the clients
- * whose tables came current know.
+ * whose tables came current know, with the motions sync_restore read.
  */
 void
 sync_seed(struct instance *inst)

@@ -34,6 +34,10 @@ void		 sync_free(struct sync *);
 void		 sync_forget_viewer(struct sync *, uint32_t);
 void		 sync_tick(struct instance *, uint64_t);
 void		 sync_seed(struct instance *);
+struct snapr;
+struct snapw;
+void		 sync_save(struct instance *, struct snapw *);
+int		 sync_restore(struct instance *, struct snapr *, char **);
 const struct sync_stats *sync_stats(const struct sync *);
 
 #endif

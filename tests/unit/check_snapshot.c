@@ -149,7 +149,8 @@ static const struct v4_session {
 #define V5_MOBS		10
 #define V5_NSESSIONS	2
 #define V5_TABLE_MAX	5	/* entries in a session's table at most */
-#define V5_NEXT_LEN	13	/* bytes of each client's delta of tick 121 */
+/* Bytes of each client's delta of tick 121 (format 3: motions). */
+#define V5_NEXT_LEN	19
 
 struct v5_entry {
 	uint32_t	 id;
@@ -1141,7 +1142,8 @@ assert_v5_tables(const uint8_t *buf, size_t len)
 
 /*
  * A decoder's view of what the client of want knew at the snapshot's
- * tick: its recorded table, entered in one message of that tick.
+ * tick: its recorded table, entered in one message of that tick, in
+ * format 2 as its client got them then (entities without motion).
  */
 static void
 v5_view(struct delta_view *v, const struct v5_session *want)
@@ -1152,7 +1154,7 @@ v5_view(struct delta_view *v, const struct v5_session *want)
 	char			*cause = NULL;
 	size_t			 k, nlen;
 
-	*p++ = DELTA_VERSION;
+	*p++ = 2;
 	p = put_varint(p, V5_TICK);
 	p = put_varint(p, want->last_seq);
 	p = put_varint(p, 0);				/* leave */
@@ -1184,11 +1186,21 @@ v5_view(struct delta_view *v, const struct v5_session *want)
 	ck_assert_uint_eq(v->tick, V5_TICK);
 }
 
+/* Where a motion update of dx puts an entity standing at xq (delta.h). */
+static int32_t
+shown_q(int32_t xq, int64_t dx)
+{
+	int64_t	f = (int64_t)xq * 64 + dx + 32;
+
+	return ((int32_t)(f >= 0 ? f / 64 : -((-f + 63) / 64)));
+}
+
 /*
  * A client's delta of the first tick after the restore: no leave, no
  * enter (so no resynchronisation), only updates of ids it knew, each
- * position only (format 2: the key's P set, no mask), which is what
- * sends each one where the table says.
+ * motion only (the key's P set, no mask), which is what sends each one
+ * where the table says: the client had them standing (format 2), the
+ * motion moves them by dx (1/512 units) at once.
  */
 static void
 assert_v5_next(const struct v5_session *want, const uint8_t *msg,
@@ -1219,8 +1231,12 @@ assert_v5_next(const struct v5_session *want, const uint8_t *msg,
 		    want->id, id);
 		dx = get_zigzag(&q);
 		dy = get_zigzag(&q);
-		ck_assert_int_eq(want->table[k].xq + dx, want->table[k].xq1);
-		ck_assert_int_eq(want->table[k].yq + dy, want->table[k].yq1);
+		(void)get_zigzag(&q);			/* vx, vy */
+		(void)get_zigzag(&q);
+		ck_assert_int_eq(shown_q(want->table[k].xq, dx),
+		    want->table[k].xq1);
+		ck_assert_int_eq(shown_q(want->table[k].yq, dy),
+		    want->table[k].yq1);
 	}
 	ck_assert_uint_eq((size_t)(q - msg), len);
 }
