@@ -61,7 +61,9 @@ function isObject(v) {
  * then mobs in ascending id order; dead is hp === 0, a mob's kind is
  * sync.mob_kinds[type] and its state the name of its AI state
  * ("idle", "wander", "chase", "attack", "return"). Positions are the
- * delta's, to 1/8 unit. Only what is in view is listed.
+ * delta's, to 1/8 unit, where the view shows each entity at the tick
+ * (its velocity is in the view, not in the state). Only what is in view
+ * is listed.
  */
 class StateBuilder {
 	/**
@@ -269,8 +271,10 @@ class ZonedClient extends EventEmitter {
 	/**
 	 * The current connection's view of the world, kept from its deltas
 	 * (empty with JSON states): entities, a Map id -> {id, kind, type,
-	 * x, y, hp, max_hp, and level and name (players) or state (mobs)};
-	 * see delta.cjs. A new connection starts from an empty one.
+	 * x, y (shown at view.tick), vx, vy (velocity, units a tick: the
+	 * deltas of format 3 send motions), hp, max_hp, and level and name
+	 * (players) or state (mobs)}; see delta.cjs (motionAt draws between
+	 * ticks). A new connection starts from an empty one.
 	 * @type {DeltaView}
 	 */
 	get view() {

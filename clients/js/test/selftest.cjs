@@ -842,7 +842,7 @@ test("deltas: the view is kept, and each tick's state rebuilt with its " +
 test("deltas: a malformed delta is a game_error bad_delta and ends the " +
     "session", async () => {
 	const bad = [
-		Buffer.from([3, 1, 0, 0, 0, 0]),		// version 3
+		Buffer.from([4, 1, 0, 0, 0, 0]),		// version 4
 		Buffer.from([2, 1, 0, 0, 0, 1, 14, 1, 2, 0]),	// 0x01, P 0
 		Buffer.from([1, 5, 0, 1, 9, 0, 0]),		// leave of 9
 		{ not: "bytes" },

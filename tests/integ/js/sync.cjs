@@ -6,7 +6,7 @@
 // their Character and Quest Data APIs at file://DATA_DIR holding etc/data.
 // MAP.tmj is etc/areas/meadow.tmj, read here for a straight way between
 // two players. With deltas:
-//   - the welcome's sync is {format: "delta", version: 2, view_radius: 400,
+//   - the welcome's sync is {format: "delta", version: 3, view_radius: 400,
 //     mob_kinds: the kinds of meadow's spawners, in order};
 //   - two players more than 400 units apart do not see each other; B
 //     walks towards A: each enters the other's view (entered) at the
@@ -191,7 +191,7 @@ check("deltas: the welcome's sync names the format, the radius and the " +
 	const want = { format: "delta", version: DELTA_VERSION,
 	    view_radius: RADIUS, mob_kinds: map.spawners.map((s) =>
 	    prop(s, "kind")) };
-	assert(DELTA_VERSION === 2, `delta.cjs speaks version ` +
+	assert(DELTA_VERSION === 3, `delta.cjs speaks version ` +
 	    DELTA_VERSION);
 	for (const w of [wa, wb])
 		assert(json(w.sync) === json(want), `sync ${json(w.sync)}, ` +
