@@ -459,6 +459,7 @@ delta_client_restore(struct delta_client *c, struct snapr *r, char **cause)
 		f[i].hp = snapr_u32(r);
 		f[i].max_hp = snapr_u32(r);
 		f[i].level = snapr_u32(r);
+		delta_fields_stand(&f[i], 0);
 		if (!snapr_ok(r)) {
 			xasprintf(cause, "delta table: %s", snapr_strerror(r));
 			return (-1);
@@ -1586,13 +1587,19 @@ delta_motion(struct delta_fields *now, const struct aoi_entity *at,
     uint64_t tick, uint64_t dt)
 {
 	struct delta_fields	was = *old;
+	int64_t			fx, fy, fmax;
 	int32_t			slack;
 
 	slack = now->kind == DELTA_PLAYER ? DELTA_SLACK_PLAYER :
 	    DELTA_SLACK_MOB;
 	now->t0 = tick;
 	delta_fields_at(&was, tick);
-	if (abs(was.xq - now->xq) <= slack && abs(was.yq - now->yq) <= slack) {
+	/* Not one past the edge of x_q, where its clamp hides the drift. */
+	fx = delta_motion_fine(old->bx, old->vx, old->t0, tick);
+	fy = delta_motion_fine(old->by, old->vy, old->t0, tick);
+	fmax = (int64_t)DELTA_QMAX * DELTA_FSCALE + DELTA_FSCALE / 2 - 1;
+	if (abs(was.xq - now->xq) <= slack && abs(was.yq - now->yq) <= slack &&
+	    fx <= fmax && fx >= -fmax && fy <= fmax && fy >= -fmax) {
 		now->xq = was.xq;
 		now->yq = was.yq;
 		now->bx = old->bx;
@@ -1712,6 +1719,24 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	pl = e->leave.p;
 	pe = e->enter.p;
 	pu = e->update.p;
+	/*
+	 * The most common case of all: it sees what it saw (one memcmp), so
+	 * the merge below is a walk of the states of what it sees, without
+	 * comparing ids; the first entity that enters again hands over to it.
+	 */
+	if (fast && k->n == nat && nat != 0 &&
+	    memcmp(k->ids, ids, nat * sizeof *ids) == 0) {
+		for (; j < nat && at[j] < fr->n &&
+		    (state = t->states[at[j]]) != DELTA_REC_NEW; j++) {
+			if (state == DELTA_REC_UPDATE) {
+				pu = delta_put_rec(pu, ids[j], &uprev,
+				    &t->recs[at[j]]);
+				nupdate++;
+			}
+		}
+		i = j;
+		last = j != 0 ? ids[j - 1] : 0;
+	}
 	while (i < k->n || j < nat) {
 		/*
 		 * The common case first, in a loop of its own: seen before

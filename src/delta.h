@@ -69,8 +69,9 @@
  * exact in a double; floor((n + 32) / 64) rounds n / 64 to the nearest,
  * halves up.)
  * The server starts a new motion when the entity's quantised position at
- * T is farther than DELTA_SLACK_PLAYER (1 step, 1/8 unit) or
- * DELTA_SLACK_MOB (16 steps, 2 units) from x_q(T) on either axis, with
+ * T is not x_q(T) (players: DELTA_SLACK_PLAYER is 0, so a client shows
+ * every player where the server has it) or is farther than
+ * DELTA_SLACK_MOB (16 steps, 2 units) from it on either axis (mobs), with
  * the velocity the entity moved at over the last tick: an entity that
  * walks straight costs no byte between its turns. The motion keeps the
  * position at 64 times the precision of x_q, so that an entity walking
@@ -131,49 +132,64 @@
  * where the client shows it, with no velocity.
  *
  * Example. Tick 300, input 7 applied: player 1 "Ann" at (10, -2.5) with
- * 18/20 hp and level 2, and mob 0x40000003 (spawner 1) at (100.125, 50),
- * 12/12 hp, wandering, come into view:
+ * 18/20 hp and level 2, walking east at 1 unit a tick, and mob 0x40000003
+ * (spawner 1) standing at (100.125, 50), 12/12 hp, wandering, come into
+ * view:
  *
- *	02		version 2
+ *	03		version 3
  *	ac 02		tick 300
  *	07		seq 7
  *	00		no leave
  *	02		2 enter
  *	01 00 00	id 1 (gap 1 from 0), player, type 0
- *	a0 01 27	x_q 80 (zigzag 160), y_q -20 (zigzag 39)
+ *	80 50		bx 5120 (10 * 512; zigzag 10240)
+ *	ff 13		by -1280 (-2.5 * 512; zigzag 2559)
+ *	80 08 00	vx 512 (1 unit; zigzag 1024), vy 0
  *	12 14 02	hp 18, max_hp 20, level 2
  *	03 41 6e 6e	name "Ann"
  *	82 80 80 80 04	id 0x40000003 (gap 0x40000002 from 1)
  *	01 01		mob, type 1
- *	c2 0c a0 06	x_q 801 (zigzag 1602), y_q 400 (zigzag 800)
+ *	80 a1 06	bx 51264 (100.125 * 512; zigzag 102528)
+ *	80 90 03	by 25600 (50 * 512; zigzag 51200)
+ *	00 00		vx 0, vy 0
  *	0c 0c 01	hp 12, max_hp 12, state 1 (wander)
  *	00		no update
  *
- * Tick 301, input 8: Ann moved 1 unit east, the mob lost 3 hp:
+ * The client shows Ann at x_q 80, y_q -20 (floor((5120 + 32) / 64),
+ * floor((-1280 + 32) / 64)) and the mob at 801, 400.
  *
- *	02 ad 02 08 00 00	header, no leave, no enter
- *	02			2 update
- *	03 10 00		key 3: id 1 (gap 1), P 1: position only,
- *				dx_q 8 (zigzag 16), dy_q 0
- *	84 80 80 80 08		key 0x80000004: id 0x40000003 (gap
- *				0x40000002 from 1), P 0
+ * Tick 301, input 8: Ann is at (11, -2.5) as her motion says (x_f 5120 +
+ * 512, x_q 88): no record; the mob lost 3 hp:
+ *
+ *	03 ad 02 08 00 00	header, no leave, no enter
+ *	01			1 update
+ *	86 80 80 80 08		key 0x80000006: id 0x40000003 (gap
+ *				0x40000003 from 0), P 0
  *	02 09			mask 0x02: hp 9
  *
- * (Format 1 sent these two updates as 01 01 10 00 and 82 80 80 80 04
- * 02 09: Ann's one byte longer.)
+ * (Format 2 sent a record for each step she took, 03 10 00 here: key 3,
+ * dx_q 8, dy_q 0.)
  *
- * Tick 302: the mob is out of view, Ann stood still:
+ * Tick 302: the mob is out of view; Ann at (12, -2.5) as her motion
+ * says (x_q 96):
  *
- *	02 ae 02 08		header
+ *	03 ae 02 08		header
  *	01 83 80 80 80 04	1 leave: id 0x40000003 (gap from 0)
  *	00 00			no enter, no update
  *
- * Tick 303, input 9: Ann moved 1 unit west and lost 1 hp:
+ * Tick 303, input 9: Ann stopped at (12, -2.5), where her motion says 13,
+ * and lost 1 hp:
  *
- *	02 af 02 09 00 00	header, no leave, no enter
+ *	03 af 02 09 00 00	header, no leave, no enter
  *	01			1 update
  *	02 03			key 2: id 1 (gap 1), P 0; mask 0x03
- *	0f 00 11		dx_q -8 (zigzag 15), dy_q 0, hp 17
+ *	ff 07 00		dx -512 (zigzag 1023: 6144, where she is,
+ *				minus 6656, where her motion put her), dy 0
+ *	00 00			vx 0, vy 0: she stands
+ *	11			hp 17
+ *
+ * She is shown at x_q 96 from then on, with no byte, until a motion
+ * moves her.
  */
 #ifndef DELTA_H
 #define DELTA_H
@@ -214,15 +230,17 @@ struct world;
 /*
  * How far (in x_q, on either axis) the position a client shows may be
  * from the quantised one before the server sends a new motion. Players
- * are shown within a step: exactly, a straight walk's reckoning would be
- * a step off a tenth of the time (the float position's own rounding and
- * the velocity's, 1/512 unit a tick). Mobs jostled by their neighbours
+ * are shown exactly (a client predicts its own and corrects it by what
+ * it is sent), which costs a record when a straight walk's reckoning
+ * falls a step off (the velocity is rounded to 1/512 unit a tick): 9% of
+ * the players a tick in scenario S, against 3% with a step of slack.
+ * Mobs jostled by their neighbours
  * (and pushed aside by players) move on curves, which no velocity
  * follows for long: in scenario S (bench/simbench) 26% of the mobs get a
  * new motion a tick with 1 unit of slack, 20% with 2, 14% with 4, and 3%
  * when they are not pushed at all.
  */
-#define DELTA_SLACK_PLAYER	1
+#define DELTA_SLACK_PLAYER	0
 #define DELTA_SLACK_MOB		16	/* 2 units */
 
 /*

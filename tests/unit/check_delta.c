@@ -2,21 +2,26 @@
  * Unit tests for delta.c: the example of delta.h byte for byte; random
  * sequences of ticks (moving, hurt, leveling, dying, coming back, kind
  * changes, clients skipping ticks) after each of which the decoded view
- * equals what the encoder remembers sending and the quantised truth;
- * unchanged entities cost nothing; every truncation, hand-made
- * malformations and a few thousand random mutations are refused without
- * a crash and without touching the view; the quantisation bound; a real
- * world through delta_frame_world and aoi.c; no allocation in the steady
- * state; the update records of format 2 (position only without a mask,
- * 3 bytes); format 1 still read; the committed fixtures
- * tests/fixtures/delta-v1.bin (format 1, now only read) and delta-v2.bin
- * (format 2, written byte for byte), read by
+ * equals what the encoder remembers sending and the frame, and the
+ * entities where they are (players exactly, mobs within their slack);
+ * unchanged entities, and those moving as their motion says, cost
+ * nothing; a view's reckoning of motions, exactly; walkers through the
+ * shared tick, a straight walk costing a record or a few; the motions
+ * through a live migration (delta_tick_save, delta_tick_restore); every
+ * truncation, hand-made malformations and a few thousand random
+ * mutations are refused without a crash and without touching the view;
+ * the quantisation bound; a real world through delta_frame_world and
+ * aoi.c; no allocation in the steady state; the update records of format
+ * 3 (a motion alone without a mask); formats 1 and 2 still read, and
+ * mixed with format 3; the committed fixtures tests/fixtures/delta-v1.bin
+ * (format 1), delta-v2.bin (format 2), both now only read, and
+ * delta-v3.bin (format 3, written byte for byte), read by
  * clients/js/test/delta-selftest.cjs too.
  *
  * ZONED_WRITE_DELTA_FIXTURE=PATH tests/unit/check_delta writes the
  * fixture's messages to PATH and the view they lead to to PATH with
  * ".json" for ".bin". When the format changes, write delta-vN.bin with
- * it, add a test for it like test_fixture_v2, and keep the old ones
+ * it, add a test for it like test_fixture_v3, and keep the old ones
  * (their tests only replaying them, as test_fixture_v1).
  */
 #include "config.h"
@@ -159,6 +164,40 @@ frame_build(struct delta_frame *fr, const struct sent *s, size_t n)
 	fr->n = k;
 }
 
+/*
+ * The decoded view against the entities' own positions (s[0..n), by
+ * ascending id): a player is shown exactly where it is, quantised; a mob
+ * within DELTA_SLACK_MOB steps, which its motion may be off by.
+ */
+static void
+assert_view_near(const struct delta_view *v, const struct sent *s, size_t n)
+{
+	const struct delta_fields	*f;
+	size_t				 i, lo, hi, mid;
+	int32_t				 slack, dx, dy;
+
+	for (i = 0; i < v->n; i++) {
+		f = &v->ents[i].f;
+		for (lo = 0, hi = n; lo < hi; ) {
+			mid = lo + (hi - lo) / 2;
+			if (s[mid].id < f->id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		CHECK(lo < n && s[lo].id == f->id && s[lo].alive &&
+		    s[lo].kind == f->kind, "entity %u is not there", f->id);
+		slack = f->kind == DELTA_PLAYER ? DELTA_SLACK_PLAYER :
+		    DELTA_SLACK_MOB;
+		dx = abs(f->xq - delta_quantise(s[lo].x));
+		dy = abs(f->yq - delta_quantise(s[lo].y));
+		CHECK(dx <= slack && dy <= slack, "%s %u shown at (%d, %d), "
+		    "at (%d, %d)", f->kind == DELTA_PLAYER ? "player" : "mob",
+		    f->id, f->xq, f->yq, delta_quantise(s[lo].x),
+		    delta_quantise(s[lo].y));
+	}
+}
+
 static const char *const names[] = {
 	"Ann", "Bob", "Zo\xc3\xab", "\xe9\x9b\xaa\xe4\xb9\x83", "",
 	"O'Brien \"the\" \\ back", "tab\there",
@@ -246,6 +285,33 @@ sent_tick(uint64_t *s, struct sent *e, size_t *n, uint32_t *nextid, float w)
 /* ---- the example of delta.h --------------------------------------------- */
 
 static const uint8_t golden1[] = {
+	0x03, 0xac, 0x02, 0x07, 0x00, 0x02,
+	0x01, 0x00, 0x00,			/* Ann */
+	0x80, 0x50, 0xff, 0x13, 0x80, 0x08, 0x00,	/* bx, by, vx, vy */
+	0x12, 0x14, 0x02, 0x03, 'A', 'n', 'n',
+	0x82, 0x80, 0x80, 0x80, 0x04, 0x01, 0x01,	/* the mob */
+	0x80, 0xa1, 0x06, 0x80, 0x90, 0x03, 0x00, 0x00,
+	0x0c, 0x0c, 0x01,
+	0x00,
+};
+static const uint8_t golden2[] = {
+	0x03, 0xad, 0x02, 0x08, 0x00, 0x00, 0x01,
+	0x86, 0x80, 0x80, 0x80, 0x08, 0x02, 0x09,	/* mob: P 0, hp */
+};
+static const uint8_t golden3[] = {
+	0x03, 0xae, 0x02, 0x08, 0x01, 0x83, 0x80, 0x80, 0x80, 0x04, 0x00,
+	0x00,
+};
+static const uint8_t golden4[] = {
+	0x03, 0xaf, 0x02, 0x09, 0x00, 0x00, 0x01,
+	0x02, 0x03, 0xff, 0x07, 0x00, 0x00, 0x00, 0x11,	/* stops, hp */
+};
+
+/*
+ * The example as format 2 sent it (no motions: Ann moved east, stood,
+ * then moved back west): still read.
+ */
+static const uint8_t golden1_v2[] = {
 	0x02, 0xac, 0x02, 0x07, 0x00, 0x02,
 	0x01, 0x00, 0x00, 0xa0, 0x01, 0x27, 0x12, 0x14, 0x02,
 	0x03, 'A', 'n', 'n',
@@ -253,16 +319,16 @@ static const uint8_t golden1[] = {
 	0x0c, 0x0c, 0x01,
 	0x00,
 };
-static const uint8_t golden2[] = {
+static const uint8_t golden2_v2[] = {
 	0x02, 0xad, 0x02, 0x08, 0x00, 0x00, 0x02,
 	0x03, 0x10, 0x00,			/* key 3: id 1, position */
 	0x84, 0x80, 0x80, 0x80, 0x08, 0x02, 0x09,	/* P 0, hp */
 };
-static const uint8_t golden3[] = {
+static const uint8_t golden3_v2[] = {
 	0x02, 0xae, 0x02, 0x08, 0x01, 0x83, 0x80, 0x80, 0x80, 0x04, 0x00,
 	0x00,
 };
-static const uint8_t golden4[] = {
+static const uint8_t golden4_v2[] = {
 	0x02, 0xaf, 0x02, 0x09, 0x00, 0x00, 0x01,
 	0x02, 0x03, 0x0f, 0x00, 0x11,		/* P 0, position and hp */
 };
@@ -290,14 +356,29 @@ static const uint8_t golden4_v1[] = {
 	0x01, 0x03, 0x0f, 0x00, 0x11,
 };
 
+/* golden1 as if sent at another tick, into m (64 bytes). */
+static void
+golden1_at(uint8_t *m, size_t *len, uint64_t tick)
+{
+	size_t	n = 1;
+
+	m[0] = DELTA_VERSION;
+	for (; tick >= 0x80; tick >>= 7)
+		m[n++] = (uint8_t)(tick | 0x80);
+	m[n++] = (uint8_t)tick;
+	memcpy(m + n, golden1 + 3, sizeof golden1 - 3);	/* after ac 02 */
+	*len = n + sizeof golden1 - 3;
+}
+
+/* The example's entities at tick 300: Ann walks east, the mob stands. */
 static void
 golden_entities(struct delta_entity *e)
 {
 	memset(e, 0, 2 * sizeof *e);
 	e[0].f.id = 1;
 	e[0].f.kind = DELTA_PLAYER;
-	e[0].f.xq = delta_quantise(10);
-	e[0].f.yq = delta_quantise(-2.5f);
+	delta_fields_place(&e[0].f, 10, -2.5f, 300);
+	e[0].f.vx = 512;		/* 1 unit a tick */
 	e[0].f.hp = 18;
 	e[0].f.max_hp = 20;
 	e[0].f.level = 2;
@@ -305,8 +386,7 @@ golden_entities(struct delta_entity *e)
 	e[1].f.id = WORLD_MOB_ID_BASE + 3;
 	e[1].f.kind = DELTA_MOB;
 	e[1].f.type = 1;
-	e[1].f.xq = delta_quantise(100.125f);
-	e[1].f.yq = delta_quantise(50);
+	delta_fields_place(&e[1].f, 100.125f, 50, 300);
 	e[1].f.hp = 12;
 	e[1].f.max_hp = 12;
 	e[1].f.level = MOB_WANDER;
@@ -336,20 +416,26 @@ START_TEST(test_golden)
 
 	delta_view_init(&v);
 	golden_entities(e);
+	ck_assert_int_eq(e[0].f.bx, 5120);
+	ck_assert_int_eq(e[1].f.bx, 51264);
 	len = delta_encode(enc, c, &b, 300, 7, e, 2, both, 2);
 	assert_bytes(b.p, len, golden1, sizeof golden1);
 
-	e[0].f.xq += 8;
+	/* Ann goes on as her motion says: no record. */
+	delta_fields_at(&e[0].f, 301);
+	ck_assert_int_eq(e[0].f.xq, 88);
 	e[1].f.hp = 9;
 	len = delta_encode(enc, c, &b, 301, 8, e, 2, both, 2);
 	ck_assert_uint_eq(b.len, sizeof golden1 + len);	/* appended */
 	assert_bytes(b.p + sizeof golden1, len, golden2, sizeof golden2);
 
+	delta_fields_at(&e[0].f, 302);
 	b.len = 0;
 	len = delta_encode(enc, c, &b, 302, 8, e, 2, ann, 1);
 	assert_bytes(b.p, len, golden3, sizeof golden3);
 
-	e[0].f.xq -= 8;
+	/* She stops at 12, a unit short of where her motion says. */
+	delta_fields_place(&e[0].f, 12, -2.5f, 303);
 	e[0].f.hp = 17;
 	b.len = 0;
 	len = delta_encode(enc, c, &b, 303, 9, e, 2, ann, 1);
@@ -363,25 +449,45 @@ START_TEST(test_golden)
 	ck_assert_str_eq(v.ents[0].name, "Ann");
 	ck_assert_int_eq(v.ents[0].f.xq, 80);
 	ck_assert_int_eq(v.ents[0].f.yq, -20);
+	ck_assert_int_eq(v.ents[0].f.vx, 512);
+	ck_assert_int_eq(v.ents[0].f.vy, 0);
+	ck_assert_uint_eq(v.ents[0].f.hp, 18);
+	ck_assert_uint_eq(v.ents[0].f.max_hp, 20);
+	ck_assert_uint_eq(v.ents[0].f.level, 2);
 	ck_assert_int_eq(v.ents[1].f.xq, 801);
+	ck_assert_int_eq(v.ents[1].f.yq, 400);
+	ck_assert_int_eq(v.ents[1].f.vx, 0);
+	ck_assert_uint_eq(v.ents[1].f.type, 1);
+	ck_assert_uint_eq(v.ents[1].f.level, MOB_WANDER);
 	ck_assert_str_eq(v.ents[1].name, "");
 	ck_assert_int_eq(delta_decode(&v, golden2, sizeof golden2, NULL), 0);
 	s = delta_view_find(&v, 1);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(s->f.xq, 88);
+	ck_assert_int_eq(s->f.yq, -20);
 	s = delta_view_find(&v, WORLD_MOB_ID_BASE + 3);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(s->f.hp, 9);
+	ck_assert_int_eq(s->f.xq, 801);
 	ck_assert_int_eq(delta_decode(&v, golden3, sizeof golden3, NULL), 0);
 	ck_assert_uint_eq(v.n, 1);
 	ck_assert_ptr_null(delta_view_find(&v, WORLD_MOB_ID_BASE + 3));
+	ck_assert_int_eq(v.ents[0].f.xq, 96);
 	ck_assert_int_eq(delta_decode(&v, golden4, sizeof golden4, NULL), 0);
 	ck_assert_uint_eq(v.tick, 303);
 	ck_assert_uint_eq(v.seq, 9);
-	ck_assert_int_eq(v.ents[0].f.xq, 80);
+	ck_assert_int_eq(v.ents[0].f.xq, 96);
 	ck_assert_int_eq(v.ents[0].f.yq, -20);
+	ck_assert_int_eq(v.ents[0].f.vx, 0);
 	ck_assert_uint_eq(v.ents[0].f.hp, 17);
 	assert_view_known(&v, c);
+
+	/* Standing, she stays: a quiet tick later, still at 12. */
+	b.len = 0;
+	len = delta_encode(enc, c, &b, 310, 9, e, 2, ann, 1);
+	ck_assert_uint_eq(len, 7);
+	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
+	ck_assert_int_eq(v.ents[0].f.xq, 96);
 
 	delta_view_free(&v);
 	delta_buf_free(&b);
@@ -390,18 +496,23 @@ START_TEST(test_golden)
 }
 END_TEST
 
-/* The view after each message of the example, in either format. */
+/* The view after each message of the example, in any format. */
 static void
 golden_views(struct delta_view v[4], int format)
 {
 	static const struct {
 		const uint8_t	*p;
 		size_t		 len;
-	} m[2][4] = { {
+	} m[3][4] = { {
 		{ golden1_v1, sizeof golden1_v1 },
 		{ golden2_v1, sizeof golden2_v1 },
 		{ golden3_v1, sizeof golden3_v1 },
 		{ golden4_v1, sizeof golden4_v1 },
+	}, {
+		{ golden1_v2, sizeof golden1_v2 },
+		{ golden2_v2, sizeof golden2_v2 },
+		{ golden3_v2, sizeof golden3_v2 },
+		{ golden4_v2, sizeof golden4_v2 },
 	}, {
 		{ golden1, sizeof golden1 },
 		{ golden2, sizeof golden2 },
@@ -446,65 +557,99 @@ assert_same_view(const struct delta_view *a, const struct delta_view *b,
 }
 
 /*
- * Format 1 is still read: the example as format 1 sent it leads to the
- * same views as format 2, and a view may go on from one to the other
- * (the version is each message's own).
+ * Formats 1 and 2 are still read: the example as format 1 sent it leads
+ * to the same views as format 2, and a view may go on from one to the
+ * other (the version is each message's own). Format 3's example shows
+ * the same entities, Ann where her motion puts her.
  */
 START_TEST(test_format1_read)
 {
-	struct delta_view	 v1[4], v2[4], w;
+	struct delta_view	 v1[4], v2[4], v3[4], w;
 	size_t			 i;
+	const int32_t		 ann2[] = { 80, 88, 88, 80 };
+	const int32_t		 ann3[] = { 80, 88, 96, 96 };
 
 	golden_views(v1, 1);
 	golden_views(v2, 2);
-	for (i = 0; i < 4; i++)
+	golden_views(v3, 3);
+	for (i = 0; i < 4; i++) {
 		assert_same_view(&v1[i], &v2[i], "format 1 vs 2");
+		ck_assert_int_eq(v2[i].ents[0].f.xq, ann2[i]);
+		ck_assert_int_eq(v3[i].ents[0].f.xq, ann3[i]);
+		ck_assert_uint_eq(v3[i].n, v2[i].n);
+		ck_assert_uint_eq(v3[i].tick, v2[i].tick);
+		ck_assert_uint_eq(v3[i].ents[0].f.hp, v2[i].ents[0].f.hp);
+	}
 	ck_assert_int_eq(v1[1].ents[0].f.xq, 88);
 	ck_assert_uint_eq(v1[1].ents[1].f.hp, 9);
+	ck_assert_uint_eq(v3[1].ents[1].f.hp, 9);
 	ck_assert_uint_eq(v1[3].ents[0].f.hp, 17);
 
 	/* 1, 2, 1, 2. */
 	delta_view_init(&w);
 	ck_assert_int_eq(delta_decode(&w, golden1_v1, sizeof golden1_v1,
 	    NULL), 0);
-	ck_assert_int_eq(delta_decode(&w, golden2, sizeof golden2, NULL), 0);
+	ck_assert_int_eq(delta_decode(&w, golden2_v2, sizeof golden2_v2,
+	    NULL), 0);
 	ck_assert_int_eq(delta_decode(&w, golden3_v1, sizeof golden3_v1,
 	    NULL), 0);
-	ck_assert_int_eq(delta_decode(&w, golden4, sizeof golden4, NULL), 0);
+	ck_assert_int_eq(delta_decode(&w, golden4_v2, sizeof golden4_v2,
+	    NULL), 0);
 	assert_same_view(&w, &v2[3], "formats mixed");
+	delta_view_free(&w);
+
+	/* 2, 1, 3, 3: format 3 after them goes on from where they left. */
+	delta_view_init(&w);
+	ck_assert_int_eq(delta_decode(&w, golden1_v2, sizeof golden1_v2,
+	    NULL), 0);
+	ck_assert_int_eq(delta_decode(&w, golden2_v1, sizeof golden2_v1,
+	    NULL), 0);
+	ck_assert_int_eq(delta_decode(&w, golden3, sizeof golden3, NULL), 0);
+	ck_assert_int_eq(w.ents[0].f.xq, 88);	/* stands: no motion */
+	ck_assert_int_eq(delta_decode(&w, golden4, sizeof golden4, NULL), 0);
+	ck_assert_int_eq(w.ents[0].f.xq, 80);	/* 88 - 8: dx of -512 */
+	ck_assert_uint_eq(w.ents[0].f.hp, 17);
+	ck_assert_uint_eq(w.tick, 303);
 	delta_view_free(&w);
 	for (i = 0; i < 4; i++) {
 		delta_view_free(&v1[i]);
 		delta_view_free(&v2[i]);
+		delta_view_free(&v3[i]);
 	}
 }
 END_TEST
 
 /*
- * The update records of format 2, from the encoder and back: a
- * position-only update is its key and two zigzags (3 bytes for a small
- * gap and move, 7 for a mob's gap from 0), anything else a key with P 0,
- * the mask and the fields; a mask of 0x01 with P 0 is refused.
+ * The update records of format 3, from the encoder and back: a new
+ * motion alone is its key and four zigzags (dx, dy in 1/512 units, then
+ * the velocity), anything else a key with P 0, the mask and the fields;
+ * a mask of 0x01 with P 0 is refused. Formats 1 and 2 go on being read
+ * against a view of format 3, and format 3 after them.
  */
 START_TEST(test_update_keys)
 {
 	static const struct {
 		const char	*what;
-		int32_t		 dxq, dyq;
+		int32_t		 dx, dy, vx, vy;
 		uint32_t	 hp, level;
 		size_t		 len;
-		uint8_t		 rec[12];	/* after 02 02 00 00 00 01 */
+		uint8_t		 rec[12];	/* after 03 02 00 00 00 01 */
 	} cases[] = {
-	{ "position only, small", 8, -3, 20, 1, 3, { 0x0f, 0x10, 0x05 } },
-	{ "position only, the most", 63, -64, 20, 1, 3,
-	    { 0x0f, 0x7e, 0x7f } },
-	{ "position only, larger", 64, 0, 20, 1, 4,
-	    { 0x0f, 0x80, 0x01, 0x00 } },
-	{ "hp only", 0, 0, 13, 1, 3, { 0x0e, 0x02, 0x0d } },
-	{ "position and hp", -1, 1, 5, 1, 5,
-	    { 0x0e, 0x03, 0x01, 0x02, 0x05 } },
-	{ "position and level", 2, 0, 20, 4, 5,
-	    { 0x0e, 0x09, 0x04, 0x00, 0x04 } },
+	{ "motion only, small", 512, -192, 0, 0, 20, 1, 7,
+	    { 0x0f, 0x80, 0x08, 0xff, 0x02, 0x00, 0x00 } },
+	{ "a turn: velocity only", 0, 0, 512, -512, 20, 1, 7,
+	    { 0x0f, 0x00, 0x00, 0x80, 0x08, 0xff, 0x07 } },
+	{ "motion only, the shortest", 63, -64, 1, -1, 20, 1, 5,
+	    { 0x0f, 0x7e, 0x7f, 0x02, 0x01 } },
+	{ "motion only, larger", 64, 0, 0, 0, 20, 1, 6,
+	    { 0x0f, 0x80, 0x01, 0x00, 0x00, 0x00 } },
+	{ "velocity at the most", 0, 0, DELTA_VMAX, -DELTA_VMAX, 20, 1, 9,
+	    { 0x0f, 0x00, 0x00, 0xfe, 0xff, 0x7f, 0xfd, 0xff, 0x7f } },
+	{ "hp only", 0, 0, 0, 0, 13, 1, 3, { 0x0e, 0x02, 0x0d } },
+	{ "motion and hp", -64, 64, 0, 0, 5, 1, 8,
+	    { 0x0e, 0x03, 0x7f, 0x80, 0x01, 0x00, 0x00, 0x05 } },
+	{ "motion and level", 128, 0, 2560, 0, 20, 4, 9,
+	    { 0x0e, 0x09, 0x80, 0x02, 0x00, 0x80, 0x28, 0x00, 0x04 } },
 	};
 	struct delta_entity	 e[8];
 	struct delta_fields	 was;
@@ -523,6 +668,7 @@ START_TEST(test_update_keys)
 	e[0].f.kind = DELTA_PLAYER;
 	e[0].f.xq = 800;
 	e[0].f.yq = -160;
+	delta_fields_stand(&e[0].f, 1);
 	e[0].f.hp = e[0].f.max_hp = 20;
 	e[0].f.level = 1;
 	e[0].name = "Pat";
@@ -533,8 +679,12 @@ START_TEST(test_update_keys)
 		len = delta_encode(enc, c, &b, 1, 0, &e[1], 1, at, 1);
 		ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
 		was = e[1].f;
-		e[1].f.xq += cases[i].dxq;
-		e[1].f.yq += cases[i].dyq;
+		e[1].f.bx += cases[i].dx;
+		e[1].f.by += cases[i].dy;
+		e[1].f.vx = cases[i].vx;
+		e[1].f.vy = cases[i].vy;
+		e[1].f.t0 = 2;
+		delta_fields_at(&e[1].f, 2);
 		e[1].f.hp = cases[i].hp;
 		e[1].f.level = cases[i].level;
 		b.len = 0;
@@ -542,7 +692,7 @@ START_TEST(test_update_keys)
 		ck_assert_msg(len == 6 + cases[i].len, "%s: %zu bytes",
 		    cases[i].what, len);
 		/* Tick 2, seq 0, no leave, no enter, 1 update. */
-		ck_assert(memcmp(b.p, "\x02\x02\x00\x00\x00\x01", 6) == 0);
+		ck_assert(memcmp(b.p, "\x03\x02\x00\x00\x00\x01", 6) == 0);
 		/* The key (gap 7, then P), the mask if P is 0, fields. */
 		assert_bytes(b.p + 6, len - 6, cases[i].rec, cases[i].len);
 		cause = NULL;
@@ -550,8 +700,15 @@ START_TEST(test_update_keys)
 		    "%s: %s", cases[i].what, cause);
 		s = delta_view_find(&v, 7);
 		ck_assert_ptr_nonnull(s);
-		ck_assert_int_eq(s->f.xq, was.xq + cases[i].dxq);
-		ck_assert_int_eq(s->f.yq, was.yq + cases[i].dyq);
+		ck_assert_int_eq(s->f.bx, was.bx + cases[i].dx);
+		ck_assert_int_eq(s->f.by, was.by + cases[i].dy);
+		ck_assert_int_eq(s->f.vx, cases[i].vx);
+		ck_assert_int_eq(s->f.vy, cases[i].vy);
+		/* A motion starts at the message's tick. */
+		ck_assert_uint_eq(s->f.t0, cases[i].rec[0] == 0x0e &&
+		    !(cases[i].rec[1] & DELTA_F_POS) ? 1 : 2);
+		ck_assert_int_eq(s->f.xq, e[1].f.xq);
+		ck_assert_int_eq(s->f.yq, e[1].f.yq);
 		ck_assert_uint_eq(s->f.hp, cases[i].hp);
 		ck_assert_uint_eq(s->f.level, cases[i].level);
 		assert_view_known(&v, c);
@@ -570,14 +727,17 @@ START_TEST(test_update_keys)
 	len = delta_encode(enc, c, &b, 1, 0, e, 2, at, 2);
 	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
 	e[0].f.xq++;
+	delta_fields_stand(&e[0].f, 2);
 	e[1].f.yq--;
+	delta_fields_stand(&e[1].f, 2);
 	b.len = 0;
 	len = delta_encode(enc, c, &b, 2, 0, e, 2, at, 2);
 	{
 		static const uint8_t want[] = {
-			0x02, 0x02, 0x00, 0x00, 0x00, 0x02,
-			0x0f, 0x02, 0x00,		/* 7: +1, 0 */
-			0x81, 0x80, 0x80, 0x80, 0x08, 0x00, 0x01,
+			0x03, 0x02, 0x00, 0x00, 0x00, 0x02,
+			0x0f, 0x80, 0x01, 0x00, 0x00, 0x00,	/* 7: +64 */
+			0x81, 0x80, 0x80, 0x80, 0x08,		/* its mob */
+			0x00, 0x7f, 0x00, 0x00,			/* -64 */
 		};
 
 		assert_bytes(b.p, len, want, sizeof want);
@@ -588,25 +748,29 @@ START_TEST(test_update_keys)
 	delta_client_free(c);
 
 	/*
-	 * By hand, on a view of the example's first message: P 0 with mask
-	 * 0x03 is read; mask 0x01 with P 0 is refused, the view unchanged;
-	 * a format-1 message may send it.
+	 * By hand, on a view of the example's first message (tick 300): mask
+	 * 0x01 with P 0 is refused, the view unchanged; a format-1 message
+	 * may send it, and leaves everything standing; then format 2's P 0
+	 * with mask 0x03 and a position-only record of a mob; then format
+	 * 3's motion-only record of that mob, which it then follows.
 	 */
 	delta_view_init(&v);
 	ck_assert_int_eq(delta_decode(&v, golden1, sizeof golden1, NULL), 0);
-	memcpy(m, (const uint8_t []){ 0x02, 0x05, 0x00, 0x00, 0x00, 0x01,
-	    0x02, 0x01, 0x10, 0x00 }, 10);
+	memcpy(m, (const uint8_t []){ 0x03, 0xac, 0x02, 0x00, 0x00, 0x00,
+	    0x01, 0x02, 0x01, 0x80, 0x08, 0x00, 0x00, 0x00 }, 14);
 	cause = NULL;
-	ck_assert_int_eq(delta_decode(&v, m, 10, &cause), -1);
+	ck_assert_int_eq(delta_decode(&v, m, 14, &cause), -1);
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_msg(strstr(cause, "mask") != NULL, "%s", cause);
 	free(cause);
 	ck_assert_uint_eq(v.tick, 300);
 	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 80);
-	m[0] = 1;
-	m[6] = 0x01;		/* format 1: id gap 1, mask 0x01 */
+	memcpy(m, (const uint8_t []){ 0x01, 0x05, 0x00, 0x00, 0x00, 0x01,
+	    0x01, 0x01, 0x10, 0x00 }, 10);	/* id gap 1, mask 0x01 */
 	ck_assert_int_eq(delta_decode(&v, m, 10, NULL), 0);
-	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 88);
+	s = delta_view_find(&v, 1);
+	ck_assert_int_eq(s->f.xq, 88);
+	ck_assert_int_eq(s->f.vx, 0);
 	memcpy(m, (const uint8_t []){ 0x02, 0x06, 0x00, 0x00, 0x00, 0x01,
 	    0x02, 0x03, 0x0f, 0x01, 0x05 }, 11);
 	ck_assert_int_eq(delta_decode(&v, m, 11, NULL), 0);
@@ -622,6 +786,19 @@ START_TEST(test_update_keys)
 	s = delta_view_find(&v, WORLD_MOB_ID_BASE + 3);
 	ck_assert_int_eq(s->f.xq, 800);
 	ck_assert_int_eq(s->f.yq, 401);
+	/* Its motion, format 3: a step west, then 1/16 a tick west. */
+	memcpy(m, (const uint8_t []){ 0x03, 0x08, 0x00, 0x00, 0x00, 0x01,
+	    0x87, 0x80, 0x80, 0x80, 0x08, 0x7f, 0x00, 0x3f, 0x00 }, 15);
+	ck_assert_int_eq(delta_decode(&v, m, 15, NULL), 0);
+	s = delta_view_find(&v, WORLD_MOB_ID_BASE + 3);
+	ck_assert_int_eq(s->f.xq, 799);
+	ck_assert_int_eq(s->f.yq, 401);
+	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 80);
+	memcpy(m, (const uint8_t []){ 0x03, 0x0a, 0x00, 0, 0, 0 }, 6);
+	ck_assert_int_eq(delta_decode(&v, m, 6, NULL), 0);
+	s = delta_view_find(&v, WORLD_MOB_ID_BASE + 3);
+	ck_assert_int_eq(s->f.xq, 798);		/* 799 * 64 - 2 * 32 */
+	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 80);
 	delta_view_free(&v);
 
 	delta_buf_free(&b);
@@ -636,16 +813,19 @@ END_TEST
 /*
  * The shared tick (delta_encode_tick): random ticks seen by several
  * clients, some skipping ticks (resynchronised at their next message);
- * after every message the view is what is true. Client 0 never skips:
- * its messages are byte for byte the per-client encoder's. Half-way, a
- * live migration: every client's ids go through a snapshot into a new
- * encoder seeded with that tick's frame, and the views carry on.
+ * after every message the view is the frame as delta_tick_begin made
+ * it, and the entities where they are (players exactly, mobs within
+ * their slack). Client 0 never skips: its messages are byte for byte
+ * the per-client encoder's, given the same frame. Half-way, a live
+ * migration: every client's ids and the frame's motions go through a
+ * snapshot into a new encoder seeded with that tick's frame, and the
+ * views carry on.
  */
 START_TEST(test_round_trip_tick)
 {
 	static struct sent	 e[SMAX];
 	struct delta_tick	*dt, dts[2];
-	struct delta_frame	*fr, classic_fr = { 0 };
+	struct delta_frame	*fr;
 	struct delta_enc	*enc = delta_enc_new();
 	struct delta_known	*k[NCLIENTS];
 	struct delta_client	*classic = delta_client_new();
@@ -678,7 +858,6 @@ START_TEST(test_round_trip_tick)
 		fr = delta_tick_frame(dt);
 		frame_build(fr, e, n);
 		delta_tick_begin(dt, tick, 0);
-		frame_build(&classic_fr, e, n);
 		aoi_update(a, fr->pos, fr->n);
 		for (i = 0; i < NCLIENTS; i++) {
 			if (i > 0 && tbelow(&s, 8) == 0)
@@ -696,13 +875,14 @@ START_TEST(test_round_trip_tick)
 			ck_assert_uint_eq(v[i].tick, tick);
 			assert_view_truth(&v[i], fr->ents, av.visible_at,
 			    av.nvisible);
+			assert_view_near(&v[i], e, n);
 			ck_assert_uint_eq(k[i]->n, av.nvisible);
 			ck_assert_uint_eq(k[i]->synced, tick);
 			if (i == 0) {
 				cb.len = 0;
 				clen = delta_encode(enc, classic, &cb, tick,
-				    tick, classic_fr.ents, classic_fr.n,
-				    av.visible_at, av.nvisible);
+				    tick, fr->ents, fr->n, av.visible_at,
+				    av.nvisible);
 				ck_assert_uint_eq(clen, len);
 				ck_assert(memcmp(cb.p, b.p, len) == 0);
 			}
@@ -714,6 +894,7 @@ START_TEST(test_round_trip_tick)
 			snapw_section_begin(&w, "TEST");
 			for (i = 0; i < NCLIENTS; i++)
 				delta_known_save(k[i], tick, &w);
+			delta_tick_save(dt, tick, &w);
 			snapw_section_end(&w);
 			snapw_finish(&w);
 			ck_assert_int_eq(snapr_open(&r, w.buf, w.len, NULL,
@@ -730,11 +911,13 @@ START_TEST(test_round_trip_tick)
 					ck_assert_int_eq(delta_known_restore(
 					    k[i], tick, &sec, &cause), 0);
 				}
+				delta_tick_free(dt);
+				dt = &dts[1];
+				ck_assert_int_eq(delta_tick_restore(dt, tick,
+				    &sec, &cause), 0);
 				ck_assert_uint_eq(snapr_left(&sec), 0);
 			}
 			snapw_free(&w);
-			delta_tick_free(dt);
-			dt = &dts[1];
 			fr = delta_tick_frame(dt);
 			frame_build(fr, e, n);
 			delta_tick_begin(dt, tick, 1);
@@ -750,7 +933,6 @@ START_TEST(test_round_trip_tick)
 	delta_client_free(classic);
 	delta_tick_free(&dts[0]);
 	delta_tick_free(&dts[1]);
-	delta_frame_free(&classic_fr);
 	delta_buf_free(&b);
 	delta_buf_free(&cb);
 	delta_enc_free(enc);
@@ -846,70 +1028,727 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
-/* Entities that did not change cost no byte; a change costs its field. */
+/*
+ * This tick's frame of s[0..n) through t (frame_build, then
+ * delta_tick_begin, which carries the motions on): t's current frame.
+ */
+static struct delta_frame *
+tick_build(struct delta_tick *t, const struct sent *s, size_t n,
+    uint64_t tick)
+{
+	struct delta_frame	*fr = delta_tick_frame(t);
+
+	frame_build(fr, s, n);
+	delta_tick_begin(t, tick, 0);
+	return (fr);
+}
+
+/*
+ * Entities that did not change, or move as their motion says, cost no
+ * byte; a change costs its field. The motions are the shared tick's
+ * (delta_tick_begin), as a server makes them: a move within the step a
+ * player is shown at, or within a mob's slack, is no change.
+ */
 START_TEST(test_unchanged_free)
 {
 	static struct sent	 e[200];
 	static uint32_t		 at[200];
-	struct delta_frame	 fr = { 0 };
+	struct delta_tick	 dt;
+	struct delta_frame	*fr;
 	struct delta_enc	*enc = delta_enc_new();
 	struct delta_client	*c = delta_client_new();
 	struct delta_buf	 b = { 0 };
 	struct delta_view	 v;
 	uint64_t		 s = 99;
-	size_t			 i, len;
-	const uint8_t		 quiet[] = { 0x02, 0x05, 0x09, 0, 0, 0 };
-	/* Key 11 << 1, the mask, hp; position only: key 12 << 1 | 1. */
-	const uint8_t		 one[] = { 0x02, 0x06, 0x09, 0, 0, 1,
+	size_t			 i, mob = 0, len;
+	const uint8_t		 quiet[] = { 0x03, 0x05, 0x09, 0, 0, 0 };
+	/* Key 11 << 1, the mask, hp. */
+	const uint8_t		 one[] = { 0x03, 0x06, 0x09, 0, 0, 1,
 				     0x16, DELTA_F_HP, 0x07 };
-	const uint8_t		 moved[] = { 0x02, 0x07, 0x09, 0, 0, 1,
-				     0x19, 0x02, 0x01 };
+	/* Key 12 << 1 | 1: dx 64, dy -64, vx 56, vy -64. */
+	const uint8_t		 moved[] = { 0x03, 0x08, 0x09, 0, 0, 1,
+				     0x19, 0x80, 0x01, 0x7f, 0x70, 0x7f };
 
+	memset(&dt, 0, sizeof dt);
 	delta_view_init(&v);
 	for (i = 0; i < 200; i++) {
 		sent_random(&s, &e[i], (uint32_t)i + 1, 500);
 		e[i].hp = 20;
 		at[i] = (uint32_t)i;
+		if (mob == 0 && i > 11 && e[i].kind == DELTA_MOB)
+			mob = i;
 	}
-	frame_build(&fr, e, 200);
-	len = delta_encode(enc, c, &b, 4, 9, fr.ents, fr.n, at, 200);
-	ck_assert_uint_gt(len, 200 * 8);
+	ck_assert_uint_gt(mob, 0);
+	e[11].kind = DELTA_PLAYER;	/* id 12, shown exactly */
+	e[11].x = 10;
+	e[11].y = 20;
+	fr = tick_build(&dt, e, 200, 4);
+	len = delta_encode(enc, c, &b, 4, 9, fr->ents, fr->n, at, 200);
+	ck_assert_uint_gt(len, 200 * 10);
 	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
 
+	fr = tick_build(&dt, e, 200, 5);
 	b.len = 0;
-	len = delta_encode(enc, c, &b, 5, 9, fr.ents, fr.n, at, 200);
+	len = delta_encode(enc, c, &b, 5, 9, fr->ents, fr->n, at, 200);
 	assert_bytes(b.p, len, quiet, sizeof quiet);
 	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
 
 	e[10].hp = 7;			/* id 11 */
-	frame_build(&fr, e, 200);
+	fr = tick_build(&dt, e, 200, 6);
 	b.len = 0;
-	len = delta_encode(enc, c, &b, 6, 9, fr.ents, fr.n, at, 200);
+	len = delta_encode(enc, c, &b, 6, 9, fr->ents, fr->n, at, 200);
 	assert_bytes(b.p, len, one, sizeof one);
 	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
 
-	/* Moves within the same 1/8 unit are no change; one step is. */
-	e[11].x = (float)delta_quantise(e[11].x) / 8 + 0.01f;
-	e[11].y = (float)delta_quantise(e[11].y) / 8;
-	frame_build(&fr, e, 200);
+	/*
+	 * Moves within the same 1/8 unit are no change, nor a mob's of
+	 * 6 steps; a player's step is.
+	 */
+	e[11].x = 10.015625f;
+	e[mob].x += 0.75f;
+	fr = tick_build(&dt, e, 200, 7);
 	b.len = 0;
-	len = delta_encode(enc, c, &b, 5, 9, fr.ents, fr.n, at, 200);
-	assert_bytes(b.p, len, quiet, sizeof quiet);
+	len = delta_encode(enc, c, &b, 7, 9, fr->ents, fr->n, at, 200);
+	ck_assert_uint_eq(len, sizeof quiet);
 	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
-	e[11].x = (float)fr.ents[11].f.xq / 8 + 0.125f;
-	e[11].y = (float)fr.ents[11].f.yq / 8 - 0.125f;
-	frame_build(&fr, e, 200);
+	assert_view_near(&v, e, 200);
+	e[11].x = 10.125f;
+	e[11].y = 19.875f;
+	fr = tick_build(&dt, e, 200, 8);
 	b.len = 0;
-	len = delta_encode(enc, c, &b, 7, 9, fr.ents, fr.n, at, 200);
+	len = delta_encode(enc, c, &b, 8, 9, fr->ents, fr->n, at, 200);
 	assert_bytes(b.p, len, moved, sizeof moved);
 	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
-	assert_view_truth(&v, fr.ents, at, 200);
+	assert_view_truth(&v, fr->ents, at, 200);
+
+	/* Going on as its motion says is no change either. */
+	e[11].x += 0.109375f;
+	e[11].y -= 0.125f;
+	fr = tick_build(&dt, e, 200, 9);
+	b.len = 0;
+	len = delta_encode(enc, c, &b, 9, 9, fr->ents, fr->n, at, 200);
+	ck_assert_uint_eq(len, sizeof quiet);
+	ck_assert_int_eq(delta_decode(&v, b.p, len, NULL), 0);
+	assert_view_truth(&v, fr->ents, at, 200);
+	assert_view_near(&v, e, 200);
+	ck_assert_int_eq(delta_view_find(&v, 12)->f.xq, 82);
 
 	delta_view_free(&v);
 	delta_buf_free(&b);
 	delta_client_free(c);
 	delta_enc_free(enc);
-	delta_frame_free(&fr);
+	delta_tick_free(&dt);
+}
+END_TEST
+
+/* ---- motions ------------------------------------------------------------ */
+
+/* Hand-made messages: a varint, a zigzag (delta.h), at the end of m. */
+static void
+mput(struct delta_buf *m, uint64_t v)
+{
+	delta_buf_reserve(m, 10);
+	for (; v >= 0x80; v >>= 7)
+		m->p[m->len++] = (uint8_t)(v | 0x80);
+	m->p[m->len++] = (uint8_t)v;
+}
+
+static void
+mput_zigzag(struct delta_buf *m, int64_t n)
+{
+	mput(m, n >= 0 ? (uint64_t)n << 1 : (uint64_t)(-(n + 1)) << 1 | 1);
+}
+
+/*
+ * delta.h's x_f and x_q, computed apart from delta.c: the motion's
+ * position after dt ticks (at most 2^31 of them), and where that is
+ * shown (doubles hold both exactly).
+ */
+static int64_t
+ref_fine(int64_t b, int32_t v, uint64_t dt)
+{
+	if (dt > (uint64_t)1 << 31)
+		dt = (uint64_t)1 << 31;
+	return (b + (int64_t)v * (int64_t)dt);
+}
+
+static int32_t
+ref_q(int64_t fine)
+{
+	double	q = floor(((double)fine + 32) / 64);
+
+	if (q > DELTA_QMAX)
+		return (DELTA_QMAX);
+	if (q < -DELTA_QMAX)
+		return (-DELTA_QMAX);
+	return ((int32_t)q);
+}
+
+/* A motion as the test knows it, to check a view against. */
+struct ref {
+	int64_t		 b[2];
+	int32_t		 v[2];
+	uint64_t	 t0;
+};
+
+static void
+assert_reckoned(const struct delta_view *v, const struct ref *r, size_t n)
+{
+	const struct delta_fields	*f;
+	size_t				 i;
+	int32_t				 x, y;
+
+	CHECK(v->n == n, "view of %zu, want %zu", v->n, n);
+	for (i = 0; i < n; i++) {
+		f = &v->ents[i].f;
+		x = ref_q(ref_fine(r[i].b[0], r[i].v[0], v->tick - r[i].t0));
+		y = ref_q(ref_fine(r[i].b[1], r[i].v[1], v->tick - r[i].t0));
+		CHECK(f->xq == x && f->yq == y, "tick %llu: %u at (%d, %d), "
+		    "want (%d, %d) (motion (%lld, %lld) + (%d, %d) a tick "
+		    "from %llu)", (unsigned long long)v->tick, f->id, f->xq,
+		    f->yq, x, y, (long long)r[i].b[0], (long long)r[i].b[1],
+		    r[i].v[0], r[i].v[1], (unsigned long long)r[i].t0);
+	}
+}
+
+/* The enter of mob id (the first of the list: gap from 0) with motion r. */
+static void
+mput_enter(struct delta_buf *m, uint32_t gap, const struct ref *r)
+{
+	mput(m, gap);
+	mput(m, DELTA_MOB);
+	mput(m, 0);			/* type */
+	mput_zigzag(m, r->b[0]);
+	mput_zigzag(m, r->b[1]);
+	mput_zigzag(m, r->v[0]);
+	mput_zigzag(m, r->v[1]);
+	mput(m, 1);			/* hp, max_hp, state */
+	mput(m, 1);
+	mput(m, 0);
+}
+
+/*
+ * A view moves what it sees by its motion, with no record: exactly
+ * floor((bx + vx * (T - t0) + 32) / 64), halves up, negative velocities
+ * and positions too, clamped at DELTA_QMAX, and T - t0 taken as at most
+ * 2^31; at a motion update it goes on from where the old motion put it.
+ */
+START_TEST(test_reckoning)
+{
+	static const struct {
+		int64_t		 b;
+		int32_t		 v;
+	} fixed[] = {
+		{ 0, 0 }, { 32, 0 }, { 31, 0 }, { -32, 0 }, { -33, 0 },
+		{ -96, 0 }, { -97, 0 }, { 96, 0 }, { -32, -1 }, { 31, 1 },
+		{ 0, -21 }, { 100, 64 }, { 5, -96 }, { -5, 96 }, { 32, -64 },
+		{ -32, 32 }, { 0, 1 }, { -1000, -1 }, { 12345, -777 },
+		{ DELTA_FMAX, DELTA_VMAX }, { -DELTA_FMAX, -DELTA_VMAX },
+		{ DELTA_FMAX, -DELTA_VMAX }, { -DELTA_FMAX, 3 },
+	};
+	static const uint64_t	 gaps[] = { 0, 1, 1, 1, 2, 3, 5, 8, 13, 21,
+	    100, 1000, 1 << 20, (uint64_t)1 << 31, (uint64_t)1 << 32, 7 };
+	enum { NF = sizeof fixed / sizeof fixed[0], NR = 200 };
+	static struct ref	 r[NR];
+	struct delta_view	 v;
+	struct delta_buf	 m = { 0 };
+	uint64_t		 s = 0x7ec0, tick = 1000;
+	uint32_t		 prev, nu, ids[NR];
+	size_t			 i, j, round;
+	char			*cause = NULL;
+
+	/* Fixed motions: x and y each one of them. */
+	delta_view_init(&v);
+	m.len = 0;
+	mput(&m, DELTA_VERSION);
+	mput(&m, tick);
+	mput(&m, 0);
+	mput(&m, 0);
+	mput(&m, NF);
+	for (i = 0; i < NF; i++) {
+		r[i].b[0] = fixed[i].b;
+		r[i].v[0] = fixed[i].v;
+		r[i].b[1] = fixed[NF - 1 - i].b;
+		r[i].v[1] = fixed[NF - 1 - i].v;
+		r[i].t0 = tick;
+		mput_enter(&m, 1, &r[i]);
+	}
+	mput(&m, 0);
+	ck_assert_msg(delta_decode(&v, m.p, m.len, &cause) == 0, "%s", cause);
+	assert_reckoned(&v, r, NF);
+	ck_assert_int_eq(v.ents[1].f.xq, 1);		/* 32: half up */
+	ck_assert_int_eq(v.ents[3].f.xq, 0);		/* -32: half up */
+	ck_assert_int_eq(v.ents[4].f.xq, -1);
+	ck_assert_int_eq(v.ents[5].f.xq, -1);		/* -96: -1.5 up */
+	for (i = 0; i < sizeof gaps / sizeof gaps[0]; i++) {
+		tick += gaps[i];
+		m.len = 0;
+		mput(&m, DELTA_VERSION);
+		mput(&m, tick);
+		mput(&m, 0);
+		mput(&m, 0);
+		mput(&m, 0);
+		mput(&m, 0);
+		ck_assert_int_eq(delta_decode(&v, m.p, m.len, NULL), 0);
+		assert_reckoned(&v, r, NF);
+	}
+	/* 2^31 ticks and more: as 2^31 (1 a tick from 0: 2^25 steps). */
+	ck_assert_int_eq(v.ents[16].f.xq, 1 << 25);
+	ck_assert_int_eq(v.ents[19].f.xq, DELTA_QMAX);
+	ck_assert_int_eq(v.ents[20].f.xq, -DELTA_QMAX);
+
+	/*
+	 * Random motions, some new ones at each message (P 1: dx, dy from
+	 * where the old one put it, and the velocity), at random gaps.
+	 */
+	delta_view_free(&v);
+	delta_view_init(&v);
+	tick = 50;
+	m.len = 0;
+	mput(&m, DELTA_VERSION);
+	mput(&m, tick);
+	mput(&m, 0);
+	mput(&m, 0);
+	mput(&m, NR);
+	for (i = 0; i < NR; i++) {
+		for (j = 0; j < 2; j++) {
+			r[i].b[j] = (int64_t)tbelow(&s, 1 << 25) - (1 << 24);
+			if (tbelow(&s, 4) == 0)		/* on a half */
+				r[i].b[j] = r[i].b[j] / 64 * 64 + 32;
+			r[i].v[j] = (int32_t)tbelow(&s, 6001) - 3000;
+			if (tbelow(&s, 5) == 0)
+				r[i].v[j] = 0;
+		}
+		r[i].t0 = tick;
+		ids[i] = (uint32_t)i + 1;
+		mput_enter(&m, 1, &r[i]);
+	}
+	mput(&m, 0);
+	ck_assert_int_eq(delta_decode(&v, m.p, m.len, NULL), 0);
+	assert_reckoned(&v, r, NR);
+	for (round = 0; round < 300; round++) {
+		tick += tbelow(&s, 8) == 0 ? tbelow(&s, 500) : tbelow(&s, 4);
+		m.len = 0;
+		mput(&m, DELTA_VERSION);
+		mput(&m, tick);
+		mput(&m, round);
+		mput(&m, 0);
+		mput(&m, 0);
+		for (i = 0, nu = 0; i < NR; i++)
+			nu += tbelow(&s, 10) == 0;
+		mput(&m, nu);
+		for (i = 0, prev = 0; nu > 0 && i < NR; i++) {
+			if (tbelow(&s, NR - i) >= nu)
+				continue;		/* nu of what is left */
+			nu--;
+			mput(&m, (uint64_t)(ids[i] - prev) << 1 | 1);
+			prev = ids[i];
+			for (j = 0; j < 2; j++) {
+				int64_t	d = (int64_t)tbelow(&s, 4001) - 2000;
+
+				mput_zigzag(&m, d);
+				r[i].b[j] = ref_fine(r[i].b[j], r[i].v[j],
+				    tick - r[i].t0) + d;
+			}
+			for (j = 0; j < 2; j++) {
+				r[i].v[j] = (int32_t)tbelow(&s, 6001) - 3000;
+				mput_zigzag(&m, r[i].v[j]);
+			}
+			r[i].t0 = tick;
+		}
+		ck_assert_int_eq(nu, 0);
+		cause = NULL;
+		ck_assert_msg(delta_decode(&v, m.p, m.len, &cause) == 0,
+		    "round %zu: %s", round, cause);
+		assert_reckoned(&v, r, NR);
+	}
+	delta_view_free(&v);
+	delta_buf_free(&m);
+}
+END_TEST
+
+/*
+ * Walkers: a player goes on at its velocity (units a tick), now and then
+ * turning to one of 8 directions or stopping, and turns back at the
+ * field's sides; a mob drifts slowly and jitters by up to half a unit a
+ * tick on each axis.
+ */
+struct walk {
+	float	 vx, vy;
+};
+
+#define WALK_SPEED	5.0f		/* 100 units a second at 20 Hz */
+#define WALK_DIAG	3.5355339f	/* 5 / sqrt(2) */
+
+static void
+walk_turn(uint64_t *s, struct walk *k, float speed)
+{
+	static const float	 d[8][2] = {
+		{ 1, 0 }, { 1, 1 }, { 0, 1 }, { -1, 1 },
+		{ -1, 0 }, { -1, -1 }, { 0, -1 }, { 1, -1 },
+	};
+	uint32_t		 i = tbelow(s, 9);
+
+	if (i == 8) {
+		k->vx = k->vy = 0;
+		return;
+	}
+	if (d[i][0] != 0 && d[i][1] != 0)
+		speed *= WALK_DIAG / WALK_SPEED;
+	k->vx = d[i][0] * speed;
+	k->vy = d[i][1] * speed;
+}
+
+static void
+walk_tick(uint64_t *s, struct sent *e, struct walk *k, size_t n, float side)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].kind == DELTA_PLAYER) {
+			if (tbelow(s, 12) == 0)
+				walk_turn(s, &k[i], WALK_SPEED);
+			if (e[i].x + k[i].vx < 0 || e[i].x + k[i].vx > side)
+				k[i].vx = -k[i].vx;
+			if (e[i].y + k[i].vy < 0 || e[i].y + k[i].vy > side)
+				k[i].vy = -k[i].vy;
+			e[i].x += k[i].vx;
+			e[i].y += k[i].vy;
+			continue;
+		}
+		if (tbelow(s, 30) == 0)
+			walk_turn(s, &k[i], 1);
+		e[i].x += k[i].vx + (float)(tunit(s) - 0.5);
+		e[i].y += k[i].vy + (float)(tunit(s) - 0.5);
+		if (e[i].x < 0 || e[i].x > side)
+			k[i].vx = -k[i].vx;
+		if (e[i].y < 0 || e[i].y > side)
+			k[i].vy = -k[i].vy;
+	}
+}
+
+/*
+ * The shared tick over walkers: every tick, every client's view is the
+ * frame, with each player exactly where it is (quantised) and each mob
+ * within DELTA_SLACK_MOB; and a player walking straight costs a record
+ * when it starts and a correction now and then, not one a tick: east at
+ * 5 units a tick exactly one, north-east at 5 / sqrt(2) on each axis
+ * (a velocity of 1810.19 in 1/512 units, sent as 1810) a few.
+ */
+START_TEST(test_walkers)
+{
+	enum { N = 120, NP = 40, NV = 4, WALK = 40 };
+	static struct sent	 e[N];
+	static struct walk	 k[N];
+	struct delta_tick	 dt;
+	struct delta_frame	*fr;
+	struct delta_enc	*enc = delta_enc_new();
+	struct delta_known	*kn[NV];
+	struct delta_view	 v[NV];
+	struct delta_buf	 b = { 0 };
+	struct aoi		*a;
+	struct aoi_view		 av;
+	const struct delta_seen	*self;
+	uint64_t		 s = 0x3a1c + (uint64_t)_i, tick;
+	size_t			 i, len, motions[2] = { 0, 0 }, seen = 0;
+	char			*cause = NULL;
+	const float		 side = 800;
+
+	memset(&dt, 0, sizeof dt);
+	a = aoi_new(side, side, 250);
+	for (i = 0; i < N; i++) {
+		sent_random(&s, &e[i], (uint32_t)i + 1, side);
+		e[i].kind = i < NP ? DELTA_PLAYER : DELTA_MOB;
+		e[i].x = (float)(tunit(&s) * side);
+		e[i].y = (float)(tunit(&s) * side);
+		walk_turn(&s, &k[i], i < NP ? WALK_SPEED : 1);
+	}
+	/* Players 1 and 2 walk straight from tick 2 to WALK + 1. */
+	e[0].x = 100;
+	e[0].y = 400;
+	e[1].x = 100;
+	e[1].y = 100;
+	for (i = 0; i < NV; i++) {
+		aoi_viewer_add(a, e[i].id);
+		kn[i] = delta_known_new();
+		delta_view_init(&v[i]);
+	}
+	for (tick = 1; tick <= 300; tick++) {
+		fr = tick_build(&dt, e, N, tick);
+		aoi_update(a, fr->pos, fr->n);
+		for (i = 0; i < NV; i++) {
+			if (i == 3 && tbelow(&s, 10) == 0)
+				continue;	/* skipped: resynchronised */
+			ck_assert_int_eq(aoi_view(a, e[i].id, &av), 0);
+			b.len = 0;
+			len = delta_encode_tick(&dt, enc, kn[i], &b, tick,
+			    av.visible, av.visible_at, av.nvisible);
+			CHECK(delta_decode(&v[i], b.p, len, &cause) == 0,
+			    "tick %llu: %s", (unsigned long long)tick, cause);
+			assert_view_truth(&v[i], fr->ents, av.visible_at,
+			    av.nvisible);
+			assert_view_near(&v[i], e, N);
+			seen += v[i].n;
+			if (i < 2 && tick >= 2 && tick <= WALK + 1) {
+				/* Its motion starts now: a record of it. */
+				self = delta_view_find(&v[i], e[i].id);
+				motions[i] += self->f.t0 == tick;
+			}
+		}
+		if (tick <= WALK) {
+			walk_tick(&s, e + 2, k + 2, N - 2, side);
+			e[0].x = 100 + WALK_SPEED * (float)tick;
+			e[1].x = 100 + WALK_DIAG * (float)tick;
+			e[1].y = 100 + WALK_DIAG * (float)tick;
+			k[0].vx = WALK_SPEED;
+			k[1].vx = k[1].vy = WALK_DIAG;
+		} else
+			walk_tick(&s, e, k, N, side);
+	}
+	ck_assert_uint_gt(seen, 1000);
+	ck_assert_uint_eq(motions[0], 1);
+	ck_assert_msg(motions[1] >= 1 && motions[1] <= 4,
+	    "%zu motions in %d ticks", motions[1], WALK);
+
+	for (i = 0; i < NV; i++) {
+		delta_known_free(kn[i]);
+		delta_view_free(&v[i]);
+	}
+	delta_tick_free(&dt);
+	delta_buf_free(&b);
+	delta_enc_free(enc);
+	aoi_free(a);
+}
+END_TEST
+
+/*
+ * A message of format 1 or 2 after format 3 leaves every entity standing
+ * where it is shown: no more reckoning until a motion comes; its
+ * positions are against the one shown.
+ */
+START_TEST(test_format2_after_3)
+{
+	/* Tick 311: Ann (id 1) walks east again, at 1 unit a tick. */
+	static const uint8_t	 walk[] = { 0x03, 0xb7, 0x02, 0x09, 0x00,
+				    0x00, 0x01, 0x03, 0x00, 0x00, 0x80, 0x08,
+				    0x00 };
+	/* Tick 320, format 2: Ann a step east (dx_q 1). */
+	static const uint8_t	 step[] = { 0x02, 0xc0, 0x02, 0x09, 0x00,
+				    0x00, 0x01, 0x03, 0x02, 0x00 };
+	struct delta_view	 v;
+	const struct delta_seen	*s;
+	uint8_t			 m[8] = { 0x03, 0x00, 0x02, 0x09, 0, 0, 0 };
+	uint64_t		 t;
+
+	delta_view_init(&v);
+	ck_assert_int_eq(delta_decode(&v, golden1, sizeof golden1, NULL), 0);
+	ck_assert_int_eq(delta_decode(&v, golden2, sizeof golden2, NULL), 0);
+	s = delta_view_find(&v, 1);
+	ck_assert_int_eq(s->f.xq, 88);		/* walking */
+	ck_assert_int_eq(delta_decode(&v, golden3_v2, sizeof golden3_v2,
+	    NULL), 0);
+	s = delta_view_find(&v, 1);
+	ck_assert_int_eq(s->f.xq, 88);		/* format 2: stands */
+	ck_assert_int_eq(s->f.yq, -20);
+	ck_assert_int_eq(s->f.vx, 0);
+	ck_assert_int_eq(s->f.bx, 88 * 64);
+	ck_assert_uint_eq(s->f.t0, 302);
+	/* Format 3 again, quiet: she stays, however long. */
+	for (t = 303; t <= 310; t++) {
+		m[1] = (uint8_t)(t | 0x80);
+		ck_assert_int_eq(delta_decode(&v, m, 7, NULL), 0);
+		ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 88);
+	}
+	/* Until a motion comes: from 88 at tick 311, 8 steps a tick. */
+	ck_assert_int_eq(delta_decode(&v, walk, sizeof walk, NULL), 0);
+	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 88);
+	m[1] = 0xb9;				/* tick 313 */
+	ck_assert_int_eq(delta_decode(&v, m, 7, NULL), 0);
+	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 104);
+	/* Format 2 at tick 320: a step from where she is shown, 104. */
+	ck_assert_int_eq(delta_decode(&v, step, sizeof step, NULL), 0);
+	s = delta_view_find(&v, 1);
+	ck_assert_int_eq(s->f.xq, 105);
+	ck_assert_int_eq(s->f.vx, 0);
+	m[1] = 0xd0;				/* tick 336 */
+	ck_assert_int_eq(delta_decode(&v, m, 7, NULL), 0);
+	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 105);
+	delta_view_free(&v);
+}
+END_TEST
+
+/* A snapshot of one section the caller wrote into w (open), read back. */
+static void
+snap_reopen(struct snapw *w, struct snapr *r, struct snapr *sec)
+{
+	char	 tag[SNAP_TAG_LEN + 1];
+	char	*cause = NULL;
+
+	snapw_section_end(w);
+	snapw_finish(w);
+	ck_assert_msg(snapr_open(r, w->buf, w->len, NULL, &cause) == 0, "%s",
+	    cause);
+	ck_assert_int_eq(snapr_next_section(r, tag, sec), 1);
+}
+
+/* The motion of f (a frame's) at tick, as delta.h reckons it. */
+static void
+assert_same_motion(const struct delta_fields *a, const struct delta_fields *b,
+    uint64_t tick)
+{
+	CHECK(a->id == b->id && a->xq == b->xq && a->yq == b->yq &&
+	    a->vx == b->vx && a->vy == b->vy &&
+	    ref_fine(a->bx, a->vx, tick - a->t0) ==
+	    ref_fine(b->bx, b->vx, tick - b->t0) &&
+	    ref_fine(a->by, a->vy, tick - a->t0) ==
+	    ref_fine(b->by, b->vy, tick - b->t0),
+	    "tick %llu: %u at (%d, %d) going (%d, %d), and %u at (%d, %d) "
+	    "going (%d, %d)", (unsigned long long)tick, a->id, a->xq, a->yq,
+	    a->vx, a->vy, b->id, b->xq, b->yq, b->vx, b->vy);
+}
+
+/*
+ * delta_tick_save and delta_tick_restore (a live migration's "MOTN"): a
+ * new delta_tick seeded with the restored motions (frame_build, then
+ * delta_tick_begin with seed) has the motions the old one had, and goes
+ * on making the same ones, so a client that knew the old frame gets the
+ * same bytes from either. Seeded without them, the frame stands, and the
+ * records differ. A save of another tick than the frame's holds none;
+ * what the encoder could not have written is refused.
+ */
+START_TEST(test_tick_save)
+{
+	enum { N = 150 };
+	static struct sent	 e[N];
+	static struct walk	 k[N];
+	static uint32_t		 ids[N], at[N];
+	struct delta_tick	 dt, dt2, dt3;
+	struct delta_frame	*fr, *fr2, *fr3;
+	struct delta_enc	*enc = delta_enc_new();
+	struct delta_known	*k1 = delta_known_new();
+	struct delta_known	*k2 = delta_known_new();
+	struct delta_known	*k3 = delta_known_new();
+	struct delta_buf	 b1 = { 0 }, b2 = { 0 }, b3 = { 0 };
+	struct snapw		 w;
+	struct snapr		 r, sec;
+	uint64_t		 s = 0x5a7e, tick;
+	size_t			 i, differ = 0, moving = 0;
+	char			*cause = NULL;
+	const float		 side = 500;
+
+	memset(&dt, 0, sizeof dt);
+	memset(&dt2, 0, sizeof dt2);
+	memset(&dt3, 0, sizeof dt3);
+	for (i = 0; i < N; i++) {
+		sent_random(&s, &e[i], (uint32_t)(3 * i + 1), side);
+		e[i].x = (float)(tunit(&s) * side);
+		e[i].y = (float)(tunit(&s) * side);
+		walk_turn(&s, &k[i], e[i].kind == DELTA_PLAYER ?
+		    WALK_SPEED : 1);
+	}
+	for (tick = 1; tick <= 30; tick++) {
+		if (tick > 1)
+			walk_tick(&s, e, k, N, side);
+		fr = tick_build(&dt, e, N, tick);
+	}
+	fr = &dt.frames[dt.cur];
+	for (i = 0; i < fr->n; i++) {
+		ids[i] = fr->ents[i].f.id;
+		at[i] = (uint32_t)i;
+		moving += fr->ents[i].f.vx != 0 || fr->ents[i].f.vy != 0;
+	}
+	ck_assert_uint_gt(moving, N / 2);
+
+	/* Another tick than the frame's: no motion. */
+	snapw_init(&w);
+	snapw_section_begin(&w, "MOTN");
+	delta_tick_save(&dt, 29, &w);
+	snap_reopen(&w, &r, &sec);
+	ck_assert_uint_eq(snapr_left(&sec), 4);
+	ck_assert_int_eq(delta_tick_restore(&dt2, 29, &sec, &cause), 0);
+	ck_assert_uint_eq(dt2.nmotions, 0);
+	snapw_free(&w);
+
+	/* The frame's tick: every motion, restored into a new one. */
+	snapw_init(&w);
+	snapw_section_begin(&w, "MOTN");
+	delta_tick_save(&dt, 30, &w);
+	snap_reopen(&w, &r, &sec);
+	ck_assert_msg(delta_tick_restore(&dt2, 30, &sec, &cause) == 0, "%s",
+	    cause);
+	ck_assert_uint_eq(snapr_left(&sec), 0);
+	ck_assert_uint_eq(dt2.nmotions, fr->n);
+	snapw_free(&w);
+	frame_build(delta_tick_frame(&dt2), e, N);
+	delta_tick_begin(&dt2, 30, 1);
+	frame_build(delta_tick_frame(&dt3), e, N);
+	delta_tick_begin(&dt3, 30, 1);
+	fr2 = &dt2.frames[dt2.cur];
+	ck_assert_uint_eq(fr2->n, fr->n);
+	for (i = 0; i < fr->n; i++)
+		assert_same_motion(&fr2->ents[i].f, &fr->ents[i].f, 30);
+	delta_known_set(k1, ids, fr->n, 30);
+	delta_known_set(k2, ids, fr->n, 30);
+	delta_known_set(k3, ids, fr->n, 30);
+
+	/* And they go on alike. */
+	for (tick = 31; tick <= 60; tick++) {
+		walk_tick(&s, e, k, N, side);
+		fr = tick_build(&dt, e, N, tick);
+		fr2 = tick_build(&dt2, e, N, tick);
+		fr3 = tick_build(&dt3, e, N, tick);
+		ck_assert_uint_eq(fr->n, N);
+		for (i = 0; i < fr->n; i++)
+			assert_same_motion(&fr2->ents[i].f, &fr->ents[i].f,
+			    tick);
+		b1.len = b2.len = b3.len = 0;
+		delta_encode_tick(&dt, enc, k1, &b1, tick, ids, at, fr->n);
+		delta_encode_tick(&dt2, enc, k2, &b2, tick, ids, at, fr2->n);
+		delta_encode_tick(&dt3, enc, k3, &b3, tick, ids, at, fr3->n);
+		assert_bytes(b2.p, b2.len, b1.p, b1.len);
+		differ += b3.len != b1.len || memcmp(b3.p, b1.p, b1.len) != 0;
+	}
+	ck_assert_uint_gt(differ, 0);
+
+	/* Refused: cut, a velocity beyond DELTA_VMAX, a count too large. */
+	snapw_init(&w);
+	snapw_section_begin(&w, "MOTN");
+	delta_tick_save(&dt, 60, &w);
+	w.len -= 1;
+	snap_reopen(&w, &r, &sec);
+	ck_assert_int_eq(delta_tick_restore(&dt3, 60, &sec, &cause), -1);
+	ck_assert_msg(strstr(cause, "truncated") != NULL, "%s", cause);
+	free(cause);
+	snapw_free(&w);
+	snapw_init(&w);
+	snapw_section_begin(&w, "MOTN");
+	snapw_u32(&w, 1);
+	snapw_bytes(&w, "\x01\x00\x00\x80\x80\x80\x01\x00", 8);
+	snap_reopen(&w, &r, &sec);
+	ck_assert_int_eq(delta_tick_restore(&dt3, 60, &sec, &cause), -1);
+	ck_assert_msg(strstr(cause, "velocity") != NULL, "%s", cause);
+	free(cause);
+	snapw_free(&w);
+	snapw_init(&w);
+	snapw_section_begin(&w, "MOTN");
+	snapw_u32(&w, 2);
+	snapw_bytes(&w, "\x01\x00\x00\x00\x00\x01\x00\x00\x00", 9);
+	snap_reopen(&w, &r, &sec);
+	ck_assert_int_eq(delta_tick_restore(&dt3, 60, &sec, &cause), -1);
+	ck_assert_msg(strstr(cause, "more than") != NULL, "%s", cause);
+	free(cause);
+	snapw_free(&w);
+
+	delta_known_free(k1);
+	delta_known_free(k2);
+	delta_known_free(k3);
+	delta_buf_free(&b1);
+	delta_buf_free(&b2);
+	delta_buf_free(&b3);
+	delta_tick_free(&dt);
+	delta_tick_free(&dt2);
+	delta_tick_free(&dt3);
+	delta_enc_free(enc);
 }
 END_TEST
 
@@ -970,46 +1809,52 @@ assert_view_sane(const struct delta_view *v)
 	}
 }
 
-/* Hand-made messages, each refused for its reason, on a view of golden1. */
+/*
+ * Hand-made messages, each refused for its reason, on a view of the
+ * example's first message sent at tick 1 (so that messages of tick 1 are
+ * of no lower tick, in any format).
+ */
 START_TEST(test_refusals)
 {
 	/*
-	 * Format 1 messages; those marked 2 are refused for the same reason
-	 * with their version byte set to 2 (nothing of their update list
-	 * differs between the formats).
+	 * Messages of the format of their first byte; those marked X2 or X3
+	 * are refused for the same reason with their version byte set to 2
+	 * or 3 (nothing they hold differs between the formats).
 	 */
 	static const struct {
 		const char	*what;
 		const char	*why;
-		int		 v2;
+		int		 also;
 		size_t		 len;
 		uint8_t		 b[32];
 	} bad[] = {
 #define B(...)	sizeof ((const uint8_t []){ __VA_ARGS__ }), { __VA_ARGS__ }
-#define X2	2	/* also as format 2 */
+#define X2	(1 << 2)	/* also as format 2 */
+#define X3	(1 << 3)	/* also as format 3 */
 	{ "empty", "truncated", 0, 0, { 0 } },
-	{ "version 3", "version", 0, B(0x03, 0x01, 0x00, 0, 0, 0) },
+	{ "version 4", "version", 0, B(0x04, 0x01, 0x00, 0, 0, 0) },
 	{ "version 0", "version", 0, B(0x00, 0x01, 0x00, 0, 0, 0) },
 	{ "version 255", "version", 0, B(0xff, 0x01, 0x00, 0, 0, 0) },
-	{ "header cut", "truncated", X2, B(0x01, 0xac) },
-	{ "counts cut", "truncated", X2, B(0x01, 0x01, 0x00, 0, 0) },
-	{ "overlong tick", "shortest", X2, B(0x01, 0x81, 0x00, 0x00, 0, 0, 0) },
-	{ "tick of 11 bytes", "too long", X2, B(0x01, 0x80, 0x80, 0x80, 0x80,
-	    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0, 0) },
-	{ "tick over 2^64", "out of range", X2, B(0x01, 0x80, 0x80, 0x80, 0x80,
-	    0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0, 0, 0, 0) },
-	{ "count over 2^32", "out of range", X2, B(0x01, 0x01, 0x00, 0x80,
+	{ "header cut", "truncated", X2 | X3, B(0x01, 0xac) },
+	{ "counts cut", "truncated", X2 | X3, B(0x01, 0x01, 0x00, 0, 0) },
+	{ "overlong tick", "shortest", X2 | X3, B(0x01, 0x81, 0x00, 0x00, 0,
+	    0, 0) },
+	{ "tick of 11 bytes", "too long", X2 | X3, B(0x01, 0x80, 0x80, 0x80,
+	    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0, 0) },
+	{ "tick over 2^64", "out of range", X2 | X3, B(0x01, 0x80, 0x80, 0x80,
+	    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0, 0, 0, 0) },
+	{ "count over 2^32", "out of range", X2 | X3, B(0x01, 0x01, 0x00, 0x80,
 	    0x80, 0x80, 0x80, 0x10, 0, 0) },
-	{ "count of 6 bytes", "too long", X2, B(0x01, 0x01, 0x00, 0x80,
+	{ "count of 6 bytes", "too long", X2 | X3, B(0x01, 0x01, 0x00, 0x80,
 	    0x80, 0x80, 0x80, 0x80, 0x00, 0, 0) },
-	{ "leave count too big", "larger", X2, B(0x01, 0x01, 0x00, 0x05, 0x01,
+	{ "leave count too big", "larger", X2 | X3, B(0x01, 0x01, 0x00, 0x05,
+	    0x01, 0, 0) },
+	{ "leave unknown", "not seen", X2 | X3, B(0x01, 0x01, 0x00, 0x01, 0x02,
 	    0, 0) },
-	{ "leave unknown", "not seen", X2, B(0x01, 0x01, 0x00, 0x01, 0x02, 0,
-	    0) },
-	{ "leave twice", "ascending", X2, B(0x01, 0x01, 0x00, 0x02, 0x01, 0x00,
+	{ "leave twice", "ascending", X2 | X3, B(0x01, 0x01, 0x00, 0x02, 0x01,
+	    0x00, 0, 0) },
+	{ "leave 2", "not seen", X2 | X3, B(0x01, 0x01, 0x00, 0x02, 0x01, 0x01,
 	    0, 0) },
-	{ "leave 2", "not seen", X2, B(0x01, 0x01, 0x00, 0x02, 0x01, 0x01, 0,
-	    0) },
 	{ "id over 2^32", "id out of range", X2, B(0x01, 0x01, 0x00, 0x00,
 	    0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x00, 0, 0, 1, 1, 0,
 	    0x01, 0x01, 0x00, 0, 0, 1, 1, 0, 0) },
@@ -1050,41 +1895,41 @@ START_TEST(test_refusals)
 	    0x02, 0x01, 0x02, 0x05, 0x00, 0x02, 0x06) },
 	{ "update cut", "truncated", 0, B(0x01, 0x01, 0x00, 0x00, 0x00,
 	    0x01, 0x01, 0x0f, 0x00, 0x00, 0x05) },
-	{ "trailing byte", "after", X2, B(0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
-	    0x00) },
+	{ "trailing byte", "after", X2 | X3, B(0x01, 0x01, 0x00, 0x00, 0x00,
+	    0x00, 0x00) },
 	/* Format 2's update records (the view: golden1's). */
-	{ "v2 update unknown", "not seen", 0, B(0x02, 0x01, 0x00, 0x00,
+	{ "v2 update unknown", "not seen", X3, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0x04, 0x02, 0x05) },
-	{ "v2 update mask 0", "mask", 0, B(0x02, 0x01, 0x00, 0x00, 0x00,
+	{ "v2 update mask 0", "mask", X3, B(0x02, 0x01, 0x00, 0x00, 0x00,
 	    0x01, 0x02, 0x00, 0x00) },
-	{ "v2 update mask 0x10", "mask", 0, B(0x02, 0x01, 0x00, 0x00, 0x00,
+	{ "v2 update mask 0x10", "mask", X3, B(0x02, 0x01, 0x00, 0x00, 0x00,
 	    0x01, 0x02, 0x10, 0x00) },
-	{ "v2 update mask 0x01 with P 0", "position only", 0, B(0x02, 0x01,
+	{ "v2 update mask 0x01 with P 0", "position only", X3, B(0x02, 0x01,
 	    0x00, 0x00, 0x00, 0x01, 0x02, 0x01, 0x10, 0x00) },
-	{ "v2 update mask 0x11 with P 0", "mask", 0, B(0x02, 0x01, 0x00,
+	{ "v2 update mask 0x11 with P 0", "mask", X3, B(0x02, 0x01, 0x00,
 	    0x00, 0x00, 0x01, 0x02, 0x11, 0x10, 0x00) },
 	{ "v2 update out of range", "position", 0, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0x03, 0xfc, 0xff, 0xff, 0xff, 0x07, 0x00) },
-	{ "v2 update after leave", "not seen", 0, B(0x02, 0x01, 0x00, 0x01,
+	{ "v2 update after leave", "not seen", X3, B(0x02, 0x01, 0x00, 0x01,
 	    0x01, 0x00, 0x01, 0x03, 0x10, 0x00) },
 	{ "v2 update after re-enter", "not seen", 0, B(0x02, 0x01, 0x00,
 	    0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0, 0, 1, 1, 0, 0x01, 0x03,
 	    0x10, 0x00) },
-	{ "v2 update twice", "ascending", 0, B(0x02, 0x01, 0x00, 0x00, 0x00,
+	{ "v2 update twice", "ascending", X3, B(0x02, 0x01, 0x00, 0x00, 0x00,
 	    0x02, 0x03, 0x10, 0x00, 0x01, 0x10, 0x00) },
-	{ "v2 update cut", "truncated", 0, B(0x02, 0x01, 0x00, 0x00, 0x00,
+	{ "v2 update cut", "truncated", X3, B(0x02, 0x01, 0x00, 0x00, 0x00,
 	    0x01, 0x02, 0x0f, 0x00, 0x00, 0x05) },
-	{ "v2 position only cut", "truncated", 0, B(0x02, 0x01, 0x00, 0x00,
+	{ "v2 position only cut", "truncated", X3, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0x03, 0x82, 0x01) },
-	{ "v2 update count too big", "larger", 0, B(0x02, 0x01, 0x00, 0x00,
+	{ "v2 update count too big", "larger", X3, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0x03, 0x10) },
-	{ "v2 key of 2^33 - 1", "not seen", 0, B(0x02, 0x01, 0x00, 0x00,
+	{ "v2 key of 2^33 - 1", "not seen", X3, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x10, 0x00) },
-	{ "v2 key of 2^34 - 1", "out of range", 0, B(0x02, 0x01, 0x00, 0x00,
+	{ "v2 key of 2^34 - 1", "out of range", X3, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x3f, 0x10, 0x00) },
-	{ "v2 key of 6 bytes", "too long", 0, B(0x02, 0x01, 0x00, 0x00,
+	{ "v2 key of 6 bytes", "too long", X3, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0x83, 0x80, 0x80, 0x80, 0x80, 0x00, 0x10, 0x00) },
-	{ "v2 key not shortest", "shortest", 0, B(0x02, 0x01, 0x00, 0x00,
+	{ "v2 key not shortest", "shortest", X3, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x01, 0x83, 0x00, 0x10, 0x00) },
 	{ "v2 id over 2^32", "id out of range", 0, B(0x02, 0x01, 0x00, 0x00,
 	    0x00, 0x02, 0x87, 0x80, 0x80, 0x80, 0x08, 0x00, 0x02, 0xff, 0xff,
@@ -1092,8 +1937,44 @@ START_TEST(test_refusals)
 	/* Format 1 knows no P: its id 3 is not seen (format 2: key 3). */
 	{ "v1 gap 3", "not seen", 0, B(0x01, 0x01, 0x00, 0x00, 0x00, 0x01,
 	    0x03, 0x01, 0x10, 0x00) },
+	/* Format 3's motions (the view: Ann at bx 5120, by -1280). */
+	{ "v3 tick before the last", "tick before", 0, B(0x03, 0x00, 0x00,
+	    0, 0, 0) },
+	{ "v3 enter vx over DELTA_VMAX", "velocity", 0, B(0x03, 0x01, 0x00,
+	    0x00, 0x01, 0x05, 0x01, 0x00, 0x00, 0x00, 0x80, 0x80, 0x80,
+	    0x01, 0x00, 1, 1, 0, 0) },
+	{ "v3 enter vy under -DELTA_VMAX", "velocity", 0, B(0x03, 0x01,
+	    0x00, 0x00, 0x01, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00, 0xff,
+	    0xff, 0x7f, 1, 1, 0, 0) },
+	{ "v3 enter bx over DELTA_FMAX", "position", 0, B(0x03, 0x01, 0x00,
+	    0x00, 0x01, 0x05, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x80,
+	    0x04, 0x00, 0x00, 0x00, 1, 1, 0, 0) },
+	{ "v3 enter by under -DELTA_FMAX", "position", 0, B(0x03, 0x01, 0x00,
+	    0x00, 0x01, 0x05, 0x01, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0x03, 0x00, 0x00, 1, 1, 0, 0) },
+	{ "v3 enter bx of 2^37", "out of range", 0, B(0x03, 0x01, 0x00,
+	    0x00, 0x01, 0x05, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x80,
+	    0x10, 0x00, 0x00, 0x00, 1, 1, 0, 0) },
+	{ "v3 enter bx of 7 bytes", "too long", 0, B(0x03, 0x01, 0x00,
+	    0x00, 0x01, 0x05, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x80,
+	    0x80, 0x01, 0x00, 0x00, 0x00, 1, 1, 0, 0) },
+	{ "v3 enter cut", "truncated", 0, B(0x03, 0x01, 0x00, 0x00, 0x01,
+	    0x05, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 1, 1) },
+	{ "v3 dx beyond DELTA_FMAX", "position", 0, B(0x03, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x03, 0x80, 0xb0, 0xff, 0xff, 0xff, 0x03, 0x00,
+	    0x00, 0x00) },
+	{ "v3 dy beyond -DELTA_FMAX", "position", 0, B(0x03, 0x01, 0x00,
+	    0x00, 0x00, 0x01, 0x03, 0x00, 0xff, 0xeb, 0xff, 0xff, 0xff,
+	    0x03, 0x00, 0x00) },
+	{ "v3 update vx over DELTA_VMAX", "velocity", 0, B(0x03, 0x01, 0x00,
+	    0x00, 0x00, 0x01, 0x02, 0x03, 0x00, 0x00, 0x80, 0x80, 0x80,
+	    0x01, 0x00, 0x05) },
+	{ "v3 motion cut", "truncated", 0, B(0x03, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x03, 0x00, 0x00, 0x00) },
+	{ "v3 update after leave", "not seen", 0, B(0x03, 0x01, 0x00, 0x01,
+	    0x01, 0x00, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00) },
+#undef X3
 #undef X2
-#undef B
 	};
 	/* Leave 1 and enter it again as a mob: allowed. */
 	static const uint8_t kind_change[] = { 0x01, 0x01, 0x00,
@@ -1101,25 +1982,56 @@ START_TEST(test_refusals)
 	    0x01, 0x01, 0x01, 0x01,		/* enter 1: mob, type 1 */
 	    0x04, 0x00, 0x05, 0x05, 0x02,	/* (0.25, 0), 5/5, state 2 */
 	    0x00 };
+	static const uint8_t kind_change3[] = { 0x03, 0x01, 0x00,
+	    0x01, 0x01,				/* leave 1 */
+	    0x01, 0x01, 0x01, 0x01,		/* enter 1: mob, type 1 */
+	    0x80, 0x02, 0x00, 0x7f, 0x00,	/* bx 128, by 0, vx -64 */
+	    0x05, 0x05, 0x02,			/* 5/5, state 2 */
+	    0x00 };
+	/* The largest motions (the view: Ann at bx 5120 at tick 1). */
+	static const struct {
+		const char	*what;
+		uint32_t	 id;
+		int64_t		 bx;
+		int32_t		 vx;
+		size_t		 len;
+		uint8_t		 b[32];
+	} edge[] = {
+	{ "enter at DELTA_FMAX, DELTA_VMAX", 5, DELTA_FMAX, DELTA_VMAX,
+	    B(0x03, 0x01, 0x00, 0x00, 0x01, 0x05, 0x01, 0x00, 0xfe, 0xff,
+	    0xff, 0xff, 0xff, 0x03, 0x00, 0xfe, 0xff, 0x7f, 0x00, 1, 1, 0,
+	    0) },
+	{ "enter at -DELTA_FMAX, -DELTA_VMAX", 5, -DELTA_FMAX, -DELTA_VMAX,
+	    B(0x03, 0x01, 0x00, 0x00, 0x01, 0x05, 0x01, 0x00, 0xfd, 0xff,
+	    0xff, 0xff, 0xff, 0x03, 0x00, 0xfd, 0xff, 0x7f, 0x00, 1, 1, 0,
+	    0) },
+	{ "dx to DELTA_FMAX", 1, DELTA_FMAX, 0, B(0x03, 0x01, 0x00, 0x00,
+	    0x00, 0x01, 0x03, 0xfe, 0xaf, 0xff, 0xff, 0xff, 0x03, 0x00,
+	    0x00, 0x00) },
+#undef B
+	};
 	struct delta_view	 v;
 	struct vsnap		 snap;
 	const struct delta_seen	*s;
-	uint8_t			 m[32];
+	uint8_t			 m[64];
 	char			*cause;
-	size_t			 i, twice = 0;
-	int			 format;
+	size_t			 i, len, twice = 0;
+	int			 format, own;
 
 	delta_view_init(&v);
-	ck_assert_int_eq(delta_decode(&v, golden1, sizeof golden1, NULL), 0);
+	golden1_at(m, &len, 1);
+	ck_assert_int_eq(delta_decode(&v, m, len, NULL), 0);
+	ck_assert_uint_eq(v.tick, 1);
+	ck_assert_int_eq(v.ents[0].f.bx, 5120);
 	vsnap_take(&snap, &v);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		for (format = 1; format <= 2; format++) {
+		own = bad[i].len == 0 ? 1 : bad[i].b[0];
+		for (format = 1; format <= 3; format++) {
 			memcpy(m, bad[i].b, bad[i].len);
-			if (format == 2) {
-				if (bad[i].v2 != 2)
+			if (format != own) {
+				if (!(bad[i].also & (1 << format)))
 					continue;
-				ck_assert_uint_eq(m[0], 1);
-				m[0] = 2;
+				m[0] = (uint8_t)format;
 				twice++;
 			}
 			cause = NULL;
@@ -1136,7 +2048,7 @@ START_TEST(test_refusals)
 			    -1);
 		}
 	}
-	ck_assert_uint_ge(twice, 20);
+	ck_assert_uint_ge(twice, 40);
 	vsnap_free(&snap);
 
 	/* In either format. */
@@ -1158,6 +2070,63 @@ START_TEST(test_refusals)
 		ck_assert_int_eq(s->f.xq, 2);
 		ck_assert_uint_eq(v.n, 2);
 	}
+	/* Format 3: (0.25, 0) walking west at 1/8 a tick. */
+	delta_view_free(&v);
+	delta_view_init(&v);
+	golden1_at(m, &len, 1);
+	ck_assert_int_eq(delta_decode(&v, m, len, NULL), 0);
+	ck_assert_int_eq(delta_decode(&v, kind_change3, sizeof kind_change3,
+	    NULL), 0);
+	s = delta_view_find(&v, 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->f.kind, DELTA_MOB);
+	ck_assert_str_eq(s->name, "");
+	ck_assert_int_eq(s->f.xq, 2);
+	ck_assert_int_eq(s->f.vx, -64);
+	ck_assert_int_eq(delta_decode(&v, "\x03\x03\x00\x00\x00\x00", 6,
+	    NULL), 0);
+	ck_assert_int_eq(delta_view_find(&v, 1)->f.xq, 0);
+
+	/*
+	 * Format 3 is reckoned forward: on the example's view (tick 300) a
+	 * message of tick 299 is refused, one of tick 300 is not; formats
+	 * 1 and 2 have no such rule.
+	 */
+	delta_view_free(&v);
+	delta_view_init(&v);
+	ck_assert_int_eq(delta_decode(&v, golden1, sizeof golden1, NULL), 0);
+	vsnap_take(&snap, &v);
+	cause = NULL;
+	ck_assert_int_eq(delta_decode(&v, "\x03\xab\x02\x00\x00\x00\x00", 7,
+	    &cause), -1);
+	ck_assert_msg(strstr(cause, "tick before") != NULL, "%s", cause);
+	free(cause);
+	vsnap_check(&snap, &v);
+	vsnap_free(&snap);
+	ck_assert_int_eq(delta_decode(&v, "\x03\xac\x02\x00\x00\x00\x00", 7,
+	    NULL), 0);
+	ck_assert_int_eq(v.ents[0].f.xq, 80);
+	ck_assert_int_eq(delta_decode(&v, "\x02\x01\x00\x00\x00\x00", 6,
+	    NULL), 0);
+	ck_assert_uint_eq(v.tick, 1);
+	ck_assert_int_eq(delta_decode(&v, "\x03\x02\x00\x00\x00\x00", 6,
+	    NULL), 0);
+
+	/* At the bounds: accepted. */
+	for (i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+		delta_view_free(&v);
+		delta_view_init(&v);
+		golden1_at(m, &len, 1);
+		ck_assert_int_eq(delta_decode(&v, m, len, NULL), 0);
+		cause = NULL;
+		ck_assert_msg(delta_decode(&v, edge[i].b, edge[i].len,
+		    &cause) == 0, "%s: %s", edge[i].what, cause);
+		s = delta_view_find(&v, edge[i].id);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_int_eq(s->f.bx, edge[i].bx);
+		ck_assert_int_eq(s->f.vx, edge[i].vx);
+		assert_view_sane(&v);
+	}
 	delta_view_free(&v);
 }
 END_TEST
@@ -1174,7 +2143,8 @@ static void
 stream_make(struct stream *st, uint64_t seed)
 {
 	static struct sent	 e[SMAX];
-	struct delta_frame	 fr = { 0 };
+	struct delta_tick	 dt;
+	struct delta_frame	*fr;
 	struct delta_enc	*enc = delta_enc_new();
 	struct delta_client	*c = delta_client_new();
 	struct aoi		*a = aoi_new(400, 400, 120);
@@ -1184,6 +2154,7 @@ stream_make(struct stream *st, uint64_t seed)
 	size_t			 n;
 
 	memset(st, 0, sizeof *st);
+	memset(&dt, 0, sizeof dt);
 	for (n = 0; n < 120; n++) {
 		nextid += 1 + tbelow(&s, 3);
 		sent_random(&s, &e[n], nextid, 400);
@@ -1191,12 +2162,13 @@ stream_make(struct stream *st, uint64_t seed)
 	e[3].alive = 1;
 	aoi_viewer_add(a, e[3].id);
 	for (st->n = 0; st->n < 64; st->n++) {
-		frame_build(&fr, e, n);
-		aoi_update(a, fr.pos, fr.n);
+		/* Motions as a server makes them, 37 ticks apart. */
+		fr = tick_build(&dt, e, n, 1000 + st->n * 37);
+		aoi_update(a, fr->pos, fr->n);
 		aoi_view(a, e[3].id, &av);
 		st->off[st->n] = st->b.len;
 		st->len[st->n] = delta_encode(enc, c, &st->b,
-		    1000 + st->n * 37, st->n * 3, fr.ents, fr.n,
+		    1000 + st->n * 37, st->n * 3, fr->ents, fr->n,
 		    av.visible_at, av.nvisible);
 		sent_tick(&s, e, &n, &nextid, 400);
 		e[3].alive = 1;		/* the viewer stays */
@@ -1204,7 +2176,7 @@ stream_make(struct stream *st, uint64_t seed)
 	aoi_free(a);
 	delta_client_free(c);
 	delta_enc_free(enc);
-	delta_frame_free(&fr);
+	delta_tick_free(&dt);
 }
 
 /* Every proper prefix of every message is refused; the view stays. */
@@ -1409,29 +2381,73 @@ world_area(void)
 }
 
 /*
+ * The view is the world itself, quantised: players exactly where they
+ * are, mobs within DELTA_SLACK_MOB. Counts the mobs it shows in *mobs;
+ * returns how many of them are shown off their quantised x.
+ */
+static size_t
+assert_view_world(const struct delta_view *v, struct world *w,
+    const struct area *ar, int step, size_t *mobs)
+{
+	const struct delta_fields	*f;
+	const struct world_player	*p;
+	const struct world_mob		*m;
+	size_t				 i, off = 0;
+
+	for (i = 0; i < v->n; i++) {
+		f = &v->ents[i].f;
+		if (f->kind == DELTA_PLAYER) {
+			p = world_player_find(w, f->id);
+			CHECK(p != NULL && strcmp(v->ents[i].name,
+			    p->name) == 0 && f->level == p->level &&
+			    f->xq == delta_quantise(p->x) &&
+			    f->yq == delta_quantise(p->y),
+			    "step %d: player %u", step, f->id);
+			continue;
+		}
+		m = world_mob_find(w, f->id);
+		CHECK(m != NULL && m->state != MOB_DEAD &&
+		    abs(f->xq - delta_quantise(m->x)) <= DELTA_SLACK_MOB &&
+		    abs(f->yq - delta_quantise(m->y)) <= DELTA_SLACK_MOB &&
+		    f->max_hp == (uint32_t)ar->spawners[m->spawner].hp &&
+		    f->type == m->spawner && f->level == m->state,
+		    "step %d: mob %u", step, f->id);
+		off += f->xq != delta_quantise(m->x);
+		(*mobs)++;
+	}
+	return (off);
+}
+
+/*
  * Players walk and fight among mobs of a real world; each gets its
- * messages through delta_frame_world and aoi.c, and its view is the
- * world as it is, quantised, within its radius.
+ * messages as sync.c makes them (delta_frame_world into a delta_tick,
+ * aoi.c, then delta_encode_tick; half of them through delta_encode
+ * from the same frame), and its view is that frame and the world as it
+ * is within its radius: players exactly where they are, quantised, mobs
+ * within DELTA_SLACK_MOB.
  */
 START_TEST(test_world)
 {
 	struct area		*ar = world_area();
 	struct world		*w = world_new(ar, 20, 42);
-	struct delta_frame	 fr = { 0 };
+	struct delta_tick	 dt;
+	struct delta_frame	*fr;
 	struct delta_enc	*enc = delta_enc_new();
-	struct delta_client	*c[6];
+	struct delta_known	*k[3];
+	struct delta_client	*c[3];
 	struct delta_view	 v[6];
 	struct delta_buf	 b = { 0 };
 	struct world_input	 in[6];
 	struct world_player	*p;
 	struct aoi		*a;
 	struct aoi_view		 av;
-	const struct delta_seen	*seen;
 	uint32_t		 id[6];
-	uint64_t		 s = 4, seq = 0;
-	size_t			 i, k, len, mobs_seen = 0, deaths = 0;
+	uint64_t		 s = 4, seq = 0, last;
+	size_t			 i, len, mobs_seen = 0, deaths = 0;
+	size_t			 mobs_off = 0;
 	int			 step;
 
+	memset(&dt, 0, sizeof dt);
 	a = aoi_new(area_width(ar), area_height(ar), 250);
 	for (i = 0; i < 6; i++) {
 		p = world_player_add(w, i == 2 ? "Zo\xc3\xab" : "p",
@@ -1439,7 +2455,10 @@ START_TEST(test_world)
 		ck_assert_ptr_nonnull(p);
 		id[i] = p->id;
 		aoi_viewer_add(a, id[i]);
-		c[i] = delta_client_new();
+		if (i < 3)
+			k[i] = delta_known_new();
+		else
+			c[i - 3] = delta_client_new();
 		delta_view_init(&v[i]);
 	}
 	for (step = 0; step < 400; step++) {
@@ -1456,57 +2475,45 @@ START_TEST(test_world)
 		for (i = 0; i < w->nevents; i++)
 			deaths += w->events[i].kind == EVENT_MOB_KILLED;
 
-		delta_frame_world(&fr, w);
-		aoi_update(a, fr.pos, fr.n);
+		fr = delta_tick_frame(&dt);
+		delta_frame_world(fr, w);
+		delta_tick_begin(&dt, w->tick, 0);
+		aoi_update(a, fr->pos, fr->n);
 		for (i = 0; i < 6; i++) {
 			aoi_view(a, id[i], &av);
+			last = world_player_find(w, id[i])->last_seq;
 			b.len = 0;
-			len = delta_encode(enc, c[i], &b, w->tick,
-			    world_player_find(w, id[i])->last_seq, fr.ents,
-			    fr.n, av.visible_at, av.nvisible);
+			if (i < 3)
+				len = delta_encode_tick(&dt, enc, k[i], &b,
+				    last, av.visible, av.visible_at,
+				    av.nvisible);
+			else
+				len = delta_encode(enc, c[i - 3], &b, w->tick,
+				    last, fr->ents, fr->n, av.visible_at,
+				    av.nvisible);
 			CHECK(delta_decode(&v[i], b.p, len, NULL) == 0,
 			    "step %d: refused", step);
-			assert_view_truth(&v[i], fr.ents, av.visible_at,
+			assert_view_truth(&v[i], fr->ents, av.visible_at,
 			    av.nvisible);
 			CHECK(delta_view_find(&v[i], id[i]) != NULL,
 			    "step %d: %u does not see itself", step, id[i]);
-			/* The view is the world itself, quantised. */
-			for (k = 0; k < v[i].n; k++) {
-				seen = &v[i].ents[k];
-				if (seen->f.kind == DELTA_MOB) {
-					struct world_mob *m =
-					    world_mob_find(w, seen->f.id);
-
-					CHECK(m != NULL && m->state != MOB_DEAD &&
-					    seen->f.xq == delta_quantise(m->x) &&
-					    seen->f.max_hp == (uint32_t)
-					    ar->spawners[m->spawner].hp &&
-					    seen->f.type == m->spawner &&
-					    seen->f.level == m->state,
-					    "step %d: mob %u", step, seen->f.id);
-					mobs_seen++;
-				} else {
-					p = world_player_find(w, seen->f.id);
-					CHECK(p != NULL &&
-					    strcmp(seen->name, p->name) == 0 &&
-					    seen->f.level == p->level &&
-					    fabs((double)p->y -
-					    seen->f.yq / 8.0) <= 1.0 / 16,
-					    "step %d: player %u", step,
-					    seen->f.id);
-				}
-			}
+			mobs_off += assert_view_world(&v[i], w, ar, step,
+			    &mobs_seen);
 		}
 	}
 	ck_assert_uint_gt(mobs_seen, 0);
+	ck_assert_uint_gt(mobs_off, 0);		/* the slack is used */
 	ck_assert_uint_gt(deaths, 0);
 	ck_assert_str_eq(delta_view_find(&v[0], id[0])->name, "p");
 	for (i = 0; i < 6; i++) {
-		delta_client_free(c[i]);
+		if (i < 3)
+			delta_known_free(k[i]);
+		else
+			delta_client_free(c[i - 3]);
 		delta_view_free(&v[i]);
 	}
 	delta_buf_free(&b);
-	delta_frame_free(&fr);
+	delta_tick_free(&dt);
 	delta_enc_free(enc);
 	aoi_free(a);
 	world_free(w);
@@ -1756,8 +2763,11 @@ fixture_json_final(struct delta_buf *json, const struct delta_view *v)
  * them with a radius of 200 and gets one message a tick. Player 2 stands
  * west of the border (negative x); mob 5 dies and comes back; player 8
  * is replaced by a mob under the same id; one tick nothing changes; one
- * tick is skipped. Writes the messages to bin (u32 LE length, message,
- * ...) and the JSON of what to expect to json.
+ * tick is skipped. The motions are made tick by tick by a delta_tick,
+ * as a server makes them; the client's messages come from the
+ * per-client encoder (the skipped tick makes the next one cover two).
+ * Writes the messages to bin (u32 LE length, message, ...) and the JSON
+ * of what to expect to json.
  */
 static void
 fixture_build(struct delta_buf *bin, struct delta_buf *json)
@@ -1769,19 +2779,21 @@ fixture_build(struct delta_buf *bin, struct delta_buf *json)
 		"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0",
 		"", "Eighth",
 	};
-	struct delta_frame	 fr = { 0 };
+	struct delta_tick	 dt;
+	struct delta_frame	*fr;
 	struct delta_enc	*enc = delta_enc_new();
 	struct delta_client	*c = delta_client_new();
 	struct delta_view	 v;
 	struct delta_buf	 msg = { 0 };
 	struct aoi		*a = aoi_new(600, 600, 200);
 	struct aoi_view		 av;
-	uint64_t		 s = 0xde17a, seq = 0;
+	uint64_t		 s = 0xde17a, seq = 0, tick;
 	size_t			 i, len, nmsg = 0;
 	uint8_t			 le[4];
 	int			 t;
 
 	delta_view_init(&v);
+	memset(&dt, 0, sizeof dt);
 	memset(e, 0, sizeof e);
 	for (i = 0; i < 8; i++) {
 		e[i].id = (uint32_t)i + 1;
@@ -1852,16 +2864,21 @@ fixture_build(struct delta_buf *bin, struct delta_buf *json)
 				e[7].x = e[2].x + 60;	/* in view */
 			seq += t % 5 == 0 ? 3 : 1;
 		}
-		frame_build(&fr, e, 28);
-		aoi_update(a, fr.pos, fr.n);
+		/* The motions as the server makes them, tick by tick. */
+		tick = FIX_TICK0 + (uint64_t)t;
+		fr = delta_tick_frame(&dt);
+		frame_build(fr, e, 28);
+		delta_tick_begin(&dt, tick, 0);
+		aoi_update(a, fr->pos, fr->n);
 		if (t == 33)		/* the client's output was full */
 			continue;
 		aoi_view(a, FIX_VIEWER, &av);
 		msg.len = 0;
-		len = delta_encode(enc, c, &msg, FIX_TICK0 + (uint64_t)t,
-		    seq, fr.ents, fr.n, av.visible_at, av.nvisible);
+		len = delta_encode(enc, c, &msg, tick, seq, fr->ents, fr->n,
+		    av.visible_at, av.nvisible);
 		ck_assert_int_eq(delta_decode(&v, msg.p, len, NULL), 0);
-		assert_view_truth(&v, fr.ents, av.visible_at, av.nvisible);
+		assert_view_truth(&v, fr->ents, av.visible_at, av.nvisible);
+		assert_view_near(&v, e, 28);
 
 		for (i = 0; i < 4; i++)
 			le[i] = (uint8_t)(len >> (8 * i));
@@ -1876,7 +2893,7 @@ fixture_build(struct delta_buf *bin, struct delta_buf *json)
 
 	delta_view_free(&v);
 	delta_buf_free(&msg);
-	delta_frame_free(&fr);
+	delta_tick_free(&dt);
 	delta_client_free(c);
 	delta_enc_free(enc);
 	aoi_free(a);
@@ -2091,6 +3108,83 @@ START_TEST(test_fixture_v2)
 }
 END_TEST
 
+/*
+ * The committed format-3 fixture: while format 3 is the current one, the
+ * encoder writes it byte for byte (messages and JSON, the motions made
+ * by delta_tick_begin as a server makes them); the C decoder replays it
+ * to the views its JSON describes; and it is the scenario of
+ * delta-v2.bin: message by message the same entities, players at the
+ * same positions and mobs within DELTA_SLACK_MOB of them. The viewer,
+ * who walks straight, costs a record only when she starts or stops.
+ */
+START_TEST(test_fixture_v3)
+{
+	struct delta_buf	 bin = { 0 }, json = { 0 };
+	struct delta_view	 v2, v3;
+	struct fixture		 fx2, fx3;
+	const struct delta_seen	*a, *b;
+	const uint8_t		*m2, *m3;
+	size_t			 off2 = 0, off3 = 0, n2, n3, count = 0, i;
+	size_t			 viewer = 0, mobs_off = 0;
+	int32_t			 slack;
+
+	fixture_replay(3);
+
+	fixture_load(&fx3, 3);
+#if DELTA_VERSION == 3
+	fixture_build(&bin, &json);
+	assert_bytes(bin.p, bin.len, fx3.bin, fx3.len);
+	ck_assert_uint_eq(json.len, fx3.jlen);
+	ck_assert(memcmp(json.p, fx3.json, fx3.jlen) == 0);
+#endif
+
+	fixture_load(&fx2, 2);
+	delta_view_init(&v2);
+	delta_view_init(&v3);
+	while ((m2 = fixture_next(&fx2, &off2, &n2)) != NULL) {
+		m3 = fixture_next(&fx3, &off3, &n3);
+		ck_assert_ptr_nonnull(m3);
+		ck_assert_int_eq(delta_decode(&v2, m2, n2, NULL), 0);
+		ck_assert_int_eq(delta_decode(&v3, m3, n3, NULL), 0);
+		ck_assert(v2.tick == v3.tick && v2.seq == v3.seq &&
+		    v2.n == v3.n);
+		for (i = 0; i < v2.n; i++) {
+			a = &v2.ents[i];
+			b = &v3.ents[i];
+			ck_assert(a->f.id == b->f.id &&
+			    a->f.kind == b->f.kind && a->f.type == b->f.type &&
+			    a->f.hp == b->f.hp && a->f.max_hp == b->f.max_hp &&
+			    a->f.level == b->f.level);
+			ck_assert_str_eq(a->name, b->name);
+			slack = a->f.kind == DELTA_PLAYER ?
+			    DELTA_SLACK_PLAYER : DELTA_SLACK_MOB;
+			ck_assert_msg(abs(a->f.xq - b->f.xq) <= slack &&
+			    abs(a->f.yq - b->f.yq) <= slack, "message %zu: "
+			    "%u at (%d, %d), in format 2 (%d, %d)", count,
+			    a->f.id, b->f.xq, b->f.yq, a->f.xq, a->f.yq);
+			mobs_off += a->f.xq != b->f.xq || a->f.yq != b->f.yq;
+		}
+		/* A new motion of the viewer starts at this tick. */
+		b = delta_view_find(&v3, FIX_VIEWER);
+		viewer += count > 0 && b->f.t0 == v3.tick;
+		count++;
+	}
+	ck_assert_ptr_null(fixture_next(&fx3, &off3, &n3));
+	ck_assert_uint_eq(count, FIX_TICKS - 1);
+	/* Off by some steps now and then: the slack is used. */
+	ck_assert_uint_gt(mobs_off, 0);
+	/* She starts walking, stops at the 26th tick, walks on. */
+	ck_assert_msg(viewer <= 3, "%zu motions of the viewer", viewer);
+
+	delta_view_free(&v2);
+	delta_view_free(&v3);
+	fixture_free(&fx2);
+	fixture_free(&fx3);
+	delta_buf_free(&bin);
+	delta_buf_free(&json);
+}
+END_TEST
+
 static Suite *
 delta_suite(int forking)
 {
@@ -2106,6 +3200,10 @@ delta_suite(int forking)
 	tcase_add_loop_test(tc, test_round_trip, 0, 3);
 	tcase_add_loop_test(tc, test_round_trip_tick, 0, 3);
 	tcase_add_test(tc, test_unchanged_free);
+	tcase_add_test(tc, test_reckoning);
+	tcase_add_loop_test(tc, test_walkers, 0, 3);
+	tcase_add_test(tc, test_format2_after_3);
+	tcase_add_test(tc, test_tick_save);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_fuzz);
@@ -2115,6 +3213,7 @@ delta_suite(int forking)
 	tcase_add_test(tc, test_free_null);
 	tcase_add_test(tc, test_fixture_v1);
 	tcase_add_test(tc, test_fixture_v2);
+	tcase_add_test(tc, test_fixture_v3);
 	if (forking) {		/* these exit the process */
 		tcase_add_exit_test(tc, test_encode_unsorted, 70);
 		tcase_add_exit_test(tc, test_encode_bad_index, 70);

@@ -869,7 +869,7 @@ test("fixture: v1 and v2 are the same views, v2 a byte shorter per " +
 
 test("fixture: v3 shows players where v2 does, mobs within the slack",
     () => {
-	// delta.h: DELTA_SLACK_PLAYER 0, DELTA_SLACK_MOB 8 (x_q).
+	// delta.h: DELTA_SLACK_PLAYER 0, DELTA_SLACK_MOB 16 (x_q).
 	const a = loadFixture(2), b = loadFixture(3);
 	assert.equal(a.messages.length, b.messages.length);
 	const v2 = new DeltaView(), v3 = new DeltaView();
@@ -884,7 +884,7 @@ test("fixture: v3 shows players where v2 does, mobs within the slack",
 			const f = v3.get(e.id);
 			const dx = Math.abs(f.xq - e.xq);
 			const dy = Math.abs(f.yq - e.yq);
-			const slack = e.kind === delta.KIND_PLAYER ? 0 : 8;
+			const slack = e.kind === delta.KIND_PLAYER ? 0 : 16;
 			assert.ok(dx <= slack && dy <= slack,
 			    `message ${i}: ${e.id} off by ${dx}, ${dy}`);
 			off += dx + dy > 0;

@@ -8,6 +8,10 @@ const RADIUS = 10;		// half the side of a body's box
 // How far a position a client sees may be from the true one: deltas carry
 // 1/8 units, rounded (JSON states carried 2 decimals).
 const QERR = 1 / 16;
+// How far a delta may show a mob from where it is (src/delta.h,
+// DELTA_SLACK_MOB: 16 steps of 1/8 unit), on top of QERR: its motion is
+// corrected past that.
+const MOB_SLACK = 2;
 
 function prop(o, name) {
 	const p = (o.properties || []).find((x) => x.name === name);
@@ -125,4 +129,4 @@ function waypoint(map, x0, y0, x1, y1) {
 	return best;
 }
 
-module.exports = { RADIUS, QERR, prop, loadMap, waypoint };
+module.exports = { RADIUS, QERR, MOB_SLACK, prop, loadMap, waypoint };
