@@ -1719,24 +1719,6 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	pl = e->leave.p;
 	pe = e->enter.p;
 	pu = e->update.p;
-	/*
-	 * The most common case of all: it sees what it saw (one memcmp), so
-	 * the merge below is a walk of the states of what it sees, without
-	 * comparing ids; the first entity that enters again hands over to it.
-	 */
-	if (fast && k->n == nat && nat != 0 &&
-	    memcmp(k->ids, ids, nat * sizeof *ids) == 0) {
-		for (; j < nat && at[j] < fr->n &&
-		    (state = t->states[at[j]]) != DELTA_REC_NEW; j++) {
-			if (state == DELTA_REC_UPDATE) {
-				pu = delta_put_rec(pu, ids[j], &uprev,
-				    &t->recs[at[j]]);
-				nupdate++;
-			}
-		}
-		i = j;
-		last = j != 0 ? ids[j - 1] : 0;
-	}
 	while (i < k->n || j < nat) {
 		/*
 		 * The common case first, in a loop of its own: seen before
