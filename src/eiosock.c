@@ -249,9 +249,15 @@ int
 eiosock_send_parts(struct eiosock *s, const void *a, size_t alen,
     const void *b, size_t blen)
 {
-	char	*joined;
+	char	 head[128], *joined;
 	int	 rv;
 
+	/* A Socket.IO header is short: no allocation a client a tick. */
+	if (alen < sizeof head) {
+		head[0] = '4';
+		memcpy(head + 1, a, alen);
+		return (ws_send_parts(s->ws, 0, head, 1 + alen, b, blen));
+	}
 	joined = xmalloc(1 + alen + blen);
 	joined[0] = '4';
 	memcpy(joined + 1, a, alen);
