@@ -99,7 +99,9 @@ usage(int code)
 "                   [--join-timeout S] [--decode full|header|K]\n"
 "                   [--prefix ID] [--json]\n"
 "       zoned-bench --write-area DIR --scenario S --players N\n"
-"       zoned-bench --write-floor [--sends K] [--size BYTES] [--json]\n");
+"       zoned-bench --write-floor [--sends K] [--size BYTES] [--json]\n"
+"       zoned-bench --write-floor --sockets N [--ticks T] [--tick-ms MS]\n"
+"                   [--size BYTES] [--json]\n");
 	exit(code);
 }
 
@@ -1254,8 +1256,12 @@ enum {
 	OPT_DATA_DIR, OPT_DURATION, OPT_WARMUP, OPT_TOKEN, OPT_TOKEN_FILE,
 	OPT_AREA, OPT_BATCH, OPT_PARALLEL, OPT_INPUT_MS, OPT_SEED,
 	OPT_JOIN_TIMEOUT, OPT_DECODE, OPT_PREFIX, OPT_JSON, OPT_WRITE_AREA,
-	OPT_WRITE_FLOOR, OPT_SENDS, OPT_SIZE
+	OPT_WRITE_FLOOR, OPT_SENDS, OPT_SIZE, OPT_SOCKETS, OPT_TICKS,
+	OPT_TICK_MS
 };
+
+/* zoned-bench-floor.c: --write-floor --sockets. */
+int	floor_ticks(unsigned, unsigned, unsigned, size_t, int);
 
 static const struct option bench_options[] = {
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
@@ -1280,6 +1286,9 @@ static const struct option bench_options[] = {
 	{ "write-floor", no_argument, NULL, OPT_WRITE_FLOOR },
 	{ "sends", required_argument, NULL, OPT_SENDS },
 	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "sockets", required_argument, NULL, OPT_SOCKETS },
+	{ "ticks", required_argument, NULL, OPT_TICKS },
+	{ "tick-ms", required_argument, NULL, OPT_TICK_MS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1292,7 +1301,9 @@ main(int argc, char **argv)
 	const char		*write_area = NULL;
 	char			*cause, area[64];
 	unsigned		 sends = 100000, size = 64;
-	int			 ch, write_floor = 0, code;
+	unsigned		 sockets = 0, ticks = 100, tick_ms = 50;
+	int			 ch, write_floor = 0, code, sends_set = 0;
+	int			 ticks_set = 0;
 	size_t			 i;
 
 	b = xcalloc(1, sizeof *b);
@@ -1392,10 +1403,25 @@ main(int argc, char **argv)
 		case OPT_SENDS:
 			sends = (unsigned)bench_number("--sends", optarg, 1,
 			    1e9);
+			sends_set = 1;
 			break;
 		case OPT_SIZE:
 			size = (unsigned)bench_number("--size", optarg, 1,
 			    1 << 20);
+			break;
+		case OPT_SOCKETS:
+			sockets = (unsigned)bench_number("--sockets", optarg,
+			    1, 50000);
+			break;
+		case OPT_TICKS:
+			ticks = (unsigned)bench_number("--ticks", optarg, 1,
+			    1e6);
+			ticks_set = 1;
+			break;
+		case OPT_TICK_MS:
+			tick_ms = (unsigned)bench_number("--tick-ms", optarg,
+			    0, 10000);
+			ticks_set = 1;
 			break;
 		case 'h':
 			usage(EX_OK);
@@ -1405,6 +1431,15 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(EX_USAGE);
+	if (sockets != 0 && sends_set)
+		errx(EX_USAGE, "--sends is for the one-pair floor: with "
+		    "--sockets, --ticks");
+	if (sockets == 0 && ticks_set)
+		errx(EX_USAGE, "--ticks and --tick-ms need --sockets");
+	if (sockets != 0 && !write_floor)
+		errx(EX_USAGE, "--sockets needs --write-floor");
+	if (write_floor && sockets != 0)
+		return (floor_ticks(sockets, ticks, tick_ms, size, b->json));
 	if (write_floor)
 		return (bench_floor(sends, size, b->json));
 	if (b->scenario == NULL || b->players == 0)
