@@ -9,7 +9,8 @@
  *	zoned-bench-ctl.c	control-plane requests (evhttp)
  *	zoned-bench-hist.c	histograms for percentiles in fixed memory
  *	zoned-bench-scenario.c	the scenario S area and its characters
- *	zoned-bench-floor.c	the cost of one small write() on loopback
+ *	zoned-bench-floor.c	the cost of a small write() on loopback, one
+ *			or one to each of N sockets a tick
  */
 #ifndef ZONED_BENCH_COMMON_H
 #define ZONED_BENCH_COMMON_H
@@ -155,6 +156,7 @@ struct floor_result {
 };
 
 int	 floor_run(unsigned, size_t, struct floor_result *, char **);
+int	 floor_ticks(unsigned, unsigned, unsigned, size_t, int);
 
 /* Phases of a run, in order. */
 enum bench_phase {

@@ -186,8 +186,6 @@ struct ticks_msg {
 	uint64_t	 bytes;
 };
 
-int	floor_ticks(unsigned, unsigned, unsigned, size_t, int);
-
 /* Room for both ends of n connections; a clear error if there is none. */
 static int
 ticks_nofile(unsigned n, char **cause)

@@ -1261,7 +1261,6 @@ enum {
 };
 
 /* zoned-bench-floor.c: --write-floor --sockets. */
-int	floor_ticks(unsigned, unsigned, unsigned, size_t, int);
 
 static const struct option bench_options[] = {
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
