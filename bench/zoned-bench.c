@@ -1260,8 +1260,6 @@ enum {
 	OPT_TICK_MS
 };
 
-/* zoned-bench-floor.c: --write-floor --sockets. */
-
 static const struct option bench_options[] = {
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
 	{ "players", required_argument, NULL, OPT_PLAYERS },
