@@ -381,6 +381,12 @@ main(int argc, char **argv)
 		    "second %.0f\n", (double)sb.seen / (double)ticks /
 		    (double)w->nplayers, (double)sb.bytes / (double)ticks /
 		    (double)w->nplayers * HZ);
+		/* What dead reckoning saves: motions that had to start anew. */
+		printf("  sync: new motions a tick, players %.1f%%, mobs "
+		    "%.1f%%\n", sb.dt.carried[0] == 0 ? 0.0 : 100.0 *
+		    (double)sb.dt.renewed[0] / (double)sb.dt.carried[0],
+		    sb.dt.carried[1] == 0 ? 0.0 : 100.0 *
+		    (double)sb.dt.renewed[1] / (double)sb.dt.carried[1]);
 		for (i = 0; i < w->nplayers; i++)
 			delta_known_free(sb.clients[i]);
 		free(sb.clients);

@@ -1628,6 +1628,7 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 	struct delta_rec		*r;
 	size_t				 i, cap;
 	uint8_t				*q;
+	int				 k;
 
 	t->cur = !t->cur;
 	t->ticks[t->cur] = tick;
@@ -1657,6 +1658,9 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 		}
 		delta_motion(&now->ents[i].f, &now->pos[i], &old->f,
 		    &was->pos[old - was->ents], tick, tick - t->ticks[!t->cur]);
+		k = now->ents[i].f.kind == DELTA_PLAYER ? 0 : 1;
+		t->carried[k]++;
+		t->renewed[k] += now->ents[i].f.t0 == tick;
 		/*
 		 * The record without its key, whose gap depends on the
 		 * client (delta_put_rec): a motion alone goes without its

@@ -357,6 +357,9 @@ struct delta_tick {
 	/* Motions a restore brought, for the seed frame (by id). */
 	struct delta_fields	*motions;
 	size_t			 nmotions;
+	/* Counts, by kind: entities carried over, new motions of those. */
+	uint64_t		 carried[2];
+	uint64_t		 renewed[2];
 };
 
 struct delta_enc;
