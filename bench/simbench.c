@@ -6,18 +6,21 @@
  * is seeded: the counts and world_hash match on every machine.
  *
  * --sync also runs what a zoned tick does after the step for every
- * player as a client (src/sync.c, without the sockets): the interest
- * grid (aoi.c, --radius, default 400) and each player's binary delta
+ * player as a client (src/sync.c, without the sockets): the frame of the
+ * tick and the interest grid's layout (aoi.c, --radius, default 400),
+ * then for each player its look (aoi_look_one) and its binary delta
  * (delta.c's shared tick: each entity's update made once, then per
- * client a merge of ids), and prints their cost and the bytes a client
- * gets. "encoding" includes making the shared records.
+ * client a merge of ids), and prints their cost, the tick's whole work,
+ * the bytes a client gets and how many entities needed a new motion.
+ * "looks and encoding" includes making the shared records.
  *
  * --scenario S steps scenario S instead (README, "Load generator"): the
  * very area zoned-bench --write-area writes (zoned-bench-scenario.c),
  * loaded as zoned loads it, and the players walking as zoned-bench's
  * clients do (a new direction every 2 s +-25%, turning back 48 units from
- * the edge, an input every 100 ms). With --sync, step + interest +
- * encoding is issue 7's "work" without the sockets, free of their noise.
+ * the edge, an input every 100 ms). With --sync, "work a tick" (step,
+ * interest and encoding) is issue 7's "work" without the sockets, free
+ * of their noise.
  */
 #include "config.h"
 
@@ -55,7 +58,7 @@ struct syncbench {
 	struct delta_enc	*enc;
 	struct delta_known	**clients;
 	struct delta_buf	 buf;
-	uint64_t		*aoi_ns, *enc_ns, bytes, seen;
+	uint64_t		*aoi_ns, *enc_ns, *work_ns, bytes, seen;
 };
 
 static uint64_t
@@ -75,12 +78,11 @@ sync_tick(struct syncbench *sb, struct world *w, long t)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	delta_frame_world(fr, w);
-	aoi_update(sb->aoi, fr->pos, fr->n);
+	aoi_layout(sb->aoi, fr->pos, fr->n);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	delta_tick_begin(&sb->dt, w->tick, 0);
 	for (i = 0; i < w->nplayers; i++) {
-		if (aoi_view(sb->aoi, w->players[i].id, &v) != 0)
-			continue;
+		aoi_look_one(sb->aoi, w->players[i].id, &v);
 		sb->buf.len = 0;
 		sb->bytes += delta_encode_tick(&sb->dt, sb->enc,
 		    sb->clients[i], &sb->buf, w->players[i].last_seq,
@@ -304,15 +306,13 @@ main(int argc, char **argv)
 	memset(&sb, 0, sizeof sb);
 	if (sync) {
 		sb.aoi = aoi_new(area_width(a), area_height(a), (float)radius);
-		aoi_set_diffs(sb.aoi, 0);	/* as sync.c */
 		sb.enc = delta_enc_new();
 		sb.clients = xcalloc(w->nplayers + 1, sizeof *sb.clients);
-		for (i = 0; i < w->nplayers; i++) {
-			aoi_viewer_add(sb.aoi, w->players[i].id);
+		for (i = 0; i < w->nplayers; i++)
 			sb.clients[i] = delta_known_new();
-		}
 		sb.aoi_ns = xcalloc((size_t)ticks, sizeof *sb.aoi_ns);
 		sb.enc_ns = xcalloc((size_t)ticks, sizeof *sb.enc_ns);
+		sb.work_ns = xcalloc((size_t)ticks, sizeof *sb.work_ns);
 	}
 	for (t = 0; t < ticks; t++) {
 		for (i = n = 0; scenario && i < w->nplayers; i++)
@@ -339,8 +339,10 @@ main(int argc, char **argv)
 			maxev = w->nevents;
 		for (i = 0; i < w->nevents; i++)
 			kinds[w->events[i].kind]++;
-		if (sync)
+		if (sync) {
 			sync_tick(&sb, w, t);
+			sb.work_ns[t] = ns[t] + sb.aoi_ns[t] + sb.enc_ns[t];
+		}
 	}
 	for (i = 0; i < w->nmobs; i++)
 		states[w->mobs[i].state]++;
@@ -357,12 +359,17 @@ main(int argc, char **argv)
 	if (sync) {
 		qsort(sb.aoi_ns, (size_t)ticks, sizeof *ns, cmp_u64);
 		qsort(sb.enc_ns, (size_t)ticks, sizeof *ns, cmp_u64);
-		printf("  sync (radius %ld): interest us p50 %.1f p99 %.1f, "
-		    "encoding us p50 %.1f p99 %.1f\n", radius,
+		qsort(sb.work_ns, (size_t)ticks, sizeof *ns, cmp_u64);
+		/* As zoned's tick: the frame and grid, then look and encode. */
+		printf("  sync (radius %ld): frame and grid us p50 %.1f p99 "
+		    "%.1f, looks and encoding us p50 %.1f p99 %.1f\n", radius,
 		    (double)sb.aoi_ns[ticks / 2] / 1e3,
 		    (double)sb.aoi_ns[ticks * 99 / 100] / 1e3,
 		    (double)sb.enc_ns[ticks / 2] / 1e3,
 		    (double)sb.enc_ns[ticks * 99 / 100] / 1e3);
+		printf("  work a tick (step and sync) us p50 %.1f p99 %.1f\n",
+		    (double)sb.work_ns[ticks / 2] / 1e3,
+		    (double)sb.work_ns[ticks * 99 / 100] / 1e3);
 	}
 	printf("machine-independent:\n  events/step %.1f (max %" PRIu64
 	    ", dropped %" PRIu64 ")\n", (double)nev / (double)ticks, maxev,
@@ -392,6 +399,7 @@ main(int argc, char **argv)
 		free(sb.clients);
 		free(sb.aoi_ns);
 		free(sb.enc_ns);
+		free(sb.work_ns);
 		aoi_free(sb.aoi);
 		delta_enc_free(sb.enc);
 		delta_tick_free(&sb.dt);

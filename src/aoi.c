@@ -89,6 +89,10 @@ struct aoi {
 
 	size_t		 tested, visible;	/* last update */
 	int		 nodiffs;	/* entered, left, stayed not wanted */
+
+	/* aoi_look_one's: one viewer's sets, each look over the last. */
+	struct aoi_viewer scratch;
+	const struct aoi_entity *ents;	/* of the last aoi_layout */
 };
 
 /*
@@ -146,6 +150,7 @@ aoi_free(struct aoi *a)
 		return;
 	for (i = 0; i < a->nviewers; i++)
 		aoi_viewer_clear(&a->viewers[i]);
+	aoi_viewer_clear(&a->scratch);
 	free(a->viewers);
 	free(a->start);
 	free(a->cellof);
@@ -408,8 +413,30 @@ aoi_set_diffs(struct aoi *a, int on)
 void
 aoi_update(struct aoi *a, const struct aoi_entity *ents, size_t n)
 {
-	uint32_t	*start = a->start, c, self;
-	size_t		 i, j, v, placed = 0, cum, slot;
+	uint32_t	self;
+	size_t		j, v;
+
+	aoi_layout(a, ents, n);
+	/* Viewers and entities are both by id: find each one's entity. */
+	for (v = 0, j = 0; v < a->nviewers; v++) {
+		while (j < n && ents[j].id < a->viewers[v].id)
+			j++;
+		self = j < n && ents[j].id == a->viewers[v].id ?
+		    (uint32_t)j : AOI_NONE;
+		aoi_look(a, &a->viewers[v], ents, self);
+	}
+}
+
+/*
+ * The entities by cell, for the looks of aoi_look_one: ents must stay as
+ * they are until the last of those. aoi_update does this, then every
+ * viewer's look.
+ */
+void
+aoi_layout(struct aoi *a, const struct aoi_entity *ents, size_t n)
+{
+	uint32_t	*start = a->start, c;
+	size_t		 i, placed = 0, cum, slot;
 	double		 x, y;
 
 	aoi_reserve(a, n);
@@ -450,17 +477,41 @@ aoi_update(struct aoi *a, const struct aoi_entity *ents, size_t n)
 		a->sidx[slot] = (uint32_t)i;
 	}
 	a->nents = n;
+	a->ents = ents;
 	a->tested = 0;
 	a->visible = 0;
+}
 
-	/* Viewers and entities are both by id: find each one's entity. */
-	for (v = 0, j = 0; v < a->nviewers; v++) {
-		while (j < n && ents[j].id < a->viewers[v].id)
-			j++;
-		self = j < n && ents[j].id == a->viewers[v].id ?
-		    (uint32_t)j : AOI_NONE;
-		aoi_look(a, &a->viewers[v], ents, self);
+/*
+ * What entity id sees of the last aoi_layout, looked at now, with no
+ * entered, left or stayed: good until the next look. Looking at each
+ * client's view just before it is encoded, rather than every view in
+ * aoi_update, keeps the view in the cache for its encoding (at 2,000
+ * viewers the views are 2.8 MB). An id not among the entities sees
+ * nothing.
+ */
+void
+aoi_look_one(struct aoi *a, uint32_t id, struct aoi_view *out)
+{
+	struct aoi_viewer	*v = &a->scratch;
+	size_t			 lo = 0, hi = a->nents, mid;
+	int			 nodiffs = a->nodiffs;
+
+	while (lo < hi) {		/* a->ids ascend */
+		mid = lo + (hi - lo) / 2;
+		if (a->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	a->nodiffs = 1;
+	aoi_look(a, v, a->ents, lo < a->nents && a->ids[lo] == id ?
+	    (uint32_t)lo : AOI_NONE);
+	a->nodiffs = nodiffs;
+	memset(out, 0, sizeof *out);
+	out->visible = v->vis[v->cur];
+	out->visible_at = v->vis_at;
+	out->nvisible = v->nvis[v->cur];
 }
 
 /*

@@ -83,6 +83,8 @@ int		 aoi_viewer_remove(struct aoi *, uint32_t);
 size_t		 aoi_viewer_count(const struct aoi *);
 void		 aoi_set_diffs(struct aoi *, int);
 void		 aoi_update(struct aoi *, const struct aoi_entity *, size_t);
+void		 aoi_layout(struct aoi *, const struct aoi_entity *, size_t);
+void		 aoi_look_one(struct aoi *, uint32_t, struct aoi_view *);
 int		 aoi_view(const struct aoi *, uint32_t, struct aoi_view *);
 void		 aoi_stats(const struct aoi *, struct aoi_stats *);
 

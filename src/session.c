@@ -765,8 +765,6 @@ session_free(struct session *s)
 
 	TAILQ_REMOVE(&inst->sessions, s, entry);
 	inst->nsessions--;
-	if (inst->run != NULL)
-		sync_forget_viewer(inst->run->sync, s->viewer);
 	delta_known_free(s->dk);
 	siosock_free(s->sock);
 	free(s->character_id);

@@ -61,7 +61,6 @@ struct session {
 	struct handoff		*handoff;	/* crossing to a neighbour */
 	int			 reading_held;	/* queue full until the tick */
 	struct delta_known	*dk;		/* what its client was sent */
-	uint32_t		 viewer;	/* player the AOI knows it as */
 	TAILQ_ENTRY(session)	 entry;
 };
 

@@ -38,8 +38,6 @@ sync_new(const struct area *area, float radius)
 	if ((aoi = aoi_new(area_width(area), area_height(area),
 	    radius)) == NULL)
 		return (NULL);
-	/* The tick encoder merges id lists itself: only visible is used. */
-	aoi_set_diffs(aoi, 0);
 	sy = xcalloc(1, sizeof *sy);
 	sy->aoi = aoi;
 	sy->enc = delta_enc_new();
@@ -58,27 +56,6 @@ sync_free(struct sync *sy)
 	free(sy);
 }
 
-/* A session goes: its player no longer looks. */
-void
-sync_forget_viewer(struct sync *sy, uint32_t player)
-{
-	if (sy != NULL && player != 0)
-		aoi_viewer_remove(sy->aoi, player);
-}
-
-/* The interest grid looks through the eyes of s's player, and only it. */
-static void
-sync_viewer(struct sync *sy, struct session *s)
-{
-	if (s->viewer == s->player)
-		return;
-	if (s->viewer != 0)
-		aoi_viewer_remove(sy->aoi, s->viewer);
-	s->viewer = s->player;
-	if (s->viewer != 0)
-		aoi_viewer_add(sy->aoi, s->viewer);
-}
-
 /* s's delta for this tick, queued on its socket. */
 static void
 sync_send(struct sync *sy, struct session *s, struct world *w)
@@ -90,8 +67,8 @@ sync_send(struct sync *sy, struct session *s, struct world *w)
 
 	if (s->dk == NULL)
 		s->dk = delta_known_new();
-	if (aoi_view(sy->aoi, s->player, &v) != 0)
-		return;
+	/* Looked at now, to be encoded while in the cache. */
+	aoi_look_one(sy->aoi, s->player, &v);
 	sy->buf.len = 0;
 	len = delta_encode_tick(&sy->dt, sy->enc, s->dk, &sy->buf,
 	    p != NULL ? p->last_seq : 0, v.visible, v.visible_at, v.nvisible);
@@ -172,14 +149,10 @@ sync_tick(struct instance *inst, uint64_t started_ns)
 	struct delta_frame	*frame;
 	struct session		*s;
 
-	TAILQ_FOREACH(s, &inst->sessions, entry) {
-		if (s->state == SESSION_PLAYING)
-			sync_viewer(sy, s);
-	}
 	frame = delta_tick_frame(&sy->dt);
 	delta_frame_world(frame, run->world);
 	delta_tick_begin(&sy->dt, run->world->tick, 0);
-	aoi_update(sy->aoi, frame->pos, frame->n);
+	aoi_layout(sy->aoi, frame->pos, frame->n);
 	TAILQ_FOREACH(s, &inst->sessions, entry) {
 		if (session_state_due(s))
 			sync_send(sy, s, run->world);

@@ -31,7 +31,6 @@ struct sync_stats {
 
 struct sync	*sync_new(const struct area *, float);
 void		 sync_free(struct sync *);
-void		 sync_forget_viewer(struct sync *, uint32_t);
 void		 sync_tick(struct instance *, uint64_t);
 void		 sync_seed(struct instance *);
 struct snapr;

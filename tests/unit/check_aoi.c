@@ -400,7 +400,7 @@ run_case(const struct world_case *wc, uint64_t seed, int diffs)
 	uint32_t	 viewers[NVIEWERS], nextid = 1;
 	uint64_t	 s = seed;
 	struct aoi	*a;
-	struct aoi_view	 v;
+	struct aoi_view	 v, one;
 	int		 tick;
 
 	a = aoi_new(wc->w, wc->h, wc->radius);
@@ -433,6 +433,15 @@ run_case(const struct world_case *wc, uint64_t seed, int diffs)
 			for (k = 0; k < v.nvisible; k++)
 				CHECK(e[v.visible_at[k]].id == v.visible[k],
 				    "visible_at[%zu]", k);
+			/* A look of its own (sync.c's), the same set. */
+			aoi_look_one(a, viewers[i], &one);
+			assert_ids(one.visible, one.nvisible, want, nw,
+			    "aoi_look_one");
+			for (k = 0; k < one.nvisible; k++)
+				CHECK(e[one.visible_at[k]].id ==
+				    one.visible[k], "look visible_at[%zu]", k);
+			CHECK(one.nentered == 0 && one.nleft == 0 &&
+			    one.nstayed == 0, "diffs from aoi_look_one");
 			if (!diffs) {
 				CHECK(v.nentered == 0 && v.nleft == 0 &&
 				    v.nstayed == 0, "diffs when off");
@@ -485,6 +494,37 @@ run_case(const struct world_case *wc, uint64_t seed, int diffs)
 	}
 	aoi_free(a);
 }
+
+/*
+ * aoi_layout alone, then a look for each entity and for an id not in the
+ * world (which sees nothing): what brute force says, no viewer needed.
+ */
+START_TEST(test_look_one)
+{
+	static struct aoi_entity e[600];
+	static uint32_t		 want[600];
+	struct aoi		*a = aoi_new(1000, 700, 120);
+	struct aoi_view		 one;
+	uint64_t		 s = 77;
+	size_t			 i, n = 600, nw;
+
+	for (i = 0; i < n; i++) {
+		e[i].id = (uint32_t)(2 * i + 1);
+		e[i].x = (float)(tunit(&s) * 1000);
+		e[i].y = (float)(tunit(&s) * 700);
+	}
+	aoi_layout(a, e, n);
+	for (i = 0; i < n; i++) {
+		aoi_look_one(a, e[i].id, &one);
+		nw = brute(e, n, e[i].id, 120, want);
+		ck_assert_uint_gt(nw, 0);		/* itself */
+		assert_ids(one.visible, one.nvisible, want, nw, "look");
+	}
+	aoi_look_one(a, 2, &one);			/* no such entity */
+	ck_assert_uint_eq(one.nvisible, 0);
+	aoi_free(a);
+}
+END_TEST
 
 START_TEST(test_brute_force)
 {
@@ -654,6 +694,7 @@ aoi_suite(int forking)
 	tcase_add_test(tc, test_walk_past);
 	tcase_add_test(tc, test_viewer_remove);
 	tcase_add_test(tc, test_brute_force);
+	tcase_add_test(tc, test_look_one);
 	tcase_add_test(tc, test_cost_follows_density);
 	tcase_add_test(tc, test_no_alloc);
 	tcase_add_test(tc, test_free_null);
