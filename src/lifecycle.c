@@ -233,6 +233,7 @@ lifecycle_run_free(struct run *run)
 	json_object_put(run->neighbours);
 	free(run->inputs);
 	free(run->players_json);
+	free(run->event_keys);
 	sync_free(run->sync);
 	free(run);
 }

@@ -59,6 +59,10 @@ struct run {
 	size_t			 inputs_cap;
 	char			*players_json;
 	size_t			 players_cap;
+	/* The tick's events by player: player << 32 | index, sorted. */
+	uint64_t		*event_keys;
+	size_t			 nevent_keys, event_keys_cap;
+	uint64_t		 event_keys_tick;	/* tick + 1 built for */
 	struct sync		*sync;		/* made at the first tick */
 };
 

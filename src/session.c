@@ -803,34 +803,86 @@ static const char *session_event_names[] = { "hit", "mob_killed",
     "died", "respawned", "level_up", "loot", "quest_accepted",
     "quest_progress", "quest_done", "talk", "exit" };
 
+static int
+session_cmp_key(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * The tick's events by the player they concern, built once a tick: each
+ * client then finds its own by binary search, rather than every client
+ * going through every event (2,000 clients and a fight's hundreds of
+ * hits a tick). An event concerns its a, and for a hit its b too (a hit
+ * b); the keys are player << 32 | index, so a player's come in order.
+ */
+static void
+session_index_events(struct run *run)
+{
+	struct world		*w = run->world;
+	struct world_event	*e;
+	size_t			 i, n = 0;
+
+	if (run->event_keys_tick == w->tick + 1)
+		return;
+	if (2 * w->nevents > run->event_keys_cap) {
+		run->event_keys_cap = 2 * w->nevents;
+		run->event_keys = xreallocarray(run->event_keys,
+		    run->event_keys_cap, sizeof *run->event_keys);
+	}
+	for (i = 0; i < w->nevents; i++) {
+		e = &w->events[i];
+		run->event_keys[n++] = (uint64_t)e->a << 32 | i;
+		if (e->kind == EVENT_HIT && e->b != e->a)
+			run->event_keys[n++] = (uint64_t)e->b << 32 | i;
+	}
+	if (n > 1)
+		qsort(run->event_keys, n, sizeof *run->event_keys,
+		    session_cmp_key);
+	run->nevent_keys = n;
+	run->event_keys_tick = w->tick + 1;
+}
+
 /*
  * What happened this step that concerns the player, as JSON objects
- * appended to buf: {"type", "a", "b", "value", "text"?}.
+ * appended to *buf (NULL or allocated, *len bytes, grown as needed and
+ * NUL-terminated once anything is added): {"type", "a", "b", "value",
+ * "text"?}.
  */
 static void
 session_events_json(struct session *s, char **buf, size_t *len)
 {
-	struct world		*w = s->instance->run->world;
+	struct run		*run = s->instance->run;
+	struct world		*w = run->world;
 	struct world_event	*e;
 	struct json_object	*text;
-	size_t			 i;
+	size_t			 lo = 0, hi, mid, n;
+	uint64_t		 key = (uint64_t)s->player << 32;
 	char			*item;
 	int			 first = 1;
 
-	for (i = 0; i < w->nevents; i++) {
-		e = &w->events[i];
-		/* b names an entity only for hits (a hit b). */
-		if (e->a != s->player && !(e->kind == EVENT_HIT &&
-		    e->b == s->player))
-			continue;
+	session_index_events(run);
+	for (hi = run->nevent_keys; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		if (run->event_keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < run->nevent_keys && run->event_keys[lo] >> 32 ==
+	    s->player; lo++) {
+		e = &w->events[run->event_keys[lo] & 0xffffffffu];
 		text = json_object_new_string(e->text);
-		*len += (size_t)xasprintf(&item, "%s{\"type\":\"%s\","
+		n = (size_t)xasprintf(&item, "%s{\"type\":\"%s\","
 		    "\"a\":%u,\"b\":%u,\"value\":%lld,\"text\":%s}",
 		    first ? "" : ",", session_event_names[e->kind], e->a, e->b,
 		    (long long)e->value, jsonutil_string(text, NULL));
 		json_object_put(text);
-		*buf = xrealloc(*buf, *len + 1);
-		strcat(*buf, item);
+		*buf = xrealloc(*buf, *len + n + 1);
+		memcpy(*buf + *len, item, n + 1);
+		*len += n;
 		free(item);
 		first = 0;
 	}
@@ -880,11 +932,11 @@ session_state_due(struct session *s)
 void
 session_send_events(struct session *s)
 {
-	char	*events, *msg;
+	char	*events = NULL, *msg;
 	size_t	 elen = 0;
 	int	 n;
 
-	events = xstrdup("");
+	/* Nothing allocated for a client with no events (most of them). */
 	session_events_json(s, &events, &elen);
 	if (elen != 0) {
 		n = xasprintf(&msg, "[\"events\",[%s]]", events);
@@ -906,12 +958,12 @@ session_send_state(struct session *s, const char *shared, size_t len,
 	if (!session_state_due(s))
 		return;
 	p = world_player_find(s->instance->run->world, s->player);
-	events = xstrdup("");
+	events = NULL;
 	session_events_json(s, &events, &elen);
 	n = xasprintf(&msg, "[\"state\",{\"tick\":%llu,\"seq\":%llu,"
 	    "%.*s,\"events\":[%s]}]", (unsigned long long)tick,
 	    (unsigned long long)(p != NULL ? p->last_seq : 0), (int)len,
-	    shared, events);
+	    shared, events != NULL ? events : "");
 	siosock_emit_raw(s->sock, "/", msg, (size_t)n);
 	free(events);
 	free(msg);
