@@ -367,19 +367,7 @@ test("kind change: leave and enter again under one id", () => {
 
 // ---- format 3: motions ----------------------------------------------------
 
-// A small writer of messages, by arithmetic (no 32-bit bitwise operators:
-// a motion's zigzag goes up to 2^38).
-function varint(out, v) {
-	do {
-		const b = v % 128;
-		v = Math.floor(v / 128);
-		out.push(v > 0 ? b | 0x80 : b);
-	} while (v > 0);
-}
-
-function zigzag(out, n) {
-	varint(out, n >= 0 ? n * 2 : -n * 2 - 1);
-}
+const { varint, zigzag } = require("./varint.cjs");
 
 // A message of format 3 (or version, for the update records of format 2
 // given dxq, dyq): leave [ids]; enter [{id, kind, type, bx, by, vx, vy,

@@ -43,17 +43,7 @@ function peek(p) {
 // the message that takes a client that was sent `was` to `now`, both Maps
 // id -> {kind (0 player, 1 mob), type, x, y, hp, max_hp, level (a mob's
 // state), name}.
-function varint(out, v) {
-	do {
-		const b = v % 128;
-		v = Math.floor(v / 128);
-		out.push(v > 0 ? b | 0x80 : b);
-	} while (v > 0);
-}
-
-function zigzag(out, n) {
-	varint(out, n >= 0 ? n * 2 : -n * 2 - 1);
-}
+const { varint, zigzag } = require("./varint.cjs");
 
 function quantise(x) {
 	return Math.sign(x) * Math.round(Math.abs(x) * 8);
