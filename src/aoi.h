@@ -23,6 +23,13 @@
  * aoi_set_diffs(a, 0) stops working out entered, left and stayed (they
  * stay empty): a user that needs only visible saves a merge per viewer.
  *
+ * aoi_layout does only the first half of an update (the entities into
+ * their cells); aoi_look_one(a, id, &view) then gives what entity id
+ * sees, by the same rules, looked at now and good until the next look,
+ * with no viewer to register and no entered, left or stayed. sync.c
+ * looks at each client's view just before it encodes it, while the view
+ * is in the cache.
+ *
  * Cost: an update sorts the entities into a uniform grid of cells of side
  * radius (larger on a huge map, to cap the cell count) in O(entities +
  * cells), then, per viewer, tests the entities of the 3 x 3 cells around
