@@ -614,11 +614,11 @@ delta_put_update_fields(uint8_t *p, const struct delta_fields *was,
 }
 
 /*
- * The update record of id (format 2) from rec[0..len), its mask and
- * fields (delta_put_update_fields): the key, (id_gap << 1) | P, then
- * the fields without the mask if the mask is DELTA_F_POS alone (P = 1,
- * a position-only update, the most common record), else the mask and
- * the fields (P = 0). The key is below 2^33: at most 5 bytes.
+ * The update record of id from rec[0..len), its mask and fields
+ * (delta_put_update_fields): the key, (id_gap << 1) | P, then the
+ * fields without the mask if the mask is DELTA_F_POS alone (P = 1, a
+ * motion-only update, the most common record), else the mask and the
+ * fields (P = 0). The key is below 2^33: at most 5 bytes.
  */
 static uint8_t *
 delta_put_keyed(uint8_t *p, uint32_t id, uint32_t *prev, const uint8_t *rec,
@@ -943,8 +943,9 @@ delta_rd_id(struct delta_rd *r, int first, uint32_t *id)
 /*
  * The id of an update record, the next of its list, and whether the
  * record is position only (*pos). Format 1: the id's gap (never position
- * only: a mask follows). Format 2: the key, a varint of at most 5 bytes
- * below 2^33, (id_gap << 1) | P, P being 1 for a position-only update.
+ * only: a mask follows). Formats 2 and 3: the key, a varint of at most
+ * 5 bytes below 2^33, (id_gap << 1) | P, P being 1 for an update of the
+ * position (format 2) or motion (format 3) alone.
  */
 static int
 delta_rd_update_id(struct delta_rd *r, int first, uint32_t *id, int *pos)

@@ -118,8 +118,8 @@
  * entity that did not change, or moves as its motion says, costs no
  * byte; a quiet tick is 6 bytes while tick < 128 (header and three zero
  * counts). The most common record, a new motion (a player turns, a mob
- * bumps into another), is 5 to 7 bytes: key, dx_q and dy_q (usually 0
- * or a few steps) and a velocity of 2 bytes an axis.
+ * bumps into another), is 5 to 7 bytes: key, dx and dy (usually 0 or a
+ * few steps) and a velocity of 2 bytes an axis.
  *
  * Format 2 had no motion: an enter carried x_q and y_q instead of bx,
  * by, vx and vy, and a position update (the same mask bit and P)
@@ -326,7 +326,8 @@ struct delta_known {
  * and copied for each client that sees it: all a client's merge reads of
  * an entity, in one place (three arrays and a buffer cost three or four
  * cache misses an entity a client). bytes holds the record after its key:
- * with p 1, dx_q and dy_q; with p 0, the mask and its fields.
+ * with p 1, the motion (dx, dy, vx, vy); with p 0, the mask and its
+ * fields.
  */
 #define DELTA_REC_BYTES		34	/* 1 + 2 * 6 + 2 * 3 + 3 * 5 */
 
