@@ -47,7 +47,7 @@
 #define SPAWNERS 8		/* per side: 64 spawners */
 
 #define USAGE	"usage: simbench [--mobs N] [--players M] [--ticks T] " \
-	"[--seed S] [--scenario S] [--sync [--radius R]]\n"
+	"[--seed S] [--scenario S] [--sync [--radius R] [--lists]]\n"
 
 #define WALK_EDGE	48.0f	/* scenario S: turn back this near the edge */
 
@@ -58,6 +58,9 @@ struct syncbench {
 	struct delta_enc	*enc;
 	struct delta_known	**clients;
 	struct delta_buf	 buf;
+	uint64_t		*view;		/* by slot, kept 0 */
+	size_t			 viewcap;
+	int			 lists;		/* --lists: the long way */
 	uint64_t		*aoi_ns, *enc_ns, *work_ns, bytes, seen;
 };
 
@@ -74,14 +77,33 @@ sync_tick(struct syncbench *sb, struct world *w, long t)
 	struct delta_frame	*fr = delta_tick_frame(&sb->dt);
 	struct aoi_view		 v;
 	struct timespec		 t0, t1, t2;
-	size_t			 i;
+	size_t			 i, lo, hi, n;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	delta_frame_world(fr, w);
 	aoi_layout(sb->aoi, fr->pos, fr->n);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	delta_tick_begin(&sb->dt, w->tick, 0);
-	for (i = 0; i < w->nplayers; i++) {
+	if (sb->dt.renumbered) {
+		for (i = 0; i < w->nplayers; i++)
+			delta_known_rebase(&sb->dt, sb->clients[i]);
+	}
+	if (sb->dt.nwords > sb->viewcap) {
+		free(sb->view);
+		sb->view = calloc(sb->dt.nwords, sizeof *sb->view);
+		sb->viewcap = sb->dt.nwords;
+	}
+	/* As src/sync.c: players are the frame's first entities. */
+	for (i = 0; i < w->nplayers && !sb->lists; i++) {
+		n = aoi_look_mask(sb->aoi, i, sb->dt.slot_of, sb->view, &lo,
+		    &hi);
+		sb->buf.len = 0;
+		sb->bytes += delta_encode_view(&sb->dt, sb->enc,
+		    sb->clients[i], &sb->buf, w->players[i].last_seq,
+		    sb->view, lo, hi, n);
+		sb->seen += n;
+	}
+	for (i = 0; i < w->nplayers && sb->lists; i++) {
 		aoi_look_one(sb->aoi, w->players[i].id, &v);
 		sb->buf.len = 0;
 		sb->bytes += delta_encode_tick(&sb->dt, sb->enc,
@@ -250,9 +272,10 @@ main(int argc, char **argv)
 	    { "players", 1, NULL, 'p' }, { "ticks", 1, NULL, 't' },
 	    { "seed", 1, NULL, 's' }, { "sync", 0, NULL, 'S' },
 	    { "radius", 1, NULL, 'r' }, { "scenario", 1, NULL, 'c' },
+	    { "lists", 0, NULL, 'l' },
 	    { "help", 0, NULL, 'h' }, { 0 } };
 	struct syncbench	 sb;
-	int			 sync = 0, scenario = 0;
+	int			 sync = 0, scenario = 0, lists = 0;
 	float			*dir = NULL;
 	long			 radius = 400;
 	long			 mobs = 4000, players = 2000, ticks = 1200, t;
@@ -272,6 +295,7 @@ main(int argc, char **argv)
 		case 't': ticks = number(optarg, 10000000); break;
 		case 's': seed = (uint64_t)number(optarg, 0x7fffffffL); break;
 		case 'S': sync = 1; break;
+		case 'l': lists = 1; break;
 		case 'r': radius = number(optarg, 1000000); break;
 		case 'c':
 			if (strcmp(optarg, "S") != 0)
@@ -304,6 +328,7 @@ main(int argc, char **argv)
 	turn = xcalloc((size_t)players + 1, sizeof *turn);
 	ns = xcalloc((size_t)ticks, sizeof *ns);
 	memset(&sb, 0, sizeof sb);
+	sb.lists = lists;
 	if (sync) {
 		sb.aoi = aoi_new(area_width(a), area_height(a), (float)radius);
 		sb.enc = delta_enc_new();
@@ -404,6 +429,7 @@ main(int argc, char **argv)
 		delta_enc_free(sb.enc);
 		delta_tick_free(&sb.dt);
 		delta_buf_free(&sb.buf);
+		free(sb.view);
 	}
 	free(in);
 	free(dir);

@@ -308,23 +308,18 @@ aoi_drain(struct aoi *a, struct aoi_viewer *v, uint32_t *vis, size_t wi,
 }
 
 /*
- * One viewer's look at this tick: self is its entity's index, or NONE.
- * Leaves its sets in v and counts the distance tests.
+ * What the entity of index self (or NONE) sees, into a->hits, in no
+ * order; counts the distance tests. Returns how many.
  */
-static void
-aoi_look(struct aoi *a, struct aoi_viewer *v, const struct aoi_entity *ents,
-    uint32_t self)
+static size_t
+aoi_hits(struct aoi *a, const struct aoi_entity *ents, uint32_t self)
 {
 	const uint32_t	*start = a->start, *sidx = a->sidx;
 	const float	*sx = a->sx, *sy = a->sy;
-	uint32_t	*hits = a->hits, *vis;
-	uint64_t	*bits = a->bits, *sum = a->sum, w;
-	size_t		 c0, c1, r0, r1, row, s, end, i, j, k, sw, wi, lo;
-	size_t		 nh = 0, np, nc, ne = 0, nl = 0, ns = 0;
+	uint32_t	*hits = a->hits;
+	size_t		 c0, c1, r0, r1, row, s, end, nh = 0;
 	double		 cx, cy, r = a->radius, slack, dx, dy;
-	const uint32_t	*prev;
 
-	v->cur ^= 1;
 	if (self != AOI_NONE && a->cellof[self] == AOI_NONE)
 		hits[nh++] = self;	/* not finite: sees itself only */
 	else if (self != AOI_NONE) {
@@ -348,6 +343,25 @@ aoi_look(struct aoi *a, struct aoi_viewer *v, const struct aoi_entity *ents,
 			}
 		}
 	}
+	return (nh);
+}
+
+/*
+ * One viewer's look at this tick: self is its entity's index, or NONE.
+ * Leaves its sets in v.
+ */
+static void
+aoi_look(struct aoi *a, struct aoi_viewer *v, const struct aoi_entity *ents,
+    uint32_t self)
+{
+	uint32_t	*hits = a->hits, *vis;
+	uint64_t	*bits = a->bits, *sum = a->sum, w;
+	size_t		 i, j, k, sw, wi, lo;
+	size_t		 nh, np, nc, ne = 0, nl = 0, ns = 0;
+	const uint32_t	*prev;
+
+	v->cur ^= 1;
+	nh = aoi_hits(a, ents, self);
 
 	/* Into the bitmap, out in index order, which is id order. */
 	aoi_viewer_reserve(v, nh);
@@ -548,4 +562,30 @@ aoi_stats(const struct aoi *a, struct aoi_stats *st)
 	st->visible = a->visible;
 	st->cells = a->ncells;
 	st->cell = (float)a->cell;
+}
+
+/*
+ * What the entity of index self of the last aoi_layout sees (NONE: not
+ * an entity, nothing), by the rules of aoi.h, as bits set in a bitmap of
+ * the caller's: bit slot_of[i] for each entity i seen (slot_of NULL: bit
+ * i). [*lo, *hi) are the words set, empty if none. Returns how many.
+ */
+size_t
+aoi_look_mask(struct aoi *a, size_t self, const uint32_t *slot_of,
+    uint64_t *bits, size_t *lo, size_t *hi)
+{
+	size_t		i, nh, b, wlo = SIZE_MAX, whi = 0;
+
+	nh = aoi_hits(a, a->ents, self < a->nents ? (uint32_t)self :
+	    AOI_NONE);
+	a->visible += nh;
+	for (i = 0; i < nh; i++) {
+		b = slot_of != NULL ? slot_of[a->hits[i]] : a->hits[i];
+		bits[b / 64] |= (uint64_t)1 << (b % 64);
+		wlo = b / 64 < wlo ? b / 64 : wlo;
+		whi = b / 64 + 1 > whi ? b / 64 + 1 : whi;
+	}
+	*lo = nh != 0 ? wlo : 0;
+	*hi = whi;
+	return (nh);
 }

@@ -28,7 +28,10 @@
  * sees, by the same rules, looked at now and good until the next look,
  * with no viewer to register and no entered, left or stayed. sync.c
  * looks at each client's view just before it encodes it, while the view
- * is in the cache.
+ * is in the cache. aoi_look_mask(a, index, slot_of, bits, &lo, &hi) is the
+ * same look by the entity's index, as bits set in a bitmap of the
+ * caller's, renumbered through slot_of (stable slots: slots.h) so that
+ * sync.c compares it with the bitmap of what the client was sent.
  *
  * Cost: an update sorts the entities into a uniform grid of cells of side
  * radius (larger on a huge map, to cap the cell count) in O(entities +
@@ -92,6 +95,8 @@ void		 aoi_set_diffs(struct aoi *, int);
 void		 aoi_update(struct aoi *, const struct aoi_entity *, size_t);
 void		 aoi_layout(struct aoi *, const struct aoi_entity *, size_t);
 void		 aoi_look_one(struct aoi *, uint32_t, struct aoi_view *);
+size_t		 aoi_look_mask(struct aoi *, size_t, const uint32_t *,
+		     uint64_t *, size_t *, size_t *);
 int		 aoi_view(const struct aoi *, uint32_t, struct aoi_view *);
 void		 aoi_stats(const struct aoi *, struct aoi_stats *);
 

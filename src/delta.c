@@ -65,6 +65,8 @@
 
 struct delta_enc {
 	struct delta_buf	 leave, enter, update;
+	uint32_t		*ids, *at;	/* a view as lists */
+	size_t			 cap;
 };
 
 struct delta_client {
@@ -396,6 +398,8 @@ delta_enc_free(struct delta_enc *e)
 	delta_buf_free(&e->leave);
 	delta_buf_free(&e->enter);
 	delta_buf_free(&e->update);
+	free(e->ids);
+	free(e->at);
 	free(e);
 }
 
@@ -1318,12 +1322,25 @@ delta_view_find(const struct delta_view *v, uint32_t id)
  * snapshot) is resynchronised: every id it knows leaves and everything
  * it sees enters, in one message (which the format allows: an enter may
  * name an id that left in the same message).
+ *
+ * delta_encode_view does the same with bitmaps: every entity has a
+ * stable slot (slots.h), what a client knows is a bitmap over the slots
+ * and so is what it sees (aoi_look_mask), and the tick marks the slots
+ * of entities new to the frame and of those with a record. A client then
+ * costs a pass over the words of two bitmaps (about 100 at 6,000
+ * entities) and its records, instead of a merge of two id lists that
+ * visits every entity it sees (scenario S, 2,000 clients: 28% less time
+ * for the looks and the encoding, bench/simbench --lists). The messages
+ * are the same bytes.
  */
 
 struct delta_known *
 delta_known_new(void)
 {
-	return (xcalloc(1, sizeof (struct delta_known)));
+	struct delta_known	*k = xcalloc(1, sizeof *k);
+
+	k->ids_ok = 1;		/* knows nothing, as a list */
+	return (k);
 }
 
 void
@@ -1332,6 +1349,7 @@ delta_known_free(struct delta_known *k)
 	if (k == NULL)
 		return;
 	free(k->ids);
+	free(k->bits);
 	free(k);
 }
 
@@ -1353,7 +1371,64 @@ delta_known_reserve(struct delta_known *k, size_t n)
 size_t
 delta_known_bytes(const struct delta_known *k)
 {
-	return (sizeof *k + k->cap * sizeof *k->ids);
+	return (sizeof *k + k->cap * sizeof *k->ids +
+	    k->nwords * sizeof *k->bits);
+}
+
+/* Drops k's bitmap: it knows by its list alone. */
+static void
+delta_known_unslot(struct delta_known *k)
+{
+	size_t	w;
+
+	for (w = k->lo; w < k->hi; w++)
+		k->bits[w] = 0;
+	k->lo = k->hi = 0;
+	k->slotted = 0;
+}
+
+/*
+ * Makes k's list of ids from its bitmap, by the slots of t or, if k's are
+ * of the generation before (t's delta_tick_begin renumbered them), by
+ * those; the bitmap of an older generation is dropped. Call it for every
+ * known after a renumbering (t->renumbered), before another tick begins,
+ * and before saving one. A bitmap of any other generation is a caller bug.
+ */
+void
+delta_known_rebase(const struct delta_tick *t, struct delta_known *k)
+{
+	size_t		w, n = 0, slot;
+	uint64_t	x;
+	uint32_t	id;
+	int		old;
+
+	if (!k->slotted)
+		return;
+	old = k->gen + 1 == t->slots.gen && t->renumbered;
+	if (k->gen != t->slots.gen && !old)
+		fatalx("delta_known_rebase: slots of generation %llu, the "
+		    "tick's are of %llu", (unsigned long long)k->gen,
+		    (unsigned long long)t->slots.gen);
+	if (!k->ids_ok) {
+		delta_known_reserve(k, k->n);
+		for (w = k->lo; w < k->hi; w++) {
+			for (x = k->bits[w]; x != 0; x &= x - 1) {
+				slot = w * 64 + (size_t)__builtin_ctzll(x);
+				id = old ? slots_old_id(&t->slots, slot) :
+				    t->slots.id[slot];
+				if (n == k->n || id == SLOTS_FREE ||
+				    (n > 0 && id <= k->ids[n - 1]))
+					fatalx("delta_known_rebase: slot %zu",
+					    slot);
+				k->ids[n++] = id;
+			}
+		}
+		if (n != k->n)
+			fatalx("delta_known_rebase: %zu ids of %zu", n, k->n);
+		k->ids_ok = 1;
+	}
+	if (old)
+		delta_known_unslot(k);
 }
 
 /*
@@ -1370,6 +1445,8 @@ delta_known_set(struct delta_known *k, const uint32_t *ids, size_t n,
 		memcpy(k->ids, ids, n * sizeof *ids);
 	k->n = n;
 	k->synced = synced;
+	k->ids_ok = 1;
+	delta_known_unslot(k);
 }
 
 /*
@@ -1383,6 +1460,8 @@ delta_known_save(const struct delta_known *k, uint64_t tick, struct snapw *w)
 	size_t		 i;
 	uint32_t	 prev = 0;
 
+	if (!k->ids_ok)
+		fatalx("delta_known_save: no list (delta_known_rebase)");
 	snapw_u8(w, k->synced == tick && tick != 0);
 	snapw_u32(w, (uint32_t)k->n);
 	for (i = 0; i < k->n; i++) {
@@ -1443,6 +1522,8 @@ delta_known_restore(struct delta_known *k, uint64_t tick, struct snapr *r,
 	(void)snapr_bytes(r, used);
 	k->n = n;
 	k->synced = current ? tick : 0;
+	k->ids_ok = 1;
+	delta_known_unslot(k);
 	return (0);
 }
 
@@ -1456,6 +1537,13 @@ delta_tick_free(struct delta_tick *t)
 	free(t->recs);
 	free(t->states);
 	free(t->motions);
+	slots_free(&t->slots);
+	free(t->slot_of);
+	free(t->ids);
+	free(t->at_of[0]);
+	free(t->at_of[1]);
+	free(t->fresh);
+	free(t->changed);
 	memset(t, 0, sizeof *t);
 }
 
@@ -1615,6 +1703,46 @@ delta_motion(struct delta_fields *now, const struct aoi_entity *at,
 }
 
 /*
+ * The slots of the current frame's entities (slots.h): slot_of, at_of,
+ * and room for the bitmaps over them, cleared.
+ */
+static void
+delta_tick_slots(struct delta_tick *t)
+{
+	const struct delta_frame	*now = &t->frames[t->cur];
+	size_t				 i, nslots;
+	uint32_t			*at;
+
+	for (i = 0; i < now->n; i++)
+		t->ids[i] = now->ents[i].f.id;
+	t->renumbered = slots_assign(&t->slots, t->ids, now->n, t->slot_of);
+	nslots = t->slots.n;
+	if (nslots > t->atcap[t->cur]) {
+		t->at_of[t->cur] = xreallocarray(t->at_of[t->cur], nslots,
+		    sizeof *t->at_of[t->cur]);
+		t->atcap[t->cur] = nslots;
+	}
+	at = t->at_of[t->cur];
+	if (nslots != 0)
+		memset(at, 0xff, nslots * sizeof *at);	/* DELTA_NO_INDEX */
+	for (i = 0; i < now->n; i++)
+		at[t->slot_of[i]] = (uint32_t)i;
+	t->atgen[t->cur] = t->slots.gen;
+	t->nwords = (nslots + 63) / 64;
+	if (t->nwords > t->wordcap) {
+		free(t->fresh);
+		free(t->changed);
+		t->fresh = xcalloc(t->nwords, sizeof *t->fresh);
+		t->changed = xcalloc(t->nwords, sizeof *t->changed);
+		t->wordcap = t->nwords;
+	}
+	if (t->nwords != 0) {
+		memset(t->fresh, 0, t->nwords * sizeof *t->fresh);
+		memset(t->changed, 0, t->nwords * sizeof *t->changed);
+	}
+}
+
+/*
  * The frame delta_tick_frame gave is tick's: it becomes the current one,
  * its motions go on from the frame before, and the records against that
  * one are made. With seed, it is only the starting point (a restored
@@ -1627,9 +1755,10 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 	struct delta_frame		*now, *was;
 	const struct delta_entity	*old;
 	struct delta_rec		*r;
-	size_t				 i, cap;
+	size_t				 i, cap, slot;
+	uint32_t			 oi;
 	uint8_t				*q;
-	int				 k;
+	int				 k, byslot;
 
 	t->cur = !t->cur;
 	t->ticks[t->cur] = tick;
@@ -1638,23 +1767,37 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 	was = &t->frames[!t->cur];
 	t->have_prev = !seed && t->ticks[!t->cur] != 0 &&
 	    t->ticks[!t->cur] < tick;
-	if (seed) {
-		delta_tick_seed(t);
-		return;
-	}
 	if (now->n > t->reccap) {
 		cap = now->n * 2;
 		t->recs = xreallocarray(t->recs, cap, sizeof *t->recs);
 		t->states = xrealloc(t->states, cap);
+		t->slot_of = xreallocarray(t->slot_of, cap,
+		    sizeof *t->slot_of);
+		t->ids = xreallocarray(t->ids, cap, sizeof *t->ids);
 		t->reccap = cap;
 	}
+	delta_tick_slots(t);
+	if (seed) {
+		delta_tick_seed(t);
+		return;
+	}
+	/* The frame before by slot, if its slots are these. */
+	byslot = t->atgen[!t->cur] == t->slots.gen &&
+	    t->at_of[!t->cur] != NULL;
 	for (i = 0; i < now->n; i++) {
 		r = &t->recs[i];
-		old = t->have_prev ? delta_frame_find(was,
-		    now->ents[i].f.id) : NULL;
+		slot = t->slot_of[i];
+		old = NULL;
+		if (t->have_prev && byslot) {
+			oi = slot < t->atcap[!t->cur] ?
+			    t->at_of[!t->cur][slot] : DELTA_NO_INDEX;
+			old = oi != DELTA_NO_INDEX ? &was->ents[oi] : NULL;
+		} else if (t->have_prev)
+			old = delta_frame_find(was, now->ents[i].f.id);
 		if (old == NULL || old->f.kind != now->ents[i].f.kind ||
 		    old->f.type != now->ents[i].f.type) {
 			t->states[i] = DELTA_REC_NEW;
+			t->fresh[slot / 64] |= (uint64_t)1 << (slot % 64);
 			continue;
 		}
 		delta_motion(&now->ents[i].f, &now->pos[i], &old->f,
@@ -1671,10 +1814,27 @@ delta_tick_begin(struct delta_tick *t, uint64_t tick, int seed)
 		    &now->ents[i].f, tick);
 		r->len = (uint8_t)(q - r->bytes);
 		t->states[i] = r->len != 0 ? DELTA_REC_UPDATE : DELTA_REC_SAME;
+		if (r->len != 0)
+			t->changed[slot / 64] |= (uint64_t)1 << (slot % 64);
 		r->p = r->len != 0 && r->bytes[0] == DELTA_F_POS;
 		if (r->p)
 			memmove(r->bytes, r->bytes + 1, --r->len);
 	}
+}
+
+/*
+ * Empties e's three lists, with room for the records of a client that
+ * knew nknown entities and sees nseen (delta_put_rec writes a record's
+ * room whole).
+ */
+static void
+delta_enc_lists(struct delta_enc *e, size_t nknown, size_t nseen)
+{
+	e->leave.len = e->enter.len = e->update.len = 0;
+	delta_buf_reserve(&e->leave, nknown * DELTA_LEAVE_MAX);
+	delta_buf_reserve(&e->enter, nseen * DELTA_ENTER_MAX);
+	delta_buf_reserve(&e->update, nseen * DELTA_UPDATE_MAX +
+	    DELTA_REC_BYTES);
 }
 
 /*
@@ -1714,13 +1874,11 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	uint8_t				*pl, *pe, *pu, state;
 	int				 fast;
 
+	if (!k->ids_ok)
+		delta_known_rebase(t, k);
 	/* Knows the frame before: updates; else everything anew. */
 	fast = t->have_prev && k->synced == t->ticks[!t->cur];
-	e->leave.len = e->enter.len = e->update.len = 0;
-	delta_buf_reserve(&e->leave, k->n * DELTA_LEAVE_MAX);
-	delta_buf_reserve(&e->enter, nat * DELTA_ENTER_MAX);
-	delta_buf_reserve(&e->update, nat * DELTA_UPDATE_MAX +
-	    DELTA_REC_BYTES);
+	delta_enc_lists(e, k->n, nat);
 	pl = e->leave.p;
 	pe = e->enter.p;
 	pu = e->update.p;
@@ -1776,6 +1934,8 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 		memcpy(k->ids, ids, nat * sizeof *ids);
 	k->n = nat;
 	k->synced = t->ticks[t->cur];
+	k->ids_ok = 1;
+	delta_known_unslot(k);
 
 	nl = (size_t)(pl - e->leave.p);
 	ne = (size_t)(pe - e->enter.p);
@@ -1783,4 +1943,163 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 	start = out->len;
 	return (delta_assemble(e, out, t->ticks[t->cur], seq, nleave, nl,
 	    nenter, ne, nupdate, nu) - start);
+}
+
+/* k's bitmap, as big as the tick's, zero beyond what it held. */
+static void
+delta_known_words(struct delta_known *k, size_t nwords)
+{
+	if (nwords <= k->nwords)
+		return;
+	k->bits = xreallocarray(k->bits, nwords, sizeof *k->bits);
+	memset(k->bits + k->nwords, 0, (nwords - k->nwords) * sizeof *k->bits);
+	k->nwords = nwords;
+}
+
+/*
+ * A client that does not know the frame before by slot: its message the
+ * long way (delta_encode_tick, from lists), then its bitmap is the view.
+ */
+static size_t
+delta_encode_view_lists(struct delta_tick *t, struct delta_enc *e,
+    struct delta_known *k, struct delta_buf *out, uint64_t seq,
+    uint64_t *view, size_t lo, size_t hi, size_t nview)
+{
+	const uint32_t	*at_of = t->at_of[t->cur];
+	size_t		 w, n = 0, slot, len;
+	uint64_t	 x;
+
+	if (nview > e->cap) {
+		e->cap = nview * 2;
+		e->ids = xreallocarray(e->ids, e->cap, sizeof *e->ids);
+		e->at = xreallocarray(e->at, e->cap, sizeof *e->at);
+	}
+	for (w = lo; w < hi; w++) {
+		for (x = view[w]; x != 0; x &= x - 1) {
+			slot = w * 64 + (size_t)__builtin_ctzll(x);
+			if (n == nview || at_of[slot] == DELTA_NO_INDEX)
+				fatalx("delta_encode_view: slot %zu", slot);
+			e->ids[n] = t->slots.id[slot];
+			e->at[n++] = at_of[slot];
+		}
+	}
+	if (n != nview)
+		fatalx("delta_encode_view: %zu of %zu", n, nview);
+	len = delta_encode_tick(t, e, k, out, seq, e->ids, e->at, n);
+	for (w = lo; w < hi; w++) {
+		k->bits[w] = view[w];
+		view[w] = 0;
+	}
+	k->lo = lo;
+	k->hi = hi;
+	k->slotted = 1;
+	k->gen = t->slots.gen;
+	return (len);
+}
+
+/*
+ * Appends to out client k's message for this tick, as delta_encode_tick
+ * does, from view: a bitmap over the slots of this tick (t->nwords words,
+ * non-zero only in [lo, hi)) of the nview entities the client sees,
+ * which aoi_look_mask makes; view is all zero again on return. A client
+ * that knows the frame before by the same slots costs a few operations a
+ * word of the two bitmaps (leave = known & ~view, enter = view & ~known,
+ * updates = view & known & changed, entities new to the frame leaving and
+ * entering again) and a record for each of those; the bits come out in
+ * slot order, which is id order. Others go the long way once.
+ */
+size_t
+delta_encode_view(struct delta_tick *t, struct delta_enc *e,
+    struct delta_known *k, struct delta_buf *out, uint64_t seq,
+    uint64_t *view, size_t lo, size_t hi, size_t nview)
+{
+	const struct delta_frame	*fr = &t->frames[t->cur];
+	const uint32_t			*at_of = t->at_of[t->cur];
+	const uint32_t			*sid = t->slots.id;
+	uint64_t			*kb, v, kn, f, both, x;
+	size_t				 w, wlo, whi, nlo = SIZE_MAX, nhi = 0;
+	size_t				 slot, nl, ne, nu, start;
+	size_t				 nleave = 0, nenter = 0, nupdate = 0;
+	uint32_t			 lprev = 0, eprev = 0, uprev = 0, at;
+	uint64_t			 tick = t->ticks[t->cur];
+	uint8_t				*pl, *pe, *pu;
+
+	if (hi > t->nwords || lo > hi)
+		fatalx("delta_encode_view: words %zu..%zu of %zu", lo, hi,
+		    t->nwords);
+	/*
+	 * The client's bitmap is cold (a kilobyte each, for thousands of
+	 * clients): ask for all its lines at once, not one by one.
+	 */
+	for (w = k->lo; w < k->hi; w += 8)
+		__builtin_prefetch(&k->bits[w]);
+	delta_known_words(k, t->nwords);
+	if (lo == hi)
+		lo = hi = 0;
+	if (!t->have_prev || !k->slotted || k->gen != t->slots.gen ||
+	    k->synced != t->ticks[!t->cur])
+		return (delta_encode_view_lists(t, e, k, out, seq, view, lo,
+		    hi, nview));
+
+	delta_enc_lists(e, k->n, nview);
+	pl = e->leave.p;
+	pe = e->enter.p;
+	pu = e->update.p;
+	kb = k->bits;
+	/* The words either bitmap may have bits in. */
+	if (k->lo == k->hi) {
+		wlo = lo;
+		whi = hi;
+	} else if (lo == hi) {
+		wlo = k->lo;
+		whi = k->hi;
+	} else {
+		wlo = k->lo < lo ? k->lo : lo;
+		whi = k->hi > hi ? k->hi : hi;
+	}
+	for (w = wlo; w < whi; w++) {
+		v = view[w];
+		kn = kb[w];
+		if ((v | kn) == 0)
+			continue;
+		f = t->fresh[w];
+		both = v & kn;
+		/* Known and new to the frame: it leaves and enters again. */
+		for (x = (kn & ~v) | (both & f); x != 0; x &= x - 1) {
+			slot = w * 64 + (size_t)__builtin_ctzll(x);
+			pl = delta_put_id(pl, sid[slot], &lprev);
+			nleave++;
+		}
+		for (x = (v & ~kn) | (both & f); x != 0; x &= x - 1) {
+			slot = w * 64 + (size_t)__builtin_ctzll(x);
+			if ((at = at_of[slot]) == DELTA_NO_INDEX)
+				fatalx("delta_encode_view: slot %zu", slot);
+			pe = delta_put_enter(pe, &fr->ents[at], &eprev, tick);
+			nenter++;
+		}
+		for (x = both & ~f & t->changed[w]; x != 0; x &= x - 1) {
+			slot = w * 64 + (size_t)__builtin_ctzll(x);
+			pu = delta_put_rec(pu, sid[slot], &uprev,
+			    &t->recs[at_of[slot]]);
+			nupdate++;
+		}
+		kb[w] = v;
+		view[w] = 0;
+		if (v != 0) {
+			nlo = w < nlo ? w : nlo;
+			nhi = w + 1;
+		}
+	}
+	k->lo = nlo == SIZE_MAX ? 0 : nlo;
+	k->hi = nhi;
+	k->n = nview;
+	k->ids_ok = 0;
+	k->synced = tick;
+
+	nl = (size_t)(pl - e->leave.p);
+	ne = (size_t)(pe - e->enter.p);
+	nu = (size_t)(pu - e->update.p);
+	start = out->len;
+	return (delta_assemble(e, out, tick, seq, nleave, nl, nenter, ne,
+	    nupdate, nu) - start);
 }

@@ -198,6 +198,7 @@
 #include <stdint.h>
 
 #include "aoi.h"
+#include "slots.h"
 
 struct world;
 
@@ -311,14 +312,24 @@ struct delta_view {
 };
 
 /*
- * What a client knows, for the shared tick (delta_encode_tick): the ids
- * it was sent, ascending, as the frame of tick synced has them.
+ * What a client knows, for the shared tick: the ids it was sent, as the
+ * frame of tick synced has them. delta_encode_tick keeps them as a list
+ * (ascending ids), delta_encode_view as a bitmap over the tick's slots,
+ * of one generation of them; delta_known_rebase makes the list from the
+ * bitmap (which a renumbering of the slots, or a snapshot, needs).
  */
 struct delta_known {
-	uint32_t		*ids;
-	size_t			 n;
+	uint32_t		*ids;		/* if ids_ok: ascending */
+	size_t			 n;		/* entities it knows */
 	size_t			 cap;
 	uint64_t		 synced;	/* 0: nothing the encoder keeps */
+	int			 ids_ok;
+	/* If slotted: the same as a bitmap over the tick's slots. */
+	int			 slotted;
+	uint64_t		 gen;		/* of the slots */
+	uint64_t		*bits;
+	size_t			 nwords;
+	size_t			 lo, hi;	/* words that may be non-zero */
 };
 
 /*
@@ -361,7 +372,26 @@ struct delta_tick {
 	/* Counts, by kind: entities carried over, new motions of those. */
 	uint64_t		 carried[2];
 	uint64_t		 renewed[2];
+	/*
+	 * Stable slots (slots.h) of frames[cur]'s entities, for
+	 * delta_encode_view: slot_of by index, at_of[cur] the index of
+	 * each slot (DELTA_NO_INDEX if absent), and bitmaps over the slots
+	 * of the entities DELTA_REC_NEW (fresh) and DELTA_REC_UPDATE
+	 * (changed). renumbered: this tick's delta_tick_begin laid the
+	 * slots out anew (delta_known_rebase).
+	 */
+	struct slots		 slots;
+	uint32_t		*slot_of;
+	uint32_t		*ids;		/* scratch for slots_assign */
+	uint32_t		*at_of[2];
+	size_t			 atcap[2];
+	uint64_t		 atgen[2];
+	uint64_t		*fresh, *changed;
+	size_t			 nwords, wordcap;
+	int			 renumbered;
 };
+
+#define DELTA_NO_INDEX		UINT32_MAX
 
 struct delta_enc;
 struct delta_client;
@@ -415,6 +445,11 @@ int		 delta_tick_restore(struct delta_tick *, uint64_t,
 size_t		 delta_encode_tick(struct delta_tick *, struct delta_enc *,
 		     struct delta_known *, struct delta_buf *, uint64_t,
 		     const uint32_t *, const uint32_t *, size_t);
+size_t		 delta_encode_view(struct delta_tick *, struct delta_enc *,
+		     struct delta_known *, struct delta_buf *, uint64_t,
+		     uint64_t *, size_t, size_t, size_t);
+void		 delta_known_rebase(const struct delta_tick *,
+		     struct delta_known *);
 
 void		 delta_view_init(struct delta_view *);
 void		 delta_view_free(struct delta_view *);

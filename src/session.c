@@ -1034,8 +1034,10 @@ session_save(struct session *s, struct snapw *w)
 		snapw_i32(w, s->queue[i].arg);
 	}
 	snapw_u8(w, s->dk != NULL && s->instance->run != NULL);
-	if (s->dk != NULL && s->instance->run != NULL)
+	if (s->dk != NULL && s->instance->run != NULL) {
+		sync_known_ids(s->instance, s->dk);
 		delta_known_save(s->dk, s->instance->run->world->tick, w);
+	}
 	siosock_save(s->sock, w);
 }
 

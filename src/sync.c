@@ -25,6 +25,8 @@ struct sync {
 	struct delta_tick	 dt;	/* this tick's entities, shared */
 	struct delta_enc	*enc;
 	struct delta_buf	 buf;	/* one client's message */
+	uint64_t		*view;	/* one client's, by slot; kept 0 */
+	size_t			 viewcap;
 	struct sync_stats	 stats;
 };
 
@@ -53,6 +55,7 @@ sync_free(struct sync *sy)
 	delta_tick_free(&sy->dt);
 	delta_enc_free(sy->enc);
 	delta_buf_free(&sy->buf);
+	free(sy->view);
 	free(sy);
 }
 
@@ -61,17 +64,26 @@ static void
 sync_send(struct sync *sy, struct session *s, struct world *w)
 {
 	struct world_player	*p = world_player_find(w, s->player);
-	struct aoi_view		 v;
+	const struct delta_frame *fr = &sy->dt.frames[sy->dt.cur];
 	struct sio_attachment	 att;
-	size_t			 len;
+	size_t			 len, self, lo, hi, nview;
 
 	if (s->dk == NULL)
 		s->dk = delta_known_new();
+	/*
+	 * Its entity's index in the frame: the players come first, in the
+	 * world's order (delta_frame_world).
+	 */
+	self = p != NULL ? (size_t)(p - w->players) : SIZE_MAX;
+	if (self != SIZE_MAX && (self >= fr->n ||
+	    fr->ents[self].f.id != s->player))
+		fatalx("sync: player %u is not at %zu", s->player, self);
 	/* Looked at now, to be encoded while in the cache. */
-	aoi_look_one(sy->aoi, s->player, &v);
+	nview = aoi_look_mask(sy->aoi, self, sy->dt.slot_of, sy->view, &lo,
+	    &hi);
 	sy->buf.len = 0;
-	len = delta_encode_tick(&sy->dt, sy->enc, s->dk, &sy->buf,
-	    p != NULL ? p->last_seq : 0, v.visible, v.visible_at, v.nvisible);
+	len = delta_encode_view(&sy->dt, sy->enc, s->dk, &sy->buf,
+	    p != NULL ? p->last_seq : 0, sy->view, lo, hi, nview);
 	att.data = sy->buf.p;
 	att.len = len;
 	siosock_emit_raw_binary(s->sock, "/", SYNC_EVENT_JSON,
@@ -79,7 +91,7 @@ sync_send(struct sync *sy, struct session *s, struct world *w)
 	session_send_events(s);
 	sy->stats.messages++;
 	sy->stats.bytes += len;
-	sy->stats.entities_seen += v.nvisible;
+	sy->stats.entities_seen += nview;
 }
 
 /*
@@ -128,6 +140,30 @@ sync_restore(struct instance *inst, struct snapr *r, char **cause)
 }
 
 /*
+ * What dk holds as ids, as delta_known_save wants them (session.c, in a
+ * live migration).
+ */
+void
+sync_known_ids(struct instance *inst, struct delta_known *dk)
+{
+	struct run	*run = inst->run;
+
+	if (run != NULL && run->sync != NULL)
+		delta_known_rebase(&run->sync->dt, dk);
+}
+
+/* Room for one client's view, by slot: all zero. */
+static void
+sync_view_room(struct sync *sy)
+{
+	if (sy->dt.nwords <= sy->viewcap)
+		return;
+	free(sy->view);
+	sy->view = xcalloc(sy->dt.nwords, sizeof *sy->view);
+	sy->viewcap = sy->dt.nwords;
+}
+
+/*
  * A restored world, before its first tick: the frame the first tick's
  * deltas are against, that of the snapshot's tick, which the clients
  * whose tables came current know, with the motions sync_restore read.
@@ -152,6 +188,14 @@ sync_tick(struct instance *inst, uint64_t started_ns)
 	frame = delta_tick_frame(&sy->dt);
 	delta_frame_world(frame, run->world);
 	delta_tick_begin(&sy->dt, run->world->tick, 0);
+	if (sy->dt.renumbered) {
+		/* What clients know by slot, read back while it can be. */
+		TAILQ_FOREACH(s, &inst->sessions, entry) {
+			if (s->dk != NULL)
+				delta_known_rebase(&sy->dt, s->dk);
+		}
+	}
+	sync_view_room(sy);
 	aoi_layout(sy->aoi, frame->pos, frame->n);
 	TAILQ_FOREACH(s, &inst->sessions, entry) {
 		if (session_state_due(s))

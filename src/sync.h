@@ -38,5 +38,7 @@ struct snapw;
 void		 sync_save(struct instance *, struct snapw *);
 int		 sync_restore(struct instance *, struct snapr *, char **);
 const struct sync_stats *sync_stats(const struct sync *);
+struct delta_known;
+void		 sync_known_ids(struct instance *, struct delta_known *);
 
 #endif

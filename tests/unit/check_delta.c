@@ -940,6 +940,203 @@ START_TEST(test_round_trip_tick)
 }
 END_TEST
 
+/* An entity with an id between two others, if there is a gap: no slot. */
+static void
+sent_insert(uint64_t *s, struct sent *e, size_t *n, float w)
+{
+	size_t	i, at = (size_t)tbelow(s, (uint32_t)*n);
+
+	if (*n >= SMAX || *n < 2)
+		return;
+	for (i = at; i + 1 < *n; i++) {
+		if (e[i + 1].id - e[i].id > 1)
+			break;
+	}
+	if (i + 1 >= *n)
+		return;
+	memmove(&e[i + 2], &e[i + 1], (*n - i - 1) * sizeof *e);
+	sent_random(s, &e[i + 1], e[i].id + 1, w);
+	(*n)++;
+}
+
+/* Index of id among the frame's entities, or SIZE_MAX. */
+static size_t
+frame_index(const struct delta_frame *fr, uint32_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < fr->n; i++) {
+		if (fr->ents[i].f.id == id)
+			return (i);
+	}
+	return (SIZE_MAX);
+}
+
+/*
+ * The bitmap encoder (delta_encode_view, stable slots) against the lists
+ * one (delta_encode_tick): the same clients, skipping the same ticks,
+ * through births, deaths, changes of kind, ids new between others (which
+ * renumber the slots) and a live migration, get byte for byte the same
+ * messages, and the views are the truth. Fails if a word of a bitmap is
+ * read wrong, a renumbering loses what a client knew, or an id comes out
+ * of order.
+ */
+START_TEST(test_round_trip_view)
+{
+	static struct sent	 e[SMAX];
+	struct delta_tick	*dt, dts[2];
+	struct delta_frame	*fr;
+	struct delta_enc	*enc = delta_enc_new();
+	struct delta_known	*kl[NCLIENTS], *kv[NCLIENTS];
+	struct delta_view	 v[NCLIENTS];
+	struct delta_buf	 b = { 0 }, bv = { 0 };
+	struct aoi		*a;
+	struct aoi_view		 av;
+	struct snapw		 w, wv;
+	struct snapr		 r;
+	uint64_t		*view = NULL;
+	uint32_t		 viewer[NCLIENTS], nextid = 0;
+	uint64_t		 s = 0x5107 + (uint64_t)_i, tick, gen0;
+	size_t			 n, i, j, len, vlen, nview, lo, hi, self;
+	size_t			 viewcap = 0, fast = 0, messages = 0;
+	size_t			 renumbers = 0;
+	char			*cause = NULL;
+	const float		 side = 1000;
+
+	memset(dts, 0, sizeof dts);
+	dt = &dts[0];
+	a = aoi_new(side, side, 150);
+	for (n = 0; n < 250; n++) {
+		nextid += 1 + tbelow(&s, 4);
+		sent_random(&s, &e[n], nextid, side);
+	}
+	for (i = 0; i < NCLIENTS; i++) {
+		viewer[i] = e[i * 7].id;
+		aoi_viewer_add(a, viewer[i]);
+		kl[i] = delta_known_new();
+		kv[i] = delta_known_new();
+		delta_view_init(&v[i]);
+	}
+	for (tick = 1; tick <= 300; tick++) {
+		fr = delta_tick_frame(dt);
+		frame_build(fr, e, n);
+		gen0 = dt->slots.gen;
+		delta_tick_begin(dt, tick, 0);
+		ck_assert_int_eq(dt->renumbered, dt->slots.gen != gen0);
+		if (dt->renumbered) {
+			renumbers++;
+			for (i = 0; i < NCLIENTS; i++)
+				delta_known_rebase(dt, kv[i]);
+		}
+		if (dt->nwords > viewcap) {
+			free(view);
+			viewcap = dt->nwords;
+			view = xcalloc(viewcap, sizeof *view);
+		}
+		aoi_update(a, fr->pos, fr->n);
+		for (i = 0; i < NCLIENTS; i++) {
+			if (i > 0 && tbelow(&s, 8) == 0)
+				continue;	/* output full: skipped */
+			ck_assert_int_eq(aoi_view(a, viewer[i], &av), 0);
+			b.len = bv.len = 0;
+			len = delta_encode_tick(dt, enc, kl[i], &b, tick,
+			    av.visible, av.visible_at, av.nvisible);
+			self = frame_index(fr, viewer[i]);
+			nview = aoi_look_mask(a, self, dt->slot_of, view, &lo,
+			    &hi);
+			ck_assert_uint_eq(nview, av.nvisible);
+			vlen = delta_encode_view(dt, enc, kv[i], &bv, tick,
+			    view, lo, hi, nview);
+			for (j = 0; j < viewcap; j++)
+				ck_assert_uint_eq(view[j], 0);
+			fast += !kv[i]->ids_ok;
+			ck_assert_uint_eq(vlen, len);
+			ck_assert_msg(memcmp(b.p, bv.p, len) == 0,
+			    "tick %llu client %zu: messages differ",
+			    (unsigned long long)tick, i);
+			ck_assert_msg(delta_decode(&v[i], bv.p, vlen,
+			    &cause) == 0, "tick %llu client %zu: %s",
+			    (unsigned long long)tick, i, cause);
+			assert_view_truth(&v[i], fr->ents, av.visible_at,
+			    av.nvisible);
+			ck_assert_uint_eq(kv[i]->n, av.nvisible);
+			ck_assert_uint_eq(kv[i]->synced, tick);
+			messages++;
+		}
+		if (tick == 150) {
+			/* Both tables save the same. */
+			snapw_init(&w);
+			snapw_init(&wv);
+			snapw_section_begin(&w, "TEST");
+			snapw_section_begin(&wv, "TEST");
+			for (i = 0; i < NCLIENTS; i++) {
+				delta_known_save(kl[i], tick, &w);
+				delta_known_rebase(dt, kv[i]);
+				delta_known_save(kv[i], tick, &wv);
+			}
+			snapw_section_end(&w);
+			snapw_section_end(&wv);
+			ck_assert_uint_eq(w.len, wv.len);
+			ck_assert(memcmp(w.buf, wv.buf, w.len) == 0);
+			snapw_free(&w);
+			snapw_free(&wv);
+			/* A live migration of the slotted ones. */
+			snapw_init(&w);
+			snapw_section_begin(&w, "TEST");
+			delta_tick_save(dt, tick, &w);
+			for (i = 0; i < NCLIENTS; i++)
+				delta_known_save(kv[i], tick, &w);
+			snapw_section_end(&w);
+			snapw_finish(&w);
+			ck_assert_int_eq(snapr_open(&r, w.buf, w.len, NULL,
+			    &cause), 0);
+			{
+				char		 tag[SNAP_TAG_LEN + 1];
+				struct snapr	 sec;
+
+				ck_assert_int_eq(snapr_next_section(&r, tag,
+				    &sec), 1);
+				delta_tick_free(dt);
+				dt = &dts[1];
+				ck_assert_int_eq(delta_tick_restore(dt, tick,
+				    &sec, &cause), 0);
+				for (i = 0; i < NCLIENTS; i++) {
+					delta_known_free(kv[i]);
+					kv[i] = delta_known_new();
+					ck_assert_int_eq(delta_known_restore(
+					    kv[i], tick, &sec, &cause), 0);
+				}
+				ck_assert_uint_eq(snapr_left(&sec), 0);
+			}
+			snapw_free(&w);
+			/* Both go on against the seeded frame. */
+			fr = delta_tick_frame(dt);
+			frame_build(fr, e, n);
+			delta_tick_begin(dt, tick, 1);
+		}
+		sent_tick(&s, e, &n, &nextid, side);
+		if (tbelow(&s, 10) == 0)
+			sent_insert(&s, e, &n, side);
+	}
+	ck_assert_uint_gt(messages, 1500);
+	ck_assert_uint_gt(fast, messages / 2);
+	ck_assert_uint_gt(renumbers, 3);
+	for (i = 0; i < NCLIENTS; i++) {
+		delta_view_free(&v[i]);
+		delta_known_free(kl[i]);
+		delta_known_free(kv[i]);
+	}
+	delta_tick_free(&dts[0]);
+	delta_tick_free(&dts[1]);
+	delta_buf_free(&b);
+	delta_buf_free(&bv);
+	delta_enc_free(enc);
+	free(view);
+	aoi_free(a);
+}
+END_TEST
+
+
 /*
  * Random sequences of ticks seen by several clients through aoi.c, some
  * skipping ticks: after every message, the view is what was sent and
@@ -3199,6 +3396,7 @@ delta_suite(int forking)
 	tcase_add_test(tc, test_update_keys);
 	tcase_add_loop_test(tc, test_round_trip, 0, 3);
 	tcase_add_loop_test(tc, test_round_trip_tick, 0, 3);
+	tcase_add_loop_test(tc, test_round_trip_view, 0, 3);
 	tcase_add_test(tc, test_unchanged_free);
 	tcase_add_test(tc, test_reckoning);
 	tcase_add_loop_test(tc, test_walkers, 0, 3);
