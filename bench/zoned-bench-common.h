@@ -153,6 +153,7 @@ struct floor_result {
 	size_t		 size;
 	double		 mean_us, p50_us, p99_us, max_us;
 	double		 clock_us;	/* a clock_gettime, subtracted */
+	double		 syscall_us;	/* a system call that does nothing */
 };
 
 int	 floor_run(unsigned, size_t, struct floor_result *, char **);

@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -42,6 +43,7 @@
 
 #define FLOOR_DRAIN_EVERY	16
 #define FLOOR_WARMUP		1000
+#define FLOOR_SYSCALLS		100000
 
 static uint64_t
 floor_ns(void)
@@ -127,6 +129,15 @@ floor_run(unsigned sends, size_t size, struct floor_result *res,
 	for (i = 0; i < 100000; i++)
 		(void)floor_ns();
 	clk = (floor_ns() - t0) / 100000;
+
+	/*
+	 * What entering the kernel costs, the part of a write no socket
+	 * adds (much more in some virtual machines than on bare metal).
+	 */
+	t0 = floor_ns();
+	for (i = 0; i < FLOOR_SYSCALLS; i++)
+		(void)syscall(SYS_getppid);
+	res->syscall_us = (double)(floor_ns() - t0) / FLOOR_SYSCALLS / 1e3;
 
 	for (i = 0; i < FLOOR_WARMUP + sends; i++) {
 		t0 = floor_ns();

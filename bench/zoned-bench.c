@@ -1227,6 +1227,8 @@ bench_floor(unsigned sends, size_t size, int json)
 	    "(TCP_NODELAY), %u writes: mean %.2f us, p50 %.2f us, p99 %.2f "
 	    "us, max %.1f us (clock overhead %.3f us taken off)\n", r.size,
 	    r.sends, r.mean_us, r.p50_us, r.p99_us, r.max_us, r.clock_us);
+	printf("a system call that does nothing (getppid): %.2f us\n",
+	    r.syscall_us);
 	printf("so one write per client per tick costs at least %.1f ms a "
 	    "tick for 500 clients, %.1f ms for 1000, %.1f ms for 2000\n",
 	    r.mean_us * 500 / 1e3, r.mean_us * 1000 / 1e3,
@@ -1244,6 +1246,7 @@ bench_floor(unsigned sends, size_t size, int json)
 		bench_jadd(o, "write_p99_us", r.p99_us);
 		bench_jadd(o, "write_max_us", r.max_us);
 		bench_jadd(o, "clock_us", r.clock_us);
+		bench_jadd(o, "syscall_us", r.syscall_us);
 		printf("%s\n", json_object_to_json_string_ext(o,
 		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 		json_object_put(o);

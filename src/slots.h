@@ -16,11 +16,13 @@
  *    when there is none the table is laid out anew ("renumbered"): the
  *    ids of the tick and those absent for fewer than SLOTS_KEEP calls
  *    (a dead mob that will respawn keeps its slot), in order, with free
- *    slots where ids are far apart (64 apart or more), which is where
- *    new ones come: a world hands out player ids in ascending order.
- *    Then the generation goes up and the table before is kept
- *    (slots_old_id) until the next renumbering, so that what was kept by
- *    slot can be read back as ids.
+ *    slots where ids are far apart (64 or more unused ids between them),
+ *    which is where new ones come: a world hands out player ids in
+ *    ascending order. Then the generation goes up and the table before
+ *    is kept (slots_old_id) until the next renumbering, so that what was
+ *    kept by slot can be read back as ids. (A slot that was free before
+ *    may read back as an id of the call that renumbered: nothing was
+ *    kept by it.)
  *  - A renumbering lays out m ids in at most 1.5 m + 64 slots; the table
  *    does not change between renumberings.
  *

@@ -3,7 +3,10 @@
  * sees itself; entering, leaving after moving out and entering again;
  * adding and removing viewers; random worlds (outside the extent, not
  * finite, crowded on one point) against a brute-force O(N^2) reference,
- * including entered/left/stayed over several ticks; the work per viewer
+ * including entered/left/stayed over several ticks; aoi_look_mask's
+ * bitmap (bit i, or bit slot_of[i] through a map with gaps) holds what
+ * aoi_look_one says each entity sees, nothing else, with its count and
+ * word range, and nothing for an index not an entity; the work per viewer
  * does not grow with the world at a fixed density; no allocation in the
  * steady state; caller bugs end the process.
  *
@@ -24,7 +27,6 @@
 #include "countalloc.h"
 #include "testrand.h"
 
-/* The test's own generator (xorshift64*): libwire tests do not link sim. */
 /*
  * ck_assert_msg without check's bookkeeping of every passed assertion
  * (a write to a pipe in fork mode), for the hot loops.
@@ -551,6 +553,136 @@ START_TEST(test_brute_force)
 }
 END_TEST
 
+/* ---- aoi_look_mask ------------------------------------------------------ */
+
+/*
+ * One aoi_look_mask of index self into bits[0..nwords), all 0 before:
+ * the bits set must be those of what aoi_look_one says entity self of
+ * e[0..n) sees, at map[index] (map NULL: at index), the count returned
+ * how many, [lo, hi) from the first word with a bit to the last (0, 0 if
+ * none). An index not below n sees nothing. Leaves the bitmap all 0, as
+ * the caller must between looks.
+ */
+static void
+check_mask(struct aoi *a, const struct aoi_entity *e, size_t n, size_t self,
+    const uint32_t *map, uint64_t *bits, size_t nwords)
+{
+	struct aoi_view	 one;
+	size_t		 lo = 12345, hi = 54321, got, k, b, wlo = 0, whi = 0;
+	size_t		 w;
+	const char	*how = map != NULL ? "map" : "index";
+
+	got = aoi_look_mask(a, self, map, bits, &lo, &hi);
+	memset(&one, 0, sizeof one);
+	if (self < n)
+		aoi_look_one(a, e[self].id, &one);
+	CHECK(got == one.nvisible, "%s: %zu of %zu sees %zu, aoi_look_one "
+	    "%zu", how, self, n, got, one.nvisible);
+	for (k = 0; k < one.nvisible; k++) {
+		b = map != NULL ? map[one.visible_at[k]] : one.visible_at[k];
+		CHECK(b / 64 < nwords && (bits[b / 64] >> (b % 64) & 1),
+		    "%s: %zu: bit %zu (entity %u) not set", how, self, b,
+		    one.visible[k]);
+		bits[b / 64] &= ~((uint64_t)1 << (b % 64));
+		if (k == 0)
+			wlo = b / 64;
+		whi = b / 64 + 1;
+	}
+	CHECK(lo == wlo && hi == whi, "%s: %zu: words [%zu, %zu), want "
+	    "[%zu, %zu)", how, self, lo, hi, wlo, whi);
+	for (w = 0; w < nwords; w++)
+		CHECK(bits[w] == 0, "%s: %zu: word %zu: %#llx more", how, self,
+		    w, (unsigned long long)bits[w]);
+}
+
+/*
+ * Random worlds over three ticks (aoi_layout, aoi_update with viewers,
+ * then aoi_layout of fewer entities than before): for each entity (a
+ * sample of them in a big world), aoi_look_mask by index and through a
+ * strictly increasing map with gaps (not starting at 0, now and then a
+ * run of empty words) against aoi_look_one; SIZE_MAX, n and the indices
+ * of the bigger world before see nothing.
+ */
+static void
+run_mask_case(const struct world_case *wc, uint64_t seed)
+{
+	static struct aoi_entity e[MAXN];
+	static uint32_t	 map[MAXN];
+	struct aoi	*a;
+	uint64_t	*bits, s = seed;
+	size_t		 n, i, step, nwords, before = 0;
+	uint32_t	 nextid, b;
+	int		 tick;
+
+	a = aoi_new(wc->w, wc->h, wc->radius);
+	for (tick = 0; tick < 3; tick++) {
+		n = tick < 2 ? wc->n : wc->n / 3;
+		nextid = 1 + tbelow(&s, 5);
+		for (i = 0; i < n; i++) {
+			e[i].id = nextid;
+			nextid += 1 + tbelow(&s, 3);
+			e[i].x = place(&s, wc, wc->w);
+			e[i].y = place(&s, wc, wc->h);
+		}
+		b = 64 * tbelow(&s, 4) + tbelow(&s, 64);
+		for (i = 0; i < n; i++) {
+			map[i] = b;
+			b += 1 + tbelow(&s, 3);
+			if (tbelow(&s, 100) == 0)
+				b += 64 + tbelow(&s, 200);
+		}
+		nwords = (b > n ? b : n) / 64 + 2;
+		bits = calloc(nwords, sizeof *bits);
+		ck_assert_ptr_nonnull(bits);
+
+		if (tick == 1) {
+			for (i = 0; i < n && i < 8; i++)
+				aoi_viewer_add(a, e[tbelow(&s,
+				    (uint32_t)n)].id);
+			aoi_update(a, e, n);
+		} else
+			aoi_layout(a, e, n);
+		step = n <= 4000 ? 1 : n / 2000;
+		for (i = tbelow(&s, (uint32_t)step); i < n; i += step) {
+			check_mask(a, e, n, i, NULL, bits, nwords);
+			check_mask(a, e, n, i, map, bits, nwords);
+		}
+		check_mask(a, e, n, SIZE_MAX, NULL, bits, nwords);
+		check_mask(a, e, n, SIZE_MAX, map, bits, nwords);
+		check_mask(a, e, n, n, NULL, bits, nwords);
+		check_mask(a, e, n, n, map, bits, nwords);
+		for (i = n + 1; i < before; i += 1 + i / 8)
+			check_mask(a, e, n, i, NULL, bits, nwords);
+		before = n;
+		free(bits);
+	}
+	aoi_free(a);
+}
+
+START_TEST(test_look_mask)
+{
+	static const struct world_case cases[] = {
+		/* w, h, radius, n, crowd, odd, speed */
+		{ 4096, 4096, 400, 2000, 0, 0, 0 },
+		{ 4096, 4096, 400, 3000, 1, 1, 0 },
+		{ 1000, 300, 90, 1500, 1, 0, 0 },
+		{ 100, 100, 400, 300, 0, 1, 0 },	/* one cell */
+		{ 10, 10, 0.25f, 400, 1, 1, 0 },
+		{ 640, 480, 32, 1, 0, 0, 0 },
+		{ 640, 480, 32, 0, 0, 0, 0 },
+		{ 20000, 20000, 400, 70000, 1, 1, 0 },	/* sampled */
+	};
+	size_t		i;
+	uint64_t	seed;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		for (seed = 1; seed <= 2; seed++)
+			run_mask_case(&cases[i], seed * 0x2545f4914f6cdd1dULL +
+			    i);
+	}
+}
+END_TEST
+
 /* ---- cost --------------------------------------------------------------- */
 
 /*
@@ -695,6 +827,7 @@ aoi_suite(int forking)
 	tcase_add_test(tc, test_viewer_remove);
 	tcase_add_test(tc, test_brute_force);
 	tcase_add_test(tc, test_look_one);
+	tcase_add_test(tc, test_look_mask);
 	tcase_add_test(tc, test_cost_follows_density);
 	tcase_add_test(tc, test_no_alloc);
 	tcase_add_test(tc, test_free_null);
