@@ -34,9 +34,18 @@
 /*
  * Cells a grid may have. A small radius on a huge map would make the
  * per-update clear of the cell counts dominate, so the cell side doubles
- * until the grid fits; a cell never gets smaller than the radius.
+ * until the grid fits; a cell never gets smaller than half the radius.
  */
 #define AOI_MAX_CELLS	16384
+
+/*
+ * A cell's side is the radius / AOI_CELL_SPLIT: a look tests the entities
+ * of about 5 x 5 cells of half the radius, 6.25 radius^2 of area, against
+ * 9 radius^2 for 3 x 3 cells of the radius (scenario S: 8% less time for
+ * the looks and the encoding). Smaller cells test less still but cost
+ * more in rows (4, with each row cut to the circle's chord: slower).
+ */
+#define AOI_CELL_SPLIT	2
 
 /*
  * Up to this many words of bitmap (64 entities each), reading back scans
@@ -110,7 +119,7 @@ aoi_new(float width, float height, float radius)
 	    !isfinite(width) || !isfinite(height) || !isfinite(radius))
 		fatalx("aoi_new: bad extent %g x %g or radius %g",
 		    (double)width, (double)height, (double)radius);
-	cell = radius;
+	cell = radius / AOI_CELL_SPLIT;
 	for (;;) {
 		cols = ceil((double)width / cell);
 		rows = ceil((double)height / cell);

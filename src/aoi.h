@@ -34,9 +34,9 @@
  * sync.c compares it with the bitmap of what the client was sent.
  *
  * Cost: an update sorts the entities into a uniform grid of cells of side
- * radius (larger on a huge map, to cap the cell count) in O(entities +
- * cells), then, per viewer, tests the entities of the 3 x 3 cells around
- * it and orders the hits through a bitmap in O(hits), plus a scan of at
+ * half the radius (larger on a huge map, to cap the cell count) in
+ * O(entities + cells), then, per viewer, tests the entities of the cells
+ * its circle's box covers (about 5 x 5) and orders the hits through a bitmap in O(hits), plus a scan of at
  * most 1024 words (entities / 4096 beyond 65536 entities): the work grows
  * with the viewers and what they can see, not with entities^2. Memory is
  * allocated by aoi_new, aoi_viewer_add and when a capacity grows (more

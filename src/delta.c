@@ -2027,12 +2027,6 @@ delta_encode_view(struct delta_tick *t, struct delta_enc *e,
 	if (hi > t->nwords || lo > hi)
 		fatalx("delta_encode_view: words %zu..%zu of %zu", lo, hi,
 		    t->nwords);
-	/*
-	 * The client's bitmap is cold (a kilobyte each, for thousands of
-	 * clients): ask for all its lines at once, not one by one.
-	 */
-	for (w = k->lo; w < k->hi; w += 8)
-		__builtin_prefetch(&k->bits[w]);
 	delta_known_words(k, t->nwords);
 	if (lo == hi)
 		lo = hi = 0;
