@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+/* Free memory at the heap top that malloc keeps rather than trims. */
+#define HEAP_KEEP	((size_t)64 * 1024 * 1024)
+
+void	heap_keep(void);
 size_t	heap_in_use(void);
 void	heap_populate(void *, size_t);
 size_t	heap_reserve(size_t);

@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "heap.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "migrate.h"
@@ -216,6 +217,7 @@ main(int argc, char **argv)
 	const char	*area, *pidfile, *takeover;
 	int		 action, status, daemon, allocated = 0;
 
+	heap_keep();
 	options_init(&options);
 	if (options_parse_argv(&options, argc, argv, &action, &cause) != 0) {
 		fprintf(stderr, "zoned: %s\n", cause);

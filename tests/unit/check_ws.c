@@ -440,6 +440,72 @@ START_TEST(test_small_messages)
 }
 END_TEST
 
+/*
+ * Small frames are lent to the output from the connection's own room
+ * (ws.c's struct ws_area), copied once the room is full, and the room is
+ * reused once written. Many of them, of many sizes, with the peer reading
+ * late (small socket buffers: the bufferevent holds some), arrive whole
+ * and in order; then the connection is freed with lent frames unwritten
+ * (the room outlives it: ASan sees a use after free or a leak).
+ */
+static void
+small_message(uint8_t *p, size_t len, unsigned i)
+{
+	size_t	j;
+
+	for (j = 0; j < len; j++)
+		p[j] = (uint8_t)(i * 31 + j * 3);
+}
+
+START_TEST(test_small_frames_lent)
+{
+	struct conn	 c;
+	struct frame	 f;
+	uint8_t		 msg[700];
+	size_t		 len[600];
+	unsigned	 sent = 0, got = 0, i, pass = 0;
+	uint64_t	 start;
+
+	conn_open(&c, 64 * 1024 * 1024, 1);
+	for (i = 0; i < 600; i++)
+		len[i] = 1 + (i * 37) % 650;
+	start = monotonic_ms();
+	while (got < 600) {
+		/* A burst, then maybe a write at once, then the loop. */
+		for (i = 0; i < 7 && sent < 600; i++, sent++) {
+			small_message(msg, len[sent], sent);
+			ck_assert_int_eq(ws_send(c.ws, sent % 2, msg,
+			    len[sent]), 0);
+		}
+		if (sent % 3 == 0)
+			ws_write_now(c.ws);
+		loop_once(&c);
+		if (++pass % 5 != 0)	/* the peer reads late */
+			peer_read(&c);
+		while (peer_frame(&c, &f)) {
+			ck_assert_uint_lt(got, sent);
+			ck_assert_int_eq(f.opcode, got % 2 ? OP_BINARY :
+			    OP_TEXT);
+			ck_assert_uint_eq(f.len, len[got]);
+			small_message(msg, len[got], got);
+			ck_assert_msg(memcmp(f.payload, msg, len[got]) == 0,
+			    "frame %u differs", got);
+			free(f.payload);
+			got++;
+		}
+		ck_assert_msg(c.closed == 0, "closed: %s", c.reason);
+		ck_assert_msg(monotonic_ms() - start < TIMEOUT, "%u of 600 "
+		    "frames", got);
+	}
+	/* Freed with frames lent and unwritten. */
+	for (i = 0; i < 20; i++) {
+		small_message(msg, 100, i);
+		ck_assert_int_eq(ws_send(c.ws, 1, msg, 100), 0);
+	}
+	conn_free(&c);
+}
+END_TEST
+
 /* ---- backpressure: the bufferevent writes, then hands back ---- */
 
 #define NBIG		200
@@ -796,6 +862,7 @@ ws_suite(void)
 	tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_small_messages);
+	tcase_add_test(tc, test_small_frames_lent);
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_output_limit);
 	tcase_add_test(tc, test_close_after_messages);
