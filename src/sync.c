@@ -59,6 +59,22 @@ sync_free(struct sync *sy)
 	free(sy);
 }
 
+/* Index of entity id in fr (ascending ids), or SIZE_MAX. */
+static size_t
+sync_index(const struct delta_frame *fr, uint32_t id)
+{
+	size_t	lo = 0, hi = fr->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (fr->ents[mid].f.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo < fr->n && fr->ents[lo].f.id == id ? lo : SIZE_MAX);
+}
+
 /* s's delta for this tick, queued on its socket. */
 static void
 sync_send(struct sync *sy, struct session *s, struct world *w)
@@ -72,12 +88,12 @@ sync_send(struct sync *sy, struct session *s, struct world *w)
 		s->dk = delta_known_new();
 	/*
 	 * Its entity's index in the frame: the players come first, in the
-	 * world's order (delta_frame_world).
+	 * world's order (delta_frame_world); else looked for.
 	 */
 	self = p != NULL ? (size_t)(p - w->players) : SIZE_MAX;
 	if (self != SIZE_MAX && (self >= fr->n ||
 	    fr->ents[self].f.id != s->player))
-		fatalx("sync: player %u is not at %zu", s->player, self);
+		self = sync_index(fr, s->player);
 	/* Looked at now, to be encoded while in the cache. */
 	nview = aoi_look_mask(sy->aoi, self, sy->dt.slot_of, sy->view, &lo,
 	    &hi);
