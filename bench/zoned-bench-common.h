@@ -179,6 +179,7 @@ struct bench_status {
 	uint64_t	 cost[4], work[4];	/* p50, p99, max, ticks */
 	int		 has_sync;
 	uint64_t	 sync_messages, sync_bytes;
+	uint64_t	 sync_resyncs;	/* 0 from a zoned without them */
 	uint64_t	 players, clients;
 	int		 tick_hz;
 	long		 pid;

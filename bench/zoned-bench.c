@@ -354,6 +354,7 @@ bench_parse_status(const char *body, struct bench_status *st)
 		if (bench_get_u64(sync, "messages", &st->sync_messages) == 0 &&
 		    bench_get_u64(sync, "bytes", &st->sync_bytes) == 0)
 			st->has_sync = 1;
+		(void)bench_get_u64(sync, "resyncs", &st->sync_resyncs);
 	}
 	json_object_put(o);
 	return (0);
@@ -774,6 +775,7 @@ struct bench_result {
 	double		 msgs_ps, states_ps, gaps_ps;	/* per client */
 	double		 inputs_ps, sent_bps;		/* per client */
 	double		 server_bps;			/* per client */
+	uint64_t	 resyncs;		/* in the window */
 	int		 has_server_bps;
 	int		 has_cpu;
 	double		 cpu_pct, cpu_per_tick_us, self_pct;
@@ -830,6 +832,7 @@ bench_compute(struct bench *b, struct bench_result *r)
 			r->has_server_bps = 1;
 			r->server_bps = (double)(b->s1.sync_bytes -
 			    b->s0.sync_bytes) / (double)r->active / st;
+			r->resyncs = b->s1.sync_resyncs - b->s0.sync_resyncs;
 		}
 		if (ticks == 0)
 			ticks = b->s1.ticks - b->s0.ticks;
@@ -961,7 +964,9 @@ bench_report_text(struct bench *b, const struct bench_machine *m,
 	    r->tcp_bps, r->msgs_ps);
 	if (r->has_server_bps)
 		fprintf(f, "delta bytes per client by the server: %.0f B/s "
-		    "(/v1/status sync.bytes)\n", r->server_bps);
+		    "(/v1/status sync.bytes); %llu deltas sent a client "
+		    "behind everything anew (sync.resyncs)\n", r->server_bps,
+		    (unsigned long long)r->resyncs);
 	fprintf(f, "states per client: %.2f/s; ticks with no state: %.3f/s "
 	    "per client\n", r->states_ps, r->gaps_ps);
 	fprintf(f, "sent per client: %.2f inputs/s, %.0f B/s\n",
@@ -1096,6 +1101,8 @@ bench_report_json(struct bench *b, const struct bench_machine *m,
 	bench_jadd(x, "sent_bytes_per_s", r->sent_bps);
 	if (r->has_server_bps)
 		bench_jadd(x, "server_delta_bytes_per_s", r->server_bps);
+	if (r->has_server_bps)
+		bench_jadd(x, "server_resyncs", (double)r->resyncs);
 	json_object_object_add(o, "per_client", x);
 	x = bench_jpct(hist_pct(&b->latency, 0.5), hist_pct(&b->latency, 0.99),
 	    b->latency.max, 1e3);

@@ -276,6 +276,12 @@ control_status_sync(struct instance *inst, struct json_object *o)
 		json_object_object_add(s, "seen_mean", json_object_new_double(
 		    st->messages != 0 ? (double)st->entities_seen /
 		    (double)st->messages : 0.0));
+		json_object_object_add(s, "resyncs",
+		    json_object_new_int64((int64_t)st->resyncs));
+		json_object_object_add(s, "slots",
+		    json_object_new_int64((int64_t)st->slots));
+		json_object_object_add(s, "slot_layouts",
+		    json_object_new_int64((int64_t)st->layouts));
 	}
 	json_object_object_add(o, "sync", s);
 }
@@ -880,9 +886,14 @@ control_metrics(struct instance *inst, struct evhttp_request *req)
 		    "# TYPE zoned_sync_messages_total counter\n"
 		    "zoned_sync_messages_total %llu\n"
 		    "# TYPE zoned_sync_bytes_total counter\n"
-		    "zoned_sync_bytes_total %llu\n",
+		    "zoned_sync_bytes_total %llu\n"
+		    "# HELP zoned_sync_resyncs_total Deltas that sent a "
+		    "client that had missed ticks everything anew.\n"
+		    "# TYPE zoned_sync_resyncs_total counter\n"
+		    "zoned_sync_resyncs_total %llu\n",
 		    (unsigned long long)sync_stats(run->sync)->messages,
-		    (unsigned long long)sync_stats(run->sync)->bytes);
+		    (unsigned long long)sync_stats(run->sync)->bytes,
+		    (unsigned long long)sync_stats(run->sync)->resyncs);
 	}
 	evbuffer_add_printf(out,
 	    "# TYPE zoned_migrations_total counter\n"

@@ -1878,6 +1878,7 @@ delta_encode_tick(struct delta_tick *t, struct delta_enc *e,
 		delta_known_rebase(t, k);
 	/* Knows the frame before: updates; else everything anew. */
 	fast = t->have_prev && k->synced == t->ticks[!t->cur];
+	t->resyncs += !fast && k->synced != 0;
 	delta_enc_lists(e, k->n, nat);
 	pl = e->leave.p;
 	pe = e->enter.p;

@@ -372,6 +372,8 @@ struct delta_tick {
 	/* Counts, by kind: entities carried over, new motions of those. */
 	uint64_t		 carried[2];
 	uint64_t		 renewed[2];
+	/* Messages that sent everything anew to a client behind. */
+	uint64_t		 resyncs;
 	/*
 	 * Stable slots (slots.h) of frames[cur]'s entities, for
 	 * delta_encode_view: slot_of by index, at_of[cur] the index of

@@ -218,6 +218,9 @@ sync_tick(struct instance *inst, uint64_t started_ns)
 			sync_send(sy, s, run->world);
 	}
 	costwin_add(&sy->stats.work, (monotonic_ns() - started_ns) / 1000);
+	sy->stats.resyncs = sy->dt.resyncs;
+	sy->stats.slots = sy->dt.slots.n;
+	sy->stats.layouts = sy->dt.slots.gen;
 	TAILQ_FOREACH(s, &inst->sessions, entry) {
 		if (s->state != SESSION_CLOSING)
 			siosock_write_now(s->sock);

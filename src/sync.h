@@ -26,6 +26,10 @@ struct sync_stats {
 	uint64_t	 messages;	/* deltas sent */
 	uint64_t	 bytes;		/* their attachments' bytes */
 	uint64_t	 entities_seen;	/* sum over the deltas of what each saw */
+	uint64_t	 resyncs;	/* deltas that sent a client, behind, */
+					/* everything anew */
+	uint64_t	 slots;		/* entity slots (slots.h) */
+	uint64_t	 layouts;	/* times they were laid out */
 	struct costwin	 work;		/* tick start to all encoded, us */
 };
 

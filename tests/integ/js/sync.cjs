@@ -351,7 +351,10 @@ check("every delta decodes; ticks go up; seq never goes back and " +
 	    "GET /v1/status");
 	assert(st.sync && st.sync.format === "delta" &&
 	    st.sync.view_radius === RADIUS && st.sync.messages >=
-	    a.records.length + b.records.length && st.sync.bytes > 0,
+	    a.records.length + b.records.length && st.sync.bytes > 0 &&
+	    Number.isInteger(st.sync.resyncs) && st.sync.resyncs >= 0 &&
+	    st.sync.resyncs < st.sync.messages &&
+	    st.sync.slots >= a.last().ents.length && st.sync.slot_layouts >= 1,
 	    `status sync ${json(st.sync)}`);
 	return `${a.records.length} + ${b.records.length} deltas, B's seq ` +
 	    `${b.seq}; status sync ${json(st.sync)}`;
