@@ -1389,10 +1389,11 @@ delta_known_unslot(struct delta_known *k)
 
 /*
  * Makes k's list of ids from its bitmap, by the slots of t or, if k's are
- * of the generation before (t's delta_tick_begin renumbered them), by
- * those; the bitmap of an older generation is dropped. Call it for every
- * known after a renumbering (t->renumbered), before another tick begins,
- * and before saving one. A bitmap of any other generation is a caller bug.
+ * of the generation before (a delta_tick_begin renumbered them since), by
+ * those, which the slots keep until they are laid out again; the bitmap
+ * of an older generation is dropped. Call it for every known when a tick
+ * renumbered the slots (t->renumbered), and before saving one. A bitmap
+ * two generations old is a caller bug.
  */
 void
 delta_known_rebase(const struct delta_tick *t, struct delta_known *k)
@@ -1404,7 +1405,7 @@ delta_known_rebase(const struct delta_tick *t, struct delta_known *k)
 
 	if (!k->slotted)
 		return;
-	old = k->gen + 1 == t->slots.gen && t->renumbered;
+	old = k->gen + 1 == t->slots.gen;
 	if (k->gen != t->slots.gen && !old)
 		fatalx("delta_known_rebase: slots of generation %llu, the "
 		    "tick's are of %llu", (unsigned long long)k->gen,
