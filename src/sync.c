@@ -59,28 +59,13 @@ sync_free(struct sync *sy)
 	free(sy);
 }
 
-/* Index of entity id in fr (ascending ids), or SIZE_MAX. */
-static size_t
-sync_index(const struct delta_frame *fr, uint32_t id)
-{
-	size_t	lo = 0, hi = fr->n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (fr->ents[mid].f.id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo < fr->n && fr->ents[lo].f.id == id ? lo : SIZE_MAX);
-}
-
 /* s's delta for this tick, queued on its socket. */
 static void
 sync_send(struct sync *sy, struct session *s, struct world *w)
 {
 	struct world_player	*p = world_player_find(w, s->player);
-	const struct delta_frame *fr = &sy->dt.frames[sy->dt.cur];
+	struct delta_frame	*fr = &sy->dt.frames[sy->dt.cur];
+	const struct delta_entity *e;
 	struct sio_attachment	 att;
 	size_t			 len, self, lo, hi, nview;
 
@@ -93,7 +78,8 @@ sync_send(struct sync *sy, struct session *s, struct world *w)
 	self = p != NULL ? (size_t)(p - w->players) : SIZE_MAX;
 	if (self != SIZE_MAX && (self >= fr->n ||
 	    fr->ents[self].f.id != s->player))
-		self = sync_index(fr, s->player);
+		self = (e = delta_frame_find(fr, s->player)) != NULL ?
+		    (size_t)(e - fr->ents) : SIZE_MAX;
 	/* Looked at now, to be encoded while in the cache. */
 	nview = aoi_look_mask(sy->aoi, self, sy->dt.slot_of, sy->view, &lo,
 	    &hi);
