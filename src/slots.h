@@ -23,8 +23,8 @@
  *    kept by slot can be read back as ids. (A slot that was free before
  *    may read back as an id of the call that renumbered: nothing was
  *    kept by it.)
- *  - A renumbering lays out m ids in at most 1.5 m + 64 slots; the table
- *    does not change between renumberings.
+ *  - A renumbering lays out m ids in at most 1.5 m + 64 slots; between
+ *    renumberings the table keeps its size (new ids take free slots).
  *
  * Cost: O(ids + slots) a tick; a renumbering O(ids) and its allocation.
  */
