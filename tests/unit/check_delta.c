@@ -230,6 +230,19 @@ sent_random(uint64_t *s, struct sent *e, uint32_t id, float w)
 	e->alive = 1;
 }
 
+/* A world of 250 random entities, ids 1 to 4 apart; returns how many. */
+static size_t
+sent_world(uint64_t *s, struct sent *e, uint32_t *nextid, float w)
+{
+	size_t	n;
+
+	for (n = 0; n < 250; n++) {
+		*nextid += 1 + tbelow(s, 4);
+		sent_random(s, &e[n], *nextid, w);
+	}
+	return (n);
+}
+
 /* One tick of life: moves, wounds, deaths, births, changes of kind. */
 static void
 sent_tick(uint64_t *s, struct sent *e, size_t *n, uint32_t *nextid, float w)
@@ -844,10 +857,7 @@ START_TEST(test_round_trip_tick)
 	memset(dts, 0, sizeof dts);
 	dt = &dts[0];
 	a = aoi_new(side, side, 150);
-	for (n = 0; n < 250; n++) {
-		nextid += 1 + tbelow(&s, 4);
-		sent_random(&s, &e[n], nextid, side);
-	}
+	n = sent_world(&s, e, &nextid, side);
 	for (i = 0; i < NCLIENTS; i++) {
 		viewer[i] = e[i * 7].id;
 		aoi_viewer_add(a, viewer[i]);
@@ -1006,10 +1016,7 @@ START_TEST(test_round_trip_view)
 	memset(dts, 0, sizeof dts);
 	dt = &dts[0];
 	a = aoi_new(side, side, 150);
-	for (n = 0; n < 250; n++) {
-		nextid += 1 + tbelow(&s, 4);
-		sent_random(&s, &e[n], nextid, side);
-	}
+	n = sent_world(&s, e, &nextid, side);
 	for (i = 0; i < NCLIENTS; i++) {
 		viewer[i] = e[i * 7].id;
 		aoi_viewer_add(a, viewer[i]);
@@ -1161,10 +1168,7 @@ START_TEST(test_round_trip)
 	const float		 w = 1000;
 
 	a = aoi_new(w, w, 150);
-	for (n = 0; n < 250; n++) {
-		nextid += 1 + tbelow(&s, 4);
-		sent_random(&s, &e[n], nextid, w);
-	}
+	n = sent_world(&s, e, &nextid, w);
 	for (i = 0; i < NCLIENTS; i++) {
 		/* The last one watches an id that is never there. */
 		viewer[i] = i + 1 < NCLIENTS ? e[i * 7].id : 1u << 31;
